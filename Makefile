@@ -1,0 +1,39 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: install install-dev run test lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+## Install everything and start the app (UI at http://localhost:8501, API at /api) on embedded defaults.
+run: install
+	$(VENV)/bin/streamlit run app.py
+
+## Install what the tests need and run the whole suite.
+test: install-dev
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+## Run the benchmark scripts; each prints its figures.
+bench: install-dev
+	$(PY) bench/frames_parallel.py
+	$(PY) bench/animatic.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""The REST API, mounted at /api inside the Streamlit server."""

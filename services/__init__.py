@@ -1,0 +1,1 @@
+"""Video Workflow Studio services layer: domain, use cases, persistence and providers."""

@@ -1,0 +1,157 @@
+"""The domain model: a video workflow and its parts. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic.alias_generators import to_camel
+
+
+class CamelModel(BaseModel):
+    """Fields are snake_case in Python and camelCase in JSON and MongoDB, as in the spec."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    def to_document(self) -> dict:
+        """The camelCase dict stored in MongoDB (datetimes stay datetimes)."""
+        return self.model_dump(by_alias=True, exclude=set(type(self).model_computed_fields))
+
+
+class WorkflowStep(str, Enum):
+    INITIAL_PROMPT = "INITIAL_PROMPT"
+    PROMPT_REFINEMENT = "PROMPT_REFINEMENT"
+    ADDITIONAL_INFO = "ADDITIONAL_INFO"
+    FRAME_GENERATION = "FRAME_GENERATION"
+    FRAME_REVIEW = "FRAME_REVIEW"
+    VIDEO_GENERATION = "VIDEO_GENERATION"
+    COMPLETED = "COMPLETED"
+
+
+class WorkflowStatus(str, Enum):
+    IN_PROGRESS = "IN_PROGRESS"
+    WAITING_USER_INPUT = "WAITING_USER_INPUT"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class WorkflowMetadata(CamelModel):
+    target_audience: str = ""
+    tone: str = ""
+    duration: int = 30
+    style: str = ""
+    aspect_ratio: str = "16:9"
+
+
+class ModelSelections(CamelModel):
+    """The model id chosen for each generation step."""
+
+    refinement: str
+    frames: str
+    video: str
+
+
+class WorkflowLimits(CamelModel):
+    """Caps fixed when the workflow was created, so a workflow knows its own limits."""
+
+    max_refinement_iterations: int
+    max_frame_regenerations: int
+
+
+class RefinementIteration(CamelModel):
+    iteration: int
+    additional_info: str | None = None
+    refined_prompt: str
+    model: str
+    provider: str
+    created_at: datetime
+    duration_ms: int = 0
+
+
+class FrameVersion(CamelModel):
+    """An earlier version of a frame, kept when the frame is regenerated."""
+
+    version: int
+    prompt: str
+    image_key: str
+    model: str
+    provider: str
+    seed: int
+    feedback: str | None = None
+    generated_at: datetime
+
+
+class GeneratedFrame(CamelModel):
+    frame_number: int
+    scene: str
+    base_prompt: str
+    prompt: str
+    image_key: str
+    width: int
+    height: int
+    model: str
+    provider: str
+    seed: int
+    approved: bool = False
+    feedback: str | None = None
+    version: int = 1
+    regeneration_count: int = 0
+    generated_at: datetime
+    history: list[FrameVersion] = Field(default_factory=list)
+
+
+class VideoOutput(CamelModel):
+    video_key: str
+    model: str
+    provider: str
+    duration: int
+    fps: int
+    width: int
+    height: int
+    frame_count: int
+    size_bytes: int
+    generated_at: datetime
+
+
+class WorkflowError(CamelModel):
+    step: WorkflowStep
+    message: str
+    provider: str | None = None
+    occurred_at: datetime
+
+
+class VideoWorkflow(CamelModel):
+    id: str
+    user_id: str
+    campaign_id: str | None = None
+    title: str
+    initial_prompt: str
+    metadata: WorkflowMetadata
+    current_step: WorkflowStep = WorkflowStep.INITIAL_PROMPT
+    status: WorkflowStatus = WorkflowStatus.IN_PROGRESS
+    refinement_iterations: list[RefinementIteration] = Field(default_factory=list)
+    final_refined_prompt: str | None = None
+    planned_frame_count: int = 0
+    frame_seed: int = 0
+    generated_frames: list[GeneratedFrame] = Field(default_factory=list)
+    frames_approved: bool = False
+    video_output: VideoOutput | None = None
+    model_selections: ModelSelections
+    limits: WorkflowLimits
+    errors: list[WorkflowError] = Field(default_factory=list)
+    created_at: datetime
+    last_activity: datetime
+    deleted_at: datetime | None = None
+    version: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def refinement_iterations_remaining(self) -> int:
+        """How many more refinement rounds this workflow may run."""
+        return max(0, self.limits.max_refinement_iterations - len(self.refinement_iterations))
+
+    def frame(self, frame_number: int) -> GeneratedFrame | None:
+        """The frame with this number, if it exists."""
+        return next((f for f in self.generated_frames if f.frame_number == frame_number), None)

@@ -1,0 +1,96 @@
+"""Typed errors raised by the services layer; entrypoints translate them for users."""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base class for every error the services layer raises on purpose."""
+
+    code = "studio_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(StudioError):
+    """Input the user can fix: an empty title, a duration over the cap, an unknown frame."""
+
+    code = "validation_error"
+
+
+class LimitReachedError(ValidationError):
+    """A per-workflow cap (refinement rounds, frame regenerations) has been reached."""
+
+    code = "limit_reached"
+
+
+class NotFoundError(StudioError):
+    """The workflow (or media) does not exist, or was deleted."""
+
+    code = "not_found"
+
+
+class ForbiddenError(StudioError):
+    """The workflow belongs to another user."""
+
+    code = "forbidden"
+
+
+class InvalidTransitionError(StudioError):
+    """The action is not allowed at the workflow's current step."""
+
+    code = "invalid_transition"
+
+
+class BusyError(StudioError):
+    """Another generation is already running for this workflow."""
+
+    code = "busy"
+
+
+class ConflictError(StudioError):
+    """A concurrent writer changed the workflow first; reload and try again."""
+
+    code = "conflict"
+
+
+class UnknownModelError(ValidationError):
+    """A model id that the registry does not know."""
+
+    code = "unknown_model"
+
+
+class ProviderError(StudioError):
+    """An AI provider call failed; `message` is safe to show to the user."""
+
+    code = "provider_error"
+
+    def __init__(self, message: str, *, provider: str, status: int | None = None, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+        self.retryable = retryable
+
+
+class StepFailedError(StudioError):
+    """A workflow step failed at the provider; the workflow records it and can be retried."""
+
+    code = "step_failed"
+
+    def __init__(self, message: str, *, step: str, provider: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.provider = provider
+
+
+class DatabaseUnavailableError(StudioError):
+    """MongoDB could not be reached; retry shortly."""
+
+    code = "database_unavailable"
+
+
+class ConfigurationError(StudioError):
+    """A setting has a bad value; the message names the variable."""
+
+    code = "configuration_error"

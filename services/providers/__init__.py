@@ -1,0 +1,1 @@
+"""AI providers behind three small protocols: refiner, frame generator, video generator."""

@@ -1,0 +1,96 @@
+"""The provider protocols and the plain data they exchange with the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything the user wrote about the video."""
+
+    title: str
+    initial_prompt: str
+    target_audience: str
+    tone: str
+    duration: int
+    style: str
+    aspect_ratio: str
+
+
+@dataclass(frozen=True)
+class PastRound:
+    additional_info: str | None
+    refined_prompt: str
+
+
+@dataclass(frozen=True)
+class RefinementRequest:
+    brief: Brief
+    history: tuple[PastRound, ...]
+    additional_info: str | None
+    model: str
+
+
+@dataclass(frozen=True)
+class RefinementResult:
+    refined_prompt: str
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FrameRequest:
+    workflow_id: str
+    frame_number: int
+    frame_count: int
+    scene: str
+    prompt: str
+    width: int
+    height: int
+    seed: int
+    model: str
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    image: bytes
+    content_type: str = "image/png"
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    workflow_id: str
+    prompt: str
+    frame_images: tuple[bytes, ...]
+    duration: int
+    fps: int
+    width: int
+    height: int
+    model: str
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    path: Path
+    frame_count: int
+    content_type: str = "video/mp4"
+
+
+class PromptRefiner(Protocol):
+    def refine(self, request: RefinementRequest) -> RefinementResult:
+        """Rewrite the brief (and earlier rounds, and the new notes) into a production prompt."""
+        ...
+
+
+class FrameGenerator(Protocol):
+    def generate_frame(self, request: FrameRequest) -> FrameResult:
+        """Draw one storyboard key frame."""
+        ...
+
+
+class VideoGenerator(Protocol):
+    def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
+        """Render the final video from the approved frames into output_path."""
+        ...

@@ -1,0 +1,89 @@
+"""The one settings object, read from the environment (and `.env`) at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.errors import ConfigurationError
+
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "21:9")
+
+
+class Settings(BaseSettings):
+    """Every variable the studio reads; names match the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    # Provider keys. With neither set, the offline providers serve every model id.
+    POE_API_KEY: SecretStr | None = None
+    REPLICATE_API_KEY: SecretStr | None = None
+
+    # Model defaults per step (public model ids).
+    DEFAULT_REFINEMENT_MODEL: str = "gpt-4o"
+    DEFAULT_FRAME_MODEL: str = "stable-diffusion-xl"
+    DEFAULT_VIDEO_MODEL: str = "veo-3"
+
+    # Limits from the spec.
+    MAX_REFINEMENT_ITERATIONS: int = Field(10, ge=1, le=100)
+    MAX_FRAME_REGENERATIONS: int = Field(5, ge=0, le=100)
+    MAX_VIDEO_DURATION: int = Field(60, ge=1, le=600)
+
+    # Our own limits and knobs.
+    DEFAULT_FRAME_COUNT: int = Field(3, ge=1, le=24)
+    MAX_FRAME_COUNT: int = Field(8, ge=1, le=24)
+    FRAME_GENERATION_CONCURRENCY: int = Field(4, ge=1, le=32)
+    MIN_VIDEO_FPS: int = Field(12, ge=1, le=120)
+    MAX_VIDEO_FPS: int = Field(60, ge=1, le=120)
+    DEFAULT_VIDEO_FPS: int = Field(24, ge=1, le=120)
+    MAX_TITLE_LENGTH: int = Field(200, ge=1, le=10_000)
+    MAX_PROMPT_LENGTH: int = Field(4000, ge=1, le=100_000)
+    MAX_NOTES_LENGTH: int = Field(2000, ge=1, le=100_000)
+    PROCESSING_STALE_AFTER_SECONDS: int = Field(900, ge=10)
+
+    # Persistence. With MONGODB_URI unset, an embedded SecantusDB server is started.
+    MONGODB_URI: SecretStr | None = None
+    MONGODB_DATABASE: str = "video_workflow_studio"
+    DATA_DIR: Path = Path("./data")
+    MEDIA_DIR: Path | None = None
+    EMBEDDED_DB_HOST: str = "127.0.0.1"
+    EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
+    EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+
+    @field_validator("MONGODB_URI")
+    @classmethod
+    def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("MAX_VIDEO_FPS")
+    @classmethod
+    def _fps_range_is_ordered(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
+        minimum = info.data.get("MIN_VIDEO_FPS")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least MIN_VIDEO_FPS ({minimum})")
+        return value
+
+    @property
+    def media_dir(self) -> Path:
+        """Where the file media store keeps frames and videos."""
+        return self.MEDIA_DIR or self.DATA_DIR / "media"
+
+    @property
+    def embedded_db_dir(self) -> Path:
+        """The embedded database's WiredTiger home."""
+        return self.DATA_DIR / "db"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a bad value into a message that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"Invalid configuration: {problems}") from None

@@ -1,0 +1,358 @@
+"""VideoWorkflowService: one method per use case from the spec."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn, TypeVar
+
+from services import workflow_rules as rules
+from services.domain import (
+    GeneratedFrame,
+    ModelSelections,
+    RefinementIteration,
+    VideoOutput,
+    VideoWorkflow,
+    WorkflowLimits,
+    WorkflowMetadata,
+    WorkflowStep,
+)
+from services.errors import ConflictError, ForbiddenError, NotFoundError, ProviderError, StepFailedError, ValidationError
+from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
+from services.media_store import MediaStore, frame_key, video_key, workflow_of_key
+from services.providers.base import Brief, FrameRequest, PastRound, RefinementRequest, VideoRequest, VideoResult
+from services.providers.registry import ModelRegistry, ResolvedModel
+from services.repository import WorkflowPage, WorkflowRepository
+from services.settings import ASPECT_RATIOS, Settings
+from services.state_machine import WorkflowAction
+from services.validation import check_int_range, clean_text
+from services.workflow_rules import FrameReview
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_WRITE_ATTEMPTS = 20
+MAX_PAGE_SIZE = 100
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, at millisecond precision (what MongoDB stores)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass(frozen=True)
+class NewWorkflow:
+    """The brief a user fills in to start a workflow."""
+
+    title: str
+    initial_prompt: str
+    target_audience: str = ""
+    tone: str = ""
+    duration: int = 30
+    style: str = ""
+    aspect_ratio: str = "16:9"
+    campaign_id: str | None = None
+    refinement_model: str | None = None
+    frame_model: str | None = None
+    video_model: str | None = None
+
+
+class VideoWorkflowService:
+    """Enforces ownership, the state machine, limits and validation for every use case."""
+
+    def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
+                 settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.repository = repository
+        self.media = media
+        self.models = models
+        self.settings = settings
+        self.clock = clock
+        self._stale_after = timedelta(seconds=settings.PROCESSING_STALE_AFTER_SECONDS)
+
+    # ---- create, read, list, delete -------------------------------------------------------
+
+    def create_workflow(self, *, user_id: str, brief: NewWorkflow) -> VideoWorkflow:
+        """Validate the brief and store a new workflow at INITIAL_PROMPT."""
+        s = self.settings
+        check_int_range(brief.duration, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
+        if brief.aspect_ratio not in ASPECT_RATIOS:
+            raise ValidationError(f"Unknown aspect ratio {brief.aspect_ratio!r}. Use one of: {', '.join(ASPECT_RATIOS)}.")
+        selections = ModelSelections(
+            refinement=self.models.refiner(brief.refinement_model or s.DEFAULT_REFINEMENT_MODEL).model_id,
+            frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
+            video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
+        )
+        now = self.clock()
+        workflow = VideoWorkflow(
+            id=uuid.uuid4().hex,
+            user_id=user_id,
+            campaign_id=clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None,
+            title=clean_text(brief.title, field="Title", max_length=s.MAX_TITLE_LENGTH, required=True),
+            initial_prompt=clean_text(brief.initial_prompt, field="Prompt", max_length=s.MAX_PROMPT_LENGTH, required=True),
+            metadata=WorkflowMetadata(
+                target_audience=clean_text(brief.target_audience, field="Target audience", max_length=500, required=False),
+                tone=clean_text(brief.tone, field="Tone", max_length=200, required=False),
+                duration=brief.duration,
+                style=clean_text(brief.style, field="Style", max_length=500, required=False),
+                aspect_ratio=brief.aspect_ratio,
+            ),
+            model_selections=selections,
+            limits=WorkflowLimits(
+                max_refinement_iterations=s.MAX_REFINEMENT_ITERATIONS,
+                max_frame_regenerations=s.MAX_FRAME_REGENERATIONS,
+            ),
+            frame_seed=random.SystemRandom().randrange(1, 2**31),
+            created_at=now,
+            last_activity=now,
+        )
+        self.repository.insert(workflow)
+        return workflow
+
+    def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """The user's workflow; another user's → ForbiddenError, missing or deleted → NotFoundError."""
+        workflow = self.repository.get(workflow_id)
+        if workflow is None or workflow.deleted_at is not None:
+            raise NotFoundError(f"Workflow {workflow_id} was not found. It may have been deleted.")
+        if workflow.user_id != user_id:
+            raise ForbiddenError("This workflow belongs to another user.")
+        return workflow
+
+    def list_workflows(self, *, user_id: str, campaign_id: str | None = None, page: int = 1,
+                       page_size: int = 20) -> WorkflowPage:
+        """The user's live workflows, newest activity first, one page at a time."""
+        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
+        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+
+    def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:
+        """Soft delete (hidden from lists and reads) or, on request, remove it and its media."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        if hard:
+            self.repository.hard_delete(workflow_id)
+            self.media.delete_workflow(workflow_id)
+            return
+        self._update(user_id, workflow_id, lambda w: setattr(w, "deleted_at", self.clock()))
+
+    def read_media(self, *, user_id: str, key: str) -> bytes:
+        """The bytes of a frame or video of one of the user's workflows."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        return self.media.get_bytes(key)
+
+    # ---- refinement -------------------------------------------------------------------------
+
+    def refine_prompt(self, *, user_id: str, workflow_id: str, additional_info: str | None = None,
+                      model: str | None = None) -> VideoWorkflow:
+        """Run one refinement round with the chosen model and the user's optional notes."""
+        notes = clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH,
+                           required=False) or None
+        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        refiner = self.models.refiner(model or current.model_selections.refinement)
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_refine(workflow)
+            self._begin(workflow, WorkflowAction.REFINE_PROMPT)
+            workflow.model_selections.refinement = refiner.model_id
+
+        workflow = self._update(user_id, workflow_id, start)
+        request = RefinementRequest(
+            brief=_brief_of(workflow),
+            history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
+            additional_info=notes,
+            model=refiner.model_id,
+        )
+        started = time.perf_counter()
+        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
+                            lambda: refiner.implementation.refine(request))
+        refined = (result.refined_prompt or "").strip()
+        if not refined:
+            self._fail(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner.provider_name,
+                       f"{refiner.model_id} returned an empty prompt. Try again or pick another model.")
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+
+        def complete(workflow: VideoWorkflow) -> None:
+            iteration = RefinementIteration(
+                iteration=len(workflow.refinement_iterations) + 1, additional_info=notes, refined_prompt=refined,
+                model=refiner.model_id, provider=refiner.provider_name, created_at=self.clock(), duration_ms=elapsed_ms,
+            )
+            rules.complete_refinement(workflow, iteration, now=self.clock())
+
+        return self._update(user_id, workflow_id, complete)
+
+    # ---- frames -----------------------------------------------------------------------------
+
+    def generate_frames(self, *, user_id: str, workflow_id: str, frame_count: int | None = None,
+                        model: str | None = None) -> VideoWorkflow:
+        """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
+        count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
+        check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
+        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        generator = self.models.frame_generator(model or current.model_selections.frames)
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_generate_frames(workflow)
+            self._begin(workflow, WorkflowAction.GENERATE_FRAMES)
+            workflow.model_selections.frames = generator.model_id
+            rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
+
+        workflow = self._update(user_id, workflow_id, start)
+        done = {f.frame_number for f in workflow.generated_frames}
+        plans = plan_frames(refined_prompt=workflow.final_refined_prompt or "", frame_count=count,
+                            aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)
+        jobs = [(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
+        self._run_frame_jobs(user_id, workflow, jobs, step=WorkflowStep.FRAME_GENERATION, replacing=False)
+        return self._update(user_id, workflow_id, lambda w: rules.finish_frames(w, now=self.clock()))
+
+    def review_frames(self, *, user_id: str, workflow_id: str, reviews: list[FrameReview]) -> VideoWorkflow:
+        """Approve or reject frames, with feedback; framesApproved once all are approved."""
+        cleaned = [
+            FrameReview(r.frame_number, r.approved, clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}",
+                                                               max_length=self.settings.MAX_NOTES_LENGTH, required=False))
+            for r in reviews
+        ]
+        return self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+
+    def regenerate_frames(self, *, user_id: str, workflow_id: str, frame_numbers: list[int]) -> VideoWorkflow:
+        """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_regenerate(workflow, frame_numbers)
+            self._begin(workflow, WorkflowAction.REGENERATE_FRAMES)
+
+        workflow = self._update(user_id, workflow_id, start)
+        plans = []
+        for number in sorted(set(frame_numbers)):
+            frame = workflow.frame(number)
+            assert frame is not None  # checked in start()
+            feedback = [v.feedback for v in frame.history if v.feedback] + [frame.feedback or ""]
+            plan = PlannedFrame(frame_number=number, scene=frame.scene, prompt=frame.base_prompt)
+            plans.append((plan, prompt_with_feedback(frame.base_prompt, feedback), self.models.frame_generator(frame.model)))
+        self._run_frame_jobs(user_id, workflow, plans, step=WorkflowStep.FRAME_REVIEW, replacing=True)
+        return self._update(user_id, workflow_id, lambda w: rules.finish_without_change(w, now=self.clock()))
+
+    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
+        """Make an earlier version of a frame current again (it then needs review)."""
+        return self._update(user_id, workflow_id,
+                            lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock()))
+
+    def _run_frame_jobs(self, user_id: str, workflow: VideoWorkflow,
+                        jobs: list[tuple[PlannedFrame, str, ResolvedModel]], *, step: WorkflowStep,
+                        replacing: bool) -> None:
+        """Generate frames in parallel (bounded); each is stored as soon as it is done."""
+        width, height = frame_size(workflow.metadata.aspect_ratio)
+        count = workflow.planned_frame_count
+
+        def one(plan: PlannedFrame, prompt: str, generator: ResolvedModel) -> None:
+            request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
+                                   scene=plan.scene, prompt=prompt, width=width, height=height,
+                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id)
+            result = generator.implementation.generate_frame(request)
+            key = frame_key(workflow.id, plan.frame_number)
+            self.media.put_bytes(key, result.image)
+            frame = GeneratedFrame(
+                frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=prompt,
+                image_key=key, width=width, height=height, model=generator.model_id,
+                provider=generator.provider_name, seed=request.seed, generated_at=self.clock(),
+            )
+            store = rules.replace_frame if replacing else rules.add_generated_frame
+            self._update(user_id, workflow.id, lambda w: store(w, frame.model_copy(deep=True), now=self.clock()))
+
+        if not jobs:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.settings.FRAME_GENERATION_CONCURRENCY, len(jobs))) as pool:
+            futures = [(plan, generator, pool.submit(one, plan, prompt, generator)) for plan, prompt, generator in jobs]
+        failures = [(plan, generator, future.exception()) for plan, generator, future in futures if future.exception()]
+        if failures:
+            plan, generator, error = failures[0]
+            numbers = ", ".join(str(p.frame_number) for p, _, _ in failures)
+            kept = len(jobs) - len(failures)
+            detail = _safe_message(generator, error)
+            self._fail(user_id, workflow.id, step, generator.provider_name,
+                       f"Frame {numbers} could not be generated: {detail} {kept} finished frame(s) were kept; "
+                       "retry to generate the rest.")
+
+    # ---- video ------------------------------------------------------------------------------
+
+    def generate_video(self, *, user_id: str, workflow_id: str, model: str | None = None, duration: int | None = None,
+                       fps: int | None = None) -> VideoWorkflow:
+        """Render the final video from the approved frames."""
+        s = self.settings
+        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        seconds = duration if duration is not None else current.metadata.duration
+        rate = fps if fps is not None else s.DEFAULT_VIDEO_FPS
+        check_int_range(seconds, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
+        check_int_range(rate, field="FPS", minimum=s.MIN_VIDEO_FPS, maximum=s.MAX_VIDEO_FPS, unit="frames per second")
+        generator = self.models.video_generator(model or current.model_selections.video)
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_generate_video(workflow)
+            self._begin(workflow, WorkflowAction.GENERATE_VIDEO)
+            workflow.model_selections.video = generator.model_id
+
+        workflow = self._update(user_id, workflow_id, start)
+        width, height = frame_size(workflow.metadata.aspect_ratio)
+        scratch = self.media.scratch_path(".mp4")
+
+        def render() -> VideoResult:
+            request = VideoRequest(
+                workflow_id=workflow.id, prompt=workflow.final_refined_prompt or "",
+                frame_images=tuple(self.media.get_bytes(f.image_key) for f in workflow.generated_frames),
+                duration=seconds, fps=rate, width=width, height=height, model=generator.model_id,
+            )
+            return generator.implementation.generate_video(request, scratch)
+
+        result = self._call(user_id, workflow_id, WorkflowStep.VIDEO_GENERATION, generator, render)
+        key = video_key(workflow.id)
+        size = result.path.stat().st_size
+        self.media.put_file(key, result.path)
+        output = VideoOutput(video_key=key, model=generator.model_id, provider=generator.provider_name,
+                             duration=seconds, fps=rate, width=width, height=height, frame_count=result.frame_count,
+                             size_bytes=size, generated_at=self.clock())
+        return self._update(user_id, workflow_id, lambda w: rules.attach_video(w, output, now=self.clock()))
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    def _begin(self, workflow: VideoWorkflow, action: WorkflowAction) -> None:
+        rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after)
+
+    def _update(self, user_id: str, workflow_id: str, mutate: Callable[[VideoWorkflow], None]) -> VideoWorkflow:
+        """Apply mutate to fresh data and save conditionally; on a lost race, retry on fresher data."""
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+            mutate(workflow)
+            try:
+                return self.repository.save(workflow)
+            except ConflictError:
+                time.sleep(random.uniform(0, 0.005))
+        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
+
+    def _call(self, user_id: str, workflow_id: str, step: WorkflowStep, model: ResolvedModel,
+              provider_call: Callable[[], T]) -> T:
+        """Run a provider call; a failure is recorded on the workflow and raised as StepFailedError."""
+        try:
+            return provider_call()
+        except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            self._fail(user_id, workflow_id, step, model.provider_name, _safe_message(model, exc))
+
+    def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
+        self._update(user_id, workflow_id,
+                     lambda w: rules.record_failure(w, step=step, message=message, provider=provider, now=self.clock()))
+        raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
+
+
+def _safe_message(model: ResolvedModel, error: BaseException | None) -> str:
+    if isinstance(error, ProviderError):
+        return error.message
+    log.error("provider %s (%s) failed unexpectedly", model.provider_name, model.model_id, exc_info=error)
+    return f"{model.model_id} ({model.provider_name}) failed unexpectedly ({type(error).__name__})."
+
+
+def _brief_of(workflow: VideoWorkflow) -> Brief:
+    meta = workflow.metadata
+    return Brief(title=workflow.title, initial_prompt=workflow.initial_prompt, target_audience=meta.target_audience,
+                 tone=meta.tone, duration=meta.duration, style=meta.style, aspect_ratio=meta.aspect_ratio)

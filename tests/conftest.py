@@ -1,0 +1,115 @@
+"""Shared fixtures: a real embedded SecantusDB server, per-test databases, and a network guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from services.embedded_db import IN_MEMORY, EmbeddedDatabase
+from services.media_store import FileMediaStore
+from services.providers.registry import ModelRegistry
+from services.repository import MongoWorkflowRepository, ensure_indexes
+from services.runtime import build_model_registry
+from services.settings import Settings
+from services.workflow_service import NewWorkflow, VideoWorkflowService
+
+_real_connect = socket.socket.connect
+
+
+def _is_local(address: object) -> bool:
+    if not isinstance(address, tuple):
+        return True  # Unix sockets
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_local(address):
+        raise AssertionError(f"Tests must not reach the network; tried to connect to {address!r}")
+    _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_outbound_network() -> Iterator[None]:
+    """Fail any test that tries a real outbound connection (loopback is fine)."""
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+def free_port() -> int:
+    """A TCP port that is free on loopback right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real SecantusDB server (in memory) for the whole test session."""
+    log_path = tmp_path_factory.mktemp("db") / "secantus.log"
+    server = EmbeddedDatabase(storage_path=IN_MEMORY, port=free_port(), log_path=log_path)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def db(mongo_uri: str) -> Iterator[Database]:
+    """A fresh database per test, with the app's indexes."""
+    client: MongoClient = MongoClient(mongo_uri, tz_aware=True)
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    database = client[name]
+    ensure_indexes(database)
+    yield database
+    client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings, isolated from any .env on the machine."""
+    return Settings(_env_file=None, DATA_DIR=tmp_path / "data")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflowService]:
+    """Build a service on the test database; pass models= or settings overrides to change parts."""
+
+    def build(models: ModelRegistry | None = None, **overrides: object) -> VideoWorkflowService:
+        effective = settings.model_copy(update=overrides) if overrides else settings
+        return VideoWorkflowService(
+            repository=MongoWorkflowRepository(db),
+            media=FileMediaStore(effective.media_dir),
+            models=models or build_model_registry(effective),
+            settings=effective,
+        )
+
+    return build
+
+
+@pytest.fixture
+def service(make_service: Callable[..., VideoWorkflowService]) -> VideoWorkflowService:
+    """The service with the offline providers."""
+    return make_service()
+
+
+def a_brief(**changes: object) -> NewWorkflow:
+    """A valid brief; tests change only what they are about."""
+    fields: dict = dict(
+        title="Sneaker launch", initial_prompt="A runner crosses the city at dawn in our new sneakers",
+        target_audience="Gen Z runners", tone="energetic", duration=6, style="cinematic", aspect_ratio="16:9",
+    )
+    fields.update(changes)
+    return NewWorkflow(**fields)

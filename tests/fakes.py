@@ -1,0 +1,84 @@
+"""Scriptable providers for tests: they record what they were sent and do what they are told."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from services.errors import ProviderError
+from services.providers.base import (
+    FrameRequest,
+    FrameResult,
+    RefinementRequest,
+    RefinementResult,
+    VideoRequest,
+    VideoResult,
+)
+from services.providers.offline_animatic import OfflineAnimaticRenderer
+from services.providers.offline_storyboard import OfflineStoryboardRenderer
+from services.providers.registry import ModelRegistry, ModelRole
+
+
+class ScriptedRefiner:
+    """Answers with queued prompts or errors; with nothing queued, echoes the round number."""
+
+    def __init__(self) -> None:
+        self.queue: deque[str | Exception] = deque()
+        self.history: list[RefinementRequest] = []
+
+    def enqueue(self, *answers: str | Exception) -> None:
+        self.queue.extend(answers)
+
+    def refine(self, request: RefinementRequest) -> RefinementResult:
+        self.history.append(request)
+        answer = self.queue.popleft() if self.queue else f"refined prompt, round {len(request.history) + 1}"
+        if isinstance(answer, Exception):
+            raise answer
+        return RefinementResult(refined_prompt=answer)
+
+
+class ScriptedFrameGenerator:
+    """Draws real PNGs (offline renderer) after a fixed delay; frame numbers in fail_frames raise."""
+
+    def __init__(self, *, delay: float = 0.0, fail_frames: set[int] | None = None) -> None:
+        self.delay = delay
+        self.fail_frames = set(fail_frames or ())
+        self.history: list[FrameRequest] = []
+        self._lock = threading.Lock()
+        self._renderer = OfflineStoryboardRenderer()
+
+    def generate_frame(self, request: FrameRequest) -> FrameResult:
+        with self._lock:
+            self.history.append(request)
+        time.sleep(self.delay)
+        if request.frame_number in self.fail_frames:
+            raise ProviderError("the image model is overloaded (503)", provider="scripted", status=503)
+        return self._renderer.generate_frame(request)
+
+
+class ScriptedVideoGenerator:
+    """The offline animatic, or a queued failure."""
+
+    def __init__(self) -> None:
+        self.failures: deque[Exception] = deque()
+        self.history: list[VideoRequest] = []
+
+    def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
+        self.history.append(request)
+        if self.failures:
+            raise self.failures.popleft()
+        return OfflineAnimaticRenderer().generate_video(request, output_path)
+
+
+def scripted_registry(refiner: object, frames: object, video: object) -> ModelRegistry:
+    """A registry whose default model ids are served by the given fakes."""
+    registry = ModelRegistry()
+    for role, model_id, implementation in (
+        (ModelRole.REFINEMENT, "gpt-4o", refiner),
+        (ModelRole.FRAMES, "stable-diffusion-xl", frames),
+        (ModelRole.VIDEO, "veo-3", video),
+    ):
+        registry.register(role, model_id, provider_name="scripted", implementation=implementation)
+    return registry
