@@ -94,3 +94,9 @@ class ConfigurationError(StudioError):
     """A setting has a bad value; the message names the variable."""
 
     code = "configuration_error"
+
+
+class AuthenticationError(StudioError):
+    """Wrong username or password, or an unusable credential."""
+
+    code = "authentication_failed"

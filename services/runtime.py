@@ -18,7 +18,8 @@ from services.providers.offline_storyboard import OfflineStoryboardRenderer
 from services.providers.registry import OFFLINE_MODEL_IDS, SPEC_MODEL_IDS, ModelRegistry, ModelRole
 from services.repository import MongoWorkflowRepository, ensure_indexes
 from services.settings import Settings, load_settings
-from services.workflow_service import VideoWorkflowService
+from services.users import UserService, ensure_user_indexes
+from services.workflow_service import VideoWorkflowService, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Runtime:
     media: MediaStore
     models: ModelRegistry
     service: VideoWorkflowService
+    users: UserService
     embedded: EmbeddedDatabase | None = None
     _closed: bool = field(default=False, repr=False)
 
@@ -92,12 +94,13 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     client, embedded = connect(settings)
     db = client[settings.MONGODB_DATABASE]
     ensure_indexes(db)
+    ensure_user_indexes(db)
     media = FileMediaStore(settings.media_dir)
     models = build_model_registry(settings)
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
                                    settings=settings)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   embedded=embedded)
+                   users=UserService(db, clock=utc_now), embedded=embedded)
 
 
 _lock = threading.Lock()
