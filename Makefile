@@ -29,6 +29,7 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 ## Run the benchmark scripts; each prints its figures.
 bench: install-dev

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_camel
@@ -19,7 +19,7 @@ class CamelModel(BaseModel):
         return self.model_dump(by_alias=True, exclude=set(type(self).model_computed_fields))
 
 
-class WorkflowStep(str, Enum):
+class WorkflowStep(StrEnum):
     INITIAL_PROMPT = "INITIAL_PROMPT"
     PROMPT_REFINEMENT = "PROMPT_REFINEMENT"
     ADDITIONAL_INFO = "ADDITIONAL_INFO"
@@ -29,7 +29,7 @@ class WorkflowStep(str, Enum):
     COMPLETED = "COMPLETED"
 
 
-class WorkflowStatus(str, Enum):
+class WorkflowStatus(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     WAITING_USER_INPUT = "WAITING_USER_INPUT"
     PROCESSING = "PROCESSING"

@@ -15,13 +15,13 @@ allowed again from there, so FAILED is never a dead end.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from services.domain import WorkflowStep
 from services.errors import InvalidTransitionError
 
 
-class WorkflowAction(str, Enum):
+class WorkflowAction(StrEnum):
     REFINE_PROMPT = "REFINE_PROMPT"
     GENERATE_FRAMES = "GENERATE_FRAMES"
     REVIEW_FRAMES = "REVIEW_FRAMES"

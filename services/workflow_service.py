@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import random
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TypeVar
+
+from bson import ObjectId
 
 from services import workflow_rules as rules
 from services.domain import (
@@ -23,7 +24,14 @@ from services.domain import (
     WorkflowMetadata,
     WorkflowStep,
 )
-from services.errors import ConflictError, ForbiddenError, NotFoundError, ProviderError, StepFailedError, ValidationError
+from services.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ProviderError,
+    StepFailedError,
+    ValidationError,
+)
 from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
 from services.media_store import MediaStore, frame_key, video_key, workflow_of_key
 from services.providers.base import Brief, FrameRequest, PastRound, RefinementRequest, VideoRequest, VideoResult
@@ -90,7 +98,7 @@ class VideoWorkflowService:
         )
         now = self.clock()
         workflow = VideoWorkflow(
-            id=uuid.uuid4().hex,
+            id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
             user_id=user_id,
             campaign_id=clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None,
             title=clean_text(brief.title, field="Title", max_length=s.MAX_TITLE_LENGTH, required=True),

@@ -38,7 +38,7 @@ class OfflineAnimaticRenderer:
         shots = [_decode_rgb(image, request.width, request.height) for image in request.frame_images]
         total = request.duration * request.fps
         with av.open(str(output_path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-            stream = container.add_stream(self.encoder.codec, rate=request.fps)
+            stream: av.VideoStream = container.add_stream(self.encoder.codec, rate=request.fps)  # type: ignore[assignment]
             stream.width, stream.height, stream.pix_fmt = request.width, request.height, self.encoder.pix_fmt
             stream.options = {"preset": self.encoder.preset, "crf": self.encoder.crf}
             for index, yuv in enumerate(compose_frames(shots, total_frames=total, fps=request.fps)):
@@ -82,5 +82,5 @@ def _ken_burns(image: np.ndarray, shot: int, progress: float, width: int, height
     drift = progress if shot % 2 == 0 else 1 - progress
     x0 = (width - width / zoom) * drift
     y0 = (height - height / zoom) / 2
-    matrix = np.float32([[zoom, 0, -x0 * zoom], [0, zoom, -y0 * zoom]])
+    matrix = np.array([[zoom, 0, -x0 * zoom], [0, zoom, -y0 * zoom]], dtype=np.float32)
     return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)

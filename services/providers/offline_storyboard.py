@@ -23,7 +23,7 @@ class OfflineStoryboardRenderer:
 
     def generate_frame(self, request: FrameRequest) -> FrameResult:
         """Render the frame as PNG bytes at the requested size."""
-        digest = hashlib.sha256(f"{request.prompt}|{request.seed}".encode()).digest()
+        digest = hashlib.sha256(f"{request.prompt}|{request.scene}|{request.seed}".encode()).digest()
         # The land comes from the shared concept, so a workflow's frames look like one world;
         # the sky follows the whole frame prompt, so each scene and each revision differs.
         world = hashlib.sha256(request.prompt.split(SCENE_MARKER)[0].encode()).digest()
@@ -65,7 +65,7 @@ def _draw_hills(draw: ImageDraw.ImageDraw, rng: random.Random, width: int, heigh
     for layer in range(3):
         shade = tuple(max(0, c - 35 * layer) for c in colour)
         base = height * (0.62 + 0.1 * layer)
-        points = [(0, height)]
+        points: list[tuple[float, float]] = [(0.0, float(height))]
         for step in range(9):
             x = width * step / 8
             points.append((x, base - rng.uniform(0, height * 0.18)))

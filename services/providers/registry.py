@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 from services.errors import UnknownModelError
 from services.providers.base import FrameGenerator, PromptRefiner, VideoGenerator
 
 
-class ModelRole(str, Enum):
+class ModelRole(StrEnum):
     REFINEMENT = "refinement"
     FRAMES = "frames"
     VIDEO = "video"

@@ -1,0 +1,56 @@
+"""Listing (newest activity first, campaign filter, paging) and soft / hard deletion."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.errors import NotFoundError, ValidationError
+from services.workflow_service import VideoWorkflowService
+from tests.conftest import a_brief
+
+USER = "user-alice"
+
+
+def test_the_list_shows_newest_activity_first_and_filters_by_campaign(service: VideoWorkflowService):
+    first = service.create_workflow(user_id=USER, brief=a_brief(title="First", campaign_id="spring"))
+    second = service.create_workflow(user_id=USER, brief=a_brief(title="Second"))
+    service.create_workflow(user_id="someone-else", brief=a_brief(title="Not mine"))
+    service.refine_prompt(user_id=USER, workflow_id=first.id)  # first is now the most recently active
+
+    assert [w.title for w in service.list_workflows(user_id=USER).items] == ["First", "Second"]
+    assert [w.id for w in service.list_workflows(user_id=USER, campaign_id="spring").items] == [first.id]
+    assert second.id not in [w.id for w in service.list_workflows(user_id=USER, campaign_id="spring").items]
+
+
+def test_the_list_is_paged_and_the_page_size_is_capped(service: VideoWorkflowService):
+    for number in range(5):
+        service.create_workflow(user_id=USER, brief=a_brief(title=f"W{number}"))
+    page = service.list_workflows(user_id=USER, page=2, page_size=2)
+    assert (page.total, len(page.items)) == (5, 2)
+    assert [w.title for w in page.items] == ["W2", "W1"]
+    with pytest.raises(ValidationError, match="Page size must be between 1 and 100"):
+        service.list_workflows(user_id=USER, page_size=101)
+
+
+def test_a_soft_deleted_workflow_is_hidden_but_kept(service: VideoWorkflowService, db):
+    workflow = service.create_workflow(user_id=USER, brief=a_brief())
+    service.delete_workflow(user_id=USER, workflow_id=workflow.id)
+    assert service.list_workflows(user_id=USER).total == 0
+    with pytest.raises(NotFoundError):
+        service.get_workflow(user_id=USER, workflow_id=workflow.id)
+    assert db["video_workflows"].find_one({"_id": workflow.id})["deletedAt"] is not None
+
+
+def test_a_hard_delete_removes_the_document_and_its_media(service: VideoWorkflowService, db):
+    workflow = service.create_workflow(user_id=USER, brief=a_brief())
+    service.refine_prompt(user_id=USER, workflow_id=workflow.id)
+    framed = service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=1)
+    media_file = service.media.local_path(framed.generated_frames[0].image_key)
+    service.delete_workflow(user_id=USER, workflow_id=workflow.id, hard=True)
+    assert db["video_workflows"].find_one({"_id": workflow.id}) is None
+    assert not media_file.exists()
+
+
+def test_a_media_key_outside_the_store_layout_is_refused(service: VideoWorkflowService):
+    with pytest.raises(ValidationError, match="Not a media key"):
+        service.read_media(user_id=USER, key="workflows/../../etc/passwd")
