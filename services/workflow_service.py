@@ -55,6 +55,15 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True)
+class FrameTask:
+    """One frame to draw: its place in the plan, the exact prompt to send, and the model to use."""
+
+    plan: PlannedFrame
+    prompt: str
+    generator: ResolvedModel
+
+
+@dataclass(frozen=True)
 class NewWorkflow:
     """The brief a user fills in to start a workflow."""
 
@@ -212,8 +221,8 @@ class VideoWorkflowService:
         done = {f.frame_number for f in workflow.generated_frames}
         plans = plan_frames(refined_prompt=workflow.final_refined_prompt or "", frame_count=count,
                             aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)
-        jobs = [(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
-        self._run_frame_jobs(user_id, workflow, jobs, step=WorkflowStep.FRAME_GENERATION, replacing=False)
+        tasks = [FrameTask(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
+        self._run_frame_tasks(user_id, workflow, tasks, step=WorkflowStep.FRAME_GENERATION, replacing=False)
         return self._update(user_id, workflow_id, lambda w: rules.finish_frames(w, now=self.clock()))
 
     def review_frames(self, *, user_id: str, workflow_id: str, reviews: list[FrameReview]) -> VideoWorkflow:
@@ -233,14 +242,15 @@ class VideoWorkflowService:
             self._begin(workflow, WorkflowAction.REGENERATE_FRAMES)
 
         workflow = self._update(user_id, workflow_id, start)
-        plans = []
+        tasks = []
         for number in sorted(set(frame_numbers)):
             frame = workflow.frame(number)
             assert frame is not None  # checked in start()
             feedback = [v.feedback for v in frame.history if v.feedback] + [frame.feedback or ""]
             plan = PlannedFrame(frame_number=number, scene=frame.scene, prompt=frame.base_prompt)
-            plans.append((plan, prompt_with_feedback(frame.base_prompt, feedback), self.models.frame_generator(frame.model)))
-        self._run_frame_jobs(user_id, workflow, plans, step=WorkflowStep.FRAME_REVIEW, replacing=True)
+            prompt = prompt_with_feedback(frame.base_prompt, feedback)
+            tasks.append(FrameTask(plan, prompt, self.models.frame_generator(frame.model)))
+        self._run_frame_tasks(user_id, workflow, tasks, step=WorkflowStep.FRAME_REVIEW, replacing=True)
         return self._update(user_id, workflow_id, lambda w: rules.finish_without_change(w, now=self.clock()))
 
     def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
@@ -248,14 +258,14 @@ class VideoWorkflowService:
         return self._update(user_id, workflow_id,
                             lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock()))
 
-    def _run_frame_jobs(self, user_id: str, workflow: VideoWorkflow,
-                        jobs: list[tuple[PlannedFrame, str, ResolvedModel]], *, step: WorkflowStep,
-                        replacing: bool) -> None:
+    def _run_frame_tasks(self, user_id: str, workflow: VideoWorkflow, tasks: list[FrameTask], *,
+                         step: WorkflowStep, replacing: bool) -> None:
         """Generate frames in parallel (bounded); each is stored as soon as it is done."""
         width, height = frame_size(workflow.metadata.aspect_ratio)
         count = workflow.planned_frame_count
 
-        def one(plan: PlannedFrame, prompt: str, generator: ResolvedModel) -> None:
+        def one(task: FrameTask) -> None:
+            plan, prompt, generator = task.plan, task.prompt, task.generator
             request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
                                    scene=plan.scene, prompt=prompt, width=width, height=height,
                                    seed=workflow.frame_seed + plan.frame_number, model=generator.model_id)
@@ -270,17 +280,17 @@ class VideoWorkflowService:
             store = rules.replace_frame if replacing else rules.add_generated_frame
             self._update(user_id, workflow.id, lambda w: store(w, frame.model_copy(deep=True), now=self.clock()))
 
-        if not jobs:
+        if not tasks:
             return
-        with ThreadPoolExecutor(max_workers=min(self.settings.FRAME_GENERATION_CONCURRENCY, len(jobs))) as pool:
-            futures = [(plan, generator, pool.submit(one, plan, prompt, generator)) for plan, prompt, generator in jobs]
-        failures = [(plan, generator, future.exception()) for plan, generator, future in futures if future.exception()]
+        with ThreadPoolExecutor(max_workers=min(self.settings.FRAME_GENERATION_CONCURRENCY, len(tasks))) as pool:
+            futures = [(task, pool.submit(one, task)) for task in tasks]
+        failures = [(task, future.exception()) for task, future in futures if future.exception()]
         if failures:
-            plan, generator, error = failures[0]
-            numbers = ", ".join(str(p.frame_number) for p, _, _ in failures)
-            kept = len(jobs) - len(failures)
-            detail = _safe_message(generator, error)
-            self._fail(user_id, workflow.id, step, generator.provider_name,
+            first, error = failures[0]
+            numbers = ", ".join(str(task.plan.frame_number) for task, _ in failures)
+            kept = len(tasks) - len(failures)
+            detail = _safe_message(first.generator, error)
+            self._fail(user_id, workflow.id, step, first.generator.provider_name,
                        f"Frame {numbers} could not be generated: {detail} {kept} finished frame(s) were kept; "
                        "retry to generate the rest.")
 
