@@ -156,9 +156,10 @@ class JobStore:
         if status not in FINISHED:
             raise ValueError(f"{status} is not a final status")
         now = self.clock()
+        percent = 100 if status is JobStatus.SUCCEEDED else job.progress.percent
         self._owned_update(job, {"$set": {"status": status.value, "error": error, "finishedAt": now,
                                           "updatedAt": now, "leaseOwner": None, "leaseExpiresAt": None,
-                                          "progress.percent": 100 if status is JobStatus.SUCCEEDED else job.progress.percent}})
+                                          "progress.percent": percent}})
 
     def abandoned(self) -> list[Job]:
         """Jobs whose lease lapsed and that have used all their attempts (the reconciler fails them)."""
