@@ -138,6 +138,7 @@ class VideoWorkflow(CamelModel):
     generated_frames: list[GeneratedFrame] = Field(default_factory=list)
     frames_approved: bool = False
     video_output: VideoOutput | None = None
+    active_job_id: str | None = None
     model_selections: ModelSelections
     limits: WorkflowLimits
     errors: list[WorkflowError] = Field(default_factory=list)

@@ -100,3 +100,9 @@ class AuthenticationError(StudioError):
     """Wrong username or password, or an unusable credential."""
 
     code = "authentication_failed"
+
+
+class JobSupersededError(StudioError):
+    """A resumed job whose workflow has moved on (retried, deleted); it is closed without running."""
+
+    code = "job_superseded"

@@ -57,6 +57,7 @@ class Job(CamelModel):
     attempts: int = 0
     max_attempts: int
     prediction_ids: dict[str, str] = {}
+    prediction_intents: dict[str, str] = {}
     progress: JobProgress = JobProgress()
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
@@ -91,12 +92,20 @@ class JobStore:
         self.lease = lease
 
     def create(self, *, workflow_id: str, user_id: str, kind: JobKind, params: dict[str, Any],
-               idempotency_key: str | None = None, max_attempts: int = 3) -> tuple[Job, bool]:
-        """Record a job before any provider call; returns (job, created). A repeated key returns the first job."""
+               idempotency_key: str | None = None, max_attempts: int = 3, job_id: str | None = None,
+               claimed_by: str | None = None) -> tuple[Job, bool]:
+        """Record a job before any provider call; returns (job, created). A repeated key returns the first job.
+
+        With claimed_by, the job is born RUNNING under that worker's lease, so no other worker can
+        take it between its creation and the first provider call.
+        """
         now = self.clock()
-        job = Job(id=uuid.uuid4().hex, workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
+        job = Job(id=job_id or uuid.uuid4().hex, workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
                   idempotency_key=idempotency_key or uuid.uuid4().hex, max_attempts=max_attempts,
                   created_at=now, updated_at=now)
+        if claimed_by is not None:
+            job.status, job.attempts, job.lease_owner = JobStatus.RUNNING, 1, claimed_by
+            job.lease_expires_at, job.heartbeat_at = now + self.lease, now
         document = job.to_document()
         document["_id"] = document.pop("id")
         try:
@@ -110,6 +119,11 @@ class JobStore:
             if (first.workflow_id, first.kind, first.params) != (workflow_id, kind, params):
                 raise ValidationError("This Idempotency-Key was already used for a different request.") from None
             return first, False
+
+    def find_by_key(self, *, user_id: str, idempotency_key: str) -> Job | None:
+        """The user's job recorded under this idempotency key, if any."""
+        document = self.collection.find_one({"userId": user_id, "idempotencyKey": idempotency_key})
+        return _job_from(document) if document else None
 
     def get(self, job_id: str) -> Job:
         """The job, or NotFoundError."""
@@ -147,9 +161,17 @@ class JobStore:
             update["progress.message"] = message
         self._owned_update(job, {"$set": update})
 
+    def record_intent(self, job: Job, *, part: str, intent: str) -> None:
+        """Persist the intent to create a prediction for this part, before the (paid) create call."""
+        self._owned_update(job, {"$set": {f"predictionIntents.{part}": intent, "updatedAt": self.clock()}})
+
     def record_prediction(self, job: Job, *, part: str, prediction_id: str) -> None:
         """Remember a provider prediction as soon as it exists, so a successor polls it instead of paying twice."""
         self._owned_update(job, {"$set": {f"predictionIds.{part}": prediction_id, "updatedAt": self.clock()}})
+
+    def mark_part_done(self, job: Job, *, part: str) -> None:
+        """Remember a finished part (a frame, the video), so a resumed job does not redo or re-bill it."""
+        self._owned_update(job, {"$addToSet": {"params.completedParts": part}, "$set": {"updatedAt": self.clock()}})
 
     def finish(self, job: Job, *, status: JobStatus, error: str | None = None) -> None:
         """Close the job with its outcome."""

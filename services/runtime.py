@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from services.embedded_db import EmbeddedDatabase
+from services.job_runner import JobRunner
+from services.job_store import JobStore, ensure_job_indexes
 from services.media_store import FileMediaStore, MediaStore
 from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner
@@ -71,6 +74,12 @@ def build_model_registry(settings: Settings) -> ModelRegistry:
     return registry
 
 
+def build_job_runner(db: Database, settings: Settings) -> JobRunner:
+    """The job store and this process's runner, with the configured lease and heartbeat."""
+    store = JobStore(db, clock=utc_now, lease=timedelta(seconds=settings.JOB_LEASE_SECONDS))
+    return JobRunner(store, heartbeat_every=settings.JOB_HEARTBEAT_SECONDS)
+
+
 def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
     """A client for MONGODB_URI, or for the embedded server (started here when none runs)."""
     embedded = None
@@ -95,10 +104,11 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     db = client[settings.MONGODB_DATABASE]
     ensure_indexes(db)
     ensure_user_indexes(db)
+    ensure_job_indexes(db)
     media = FileMediaStore(settings.media_dir)
     models = build_model_registry(settings)
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
-                                   settings=settings)
+                                   jobs=build_job_runner(db, settings), settings=settings)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
                    users=UserService(db, clock=utc_now), embedded=embedded)
 

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     MAX_NOTES_LENGTH: int = Field(2000, ge=1, le=100_000)
     PROCESSING_STALE_AFTER_SECONDS: int = Field(900, ge=10)
 
+    # Durable generation jobs.
+    JOB_LEASE_SECONDS: float = Field(30.0, gt=0)
+    JOB_HEARTBEAT_SECONDS: float = Field(5.0, gt=0)
+    JOB_MAX_ATTEMPTS: int = Field(3, ge=1, le=20)
+    RECONCILE_INTERVAL_SECONDS: float = Field(15.0, gt=0)
+
     # Persistence. With MONGODB_URI unset, an embedded SecantusDB server is started.
     MONGODB_URI: SecretStr | None = None
     MONGODB_DATABASE: str = "video_workflow_studio"
@@ -57,6 +63,14 @@ class Settings(BaseSettings):
     def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("JOB_HEARTBEAT_SECONDS")
+    @classmethod
+    def _heartbeat_within_lease(cls, value: float, info) -> float:  # type: ignore[no-untyped-def]
+        lease = info.data.get("JOB_LEASE_SECONDS")
+        if lease is not None and value * 2 > lease:
+            raise ValueError(f"must be at most half of JOB_LEASE_SECONDS ({lease}), so one missed beat is survivable")
         return value
 
     @field_validator("MAX_VIDEO_FPS")

@@ -39,12 +39,14 @@ def ensure_not_busy(workflow: VideoWorkflow, *, now: datetime, stale_after: time
         )
 
 
-def begin(workflow: VideoWorkflow, action: WorkflowAction, *, now: datetime, stale_after: timedelta) -> None:
-    """Check the action is allowed now and mark the workflow as processing it."""
+def begin(workflow: VideoWorkflow, action: WorkflowAction, *, now: datetime, stale_after: timedelta,
+          job_id: str | None = None) -> None:
+    """Check the action is allowed now and mark the workflow as processing it (under job_id)."""
     ensure_not_busy(workflow, now=now, stale_after=stale_after)
     transition = check_transition(workflow.current_step, action)
     workflow.current_step = transition.working_step
     workflow.status = WorkflowStatus.PROCESSING
+    workflow.active_job_id = job_id
     workflow.last_activity = now
 
 
@@ -65,6 +67,7 @@ def complete_refinement(workflow: VideoWorkflow, iteration: RefinementIteration,
     workflow.final_refined_prompt = iteration.refined_prompt
     workflow.current_step = WorkflowStep.ADDITIONAL_INFO if iteration.additional_info else WorkflowStep.PROMPT_REFINEMENT
     workflow.status = WorkflowStatus.WAITING_USER_INPUT
+    workflow.active_job_id = None
     workflow.last_activity = now
 
 
@@ -98,6 +101,7 @@ def finish_frames(workflow: VideoWorkflow, *, now: datetime) -> None:
     """All planned frames exist: hand over to the reviewer."""
     workflow.current_step = WorkflowStep.FRAME_REVIEW
     workflow.status = WorkflowStatus.WAITING_USER_INPUT
+    workflow.active_job_id = None
     workflow.last_activity = now
 
 
@@ -199,12 +203,14 @@ def attach_video(workflow: VideoWorkflow, video: VideoOutput, *, now: datetime) 
     workflow.video_output = video
     workflow.current_step = WorkflowStep.COMPLETED
     workflow.status = WorkflowStatus.COMPLETED
+    workflow.active_job_id = None
     workflow.last_activity = now
 
 
 def finish_without_change(workflow: VideoWorkflow, *, now: datetime) -> None:
     """A regeneration round ended: back to waiting for the reviewer."""
     workflow.status = WorkflowStatus.WAITING_USER_INPUT
+    workflow.active_job_id = None
     workflow.last_activity = now
 
 
@@ -215,4 +221,5 @@ def record_failure(
     workflow.errors.append(WorkflowError(step=step, message=message, provider=provider, occurred_at=now))
     workflow.current_step = step
     workflow.status = WorkflowStatus.FAILED
+    workflow.active_job_id = None
     workflow.last_activity = now

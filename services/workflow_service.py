@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TypeVar
@@ -15,26 +17,26 @@ from bson import ObjectId
 
 from services import workflow_rules as rules
 from services.domain import (
-    GeneratedFrame,
     ModelSelections,
     RefinementIteration,
-    VideoOutput,
     VideoWorkflow,
     WorkflowLimits,
     WorkflowMetadata,
     WorkflowStep,
 )
 from services.errors import (
+    BusyError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
-    ProviderError,
     StepFailedError,
     ValidationError,
 )
-from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
-from services.media_store import MediaStore, frame_key, video_key, workflow_of_key
-from services.providers.base import Brief, FrameRequest, PastRound, RefinementRequest, VideoRequest, VideoResult
+from services.generation_steps import GenerationSteps, safe_message
+from services.job_runner import JobRunner
+from services.job_store import FINISHED, JobKind, JobStatus
+from services.media_store import MediaStore, workflow_of_key
+from services.providers.base import Brief, PastRound, RefinementRequest
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.repository import WorkflowPage, WorkflowRepository
 from services.settings import ASPECT_RATIOS, Settings
@@ -44,6 +46,7 @@ from services.workflow_rules import FrameReview
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Mutation = Callable[[VideoWorkflow], None]
 MAX_WRITE_ATTEMPTS = 20
 MAX_PAGE_SIZE = 100
 
@@ -52,15 +55,6 @@ def utc_now() -> datetime:
     """Now, in UTC, at millisecond precision (what MongoDB stores)."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-@dataclass(frozen=True)
-class FrameTask:
-    """One frame to draw: its place in the plan, the exact prompt to send, and the model to use."""
-
-    plan: PlannedFrame
-    prompt: str
-    generator: ResolvedModel
 
 
 @dataclass(frozen=True)
@@ -80,12 +74,13 @@ class NewWorkflow:
     video_model: str | None = None
 
 
-class VideoWorkflowService:
+class VideoWorkflowService(GenerationSteps):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
-                 settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+                 jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.repository = repository
+        self.jobs = jobs
         self.media = media
         self.models = models
         self.settings = settings
@@ -201,103 +196,58 @@ class VideoWorkflowService:
 
         return self._update(user_id, workflow_id, complete)
 
-    # ---- frames -----------------------------------------------------------------------------
+    # ---- frames and video: durable jobs ---------------------------------------------------------
 
     def generate_frames(self, *, user_id: str, workflow_id: str, frame_count: int | None = None,
-                        model: str | None = None) -> VideoWorkflow:
+                        model: str | None = None, idempotency_key: str | None = None) -> VideoWorkflow:
         """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
         check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
         current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         generator = self.models.frame_generator(model or current.model_selections.frames)
+        job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
             rules.check_can_generate_frames(workflow)
-            self._begin(workflow, WorkflowAction.GENERATE_FRAMES)
+            self._begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
             workflow.model_selections.frames = generator.model_id
             rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
 
-        workflow = self._update(user_id, workflow_id, start)
-        done = {f.frame_number for f in workflow.generated_frames}
-        plans = plan_frames(refined_prompt=workflow.final_refined_prompt or "", frame_count=count,
-                            aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)
-        tasks = [FrameTask(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
-        self._run_frame_tasks(user_id, workflow, tasks, step=WorkflowStep.FRAME_GENERATION, replacing=False)
-        return self._update(user_id, workflow_id, lambda w: rules.finish_frames(w, now=self.clock()))
+        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_FRAMES,
+                               params={"frameCount": count, "model": generator.model_id},
+                               idempotency_key=idempotency_key)
 
     def review_frames(self, *, user_id: str, workflow_id: str, reviews: list[FrameReview]) -> VideoWorkflow:
         """Approve or reject frames, with feedback; framesApproved once all are approved."""
+        limit = self.settings.MAX_NOTES_LENGTH
         cleaned = [
-            FrameReview(r.frame_number, r.approved, clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}",
-                                                               max_length=self.settings.MAX_NOTES_LENGTH, required=False))
+            FrameReview(r.frame_number, r.approved,
+                        clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}", max_length=limit,
+                                   required=False))
             for r in reviews
         ]
         return self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
 
-    def regenerate_frames(self, *, user_id: str, workflow_id: str, frame_numbers: list[int]) -> VideoWorkflow:
+    def regenerate_frames(self, *, user_id: str, workflow_id: str, frame_numbers: list[int],
+                          idempotency_key: str | None = None) -> VideoWorkflow:
         """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
+        job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
             rules.check_can_regenerate(workflow, frame_numbers)
-            self._begin(workflow, WorkflowAction.REGENERATE_FRAMES)
+            self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
 
-        workflow = self._update(user_id, workflow_id, start)
-        tasks = []
-        for number in sorted(set(frame_numbers)):
-            frame = workflow.frame(number)
-            assert frame is not None  # checked in start()
-            feedback = [v.feedback for v in frame.history if v.feedback] + [frame.feedback or ""]
-            plan = PlannedFrame(frame_number=number, scene=frame.scene, prompt=frame.base_prompt)
-            prompt = prompt_with_feedback(frame.base_prompt, feedback)
-            tasks.append(FrameTask(plan, prompt, self.models.frame_generator(frame.model)))
-        self._run_frame_tasks(user_id, workflow, tasks, step=WorkflowStep.FRAME_REVIEW, replacing=True)
-        return self._update(user_id, workflow_id, lambda w: rules.finish_without_change(w, now=self.clock()))
+        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.REGENERATE_FRAMES,
+                               params={"frameNumbers": sorted(set(frame_numbers))}, idempotency_key=idempotency_key)
 
-    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
+    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int,
+                              version: int) -> VideoWorkflow:
         """Make an earlier version of a frame current again (it then needs review)."""
         return self._update(user_id, workflow_id,
                             lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock()))
 
-    def _run_frame_tasks(self, user_id: str, workflow: VideoWorkflow, tasks: list[FrameTask], *,
-                         step: WorkflowStep, replacing: bool) -> None:
-        """Generate frames in parallel (bounded); each is stored as soon as it is done."""
-        width, height = frame_size(workflow.metadata.aspect_ratio)
-        count = workflow.planned_frame_count
-
-        def one(task: FrameTask) -> None:
-            plan, prompt, generator = task.plan, task.prompt, task.generator
-            request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
-                                   scene=plan.scene, prompt=prompt, width=width, height=height,
-                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id)
-            result = generator.implementation.generate_frame(request)
-            key = frame_key(workflow.id, plan.frame_number)
-            self.media.put_bytes(key, result.image)
-            frame = GeneratedFrame(
-                frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=prompt,
-                image_key=key, width=width, height=height, model=generator.model_id,
-                provider=generator.provider_name, seed=request.seed, generated_at=self.clock(),
-            )
-            store = rules.replace_frame if replacing else rules.add_generated_frame
-            self._update(user_id, workflow.id, lambda w: store(w, frame.model_copy(deep=True), now=self.clock()))
-
-        if not tasks:
-            return
-        with ThreadPoolExecutor(max_workers=min(self.settings.FRAME_GENERATION_CONCURRENCY, len(tasks))) as pool:
-            futures = [(task, pool.submit(one, task)) for task in tasks]
-        failures = [(task, future.exception()) for task, future in futures if future.exception()]
-        if failures:
-            first, error = failures[0]
-            numbers = ", ".join(str(task.plan.frame_number) for task, _ in failures)
-            kept = len(tasks) - len(failures)
-            detail = _safe_message(first.generator, error)
-            self._fail(user_id, workflow.id, step, first.generator.provider_name,
-                       f"Frame {numbers} could not be generated: {detail} {kept} finished frame(s) were kept; "
-                       "retry to generate the rest.")
-
-    # ---- video ------------------------------------------------------------------------------
-
     def generate_video(self, *, user_id: str, workflow_id: str, model: str | None = None, duration: int | None = None,
-                       fps: int | None = None) -> VideoWorkflow:
+                       fps: int | None = None, idempotency_key: str | None = None) -> VideoWorkflow:
         """Render the final video from the approved frames."""
         s = self.settings
         current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
@@ -306,39 +256,60 @@ class VideoWorkflowService:
         check_int_range(seconds, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
         check_int_range(rate, field="FPS", minimum=s.MIN_VIDEO_FPS, maximum=s.MAX_VIDEO_FPS, unit="frames per second")
         generator = self.models.video_generator(model or current.model_selections.video)
+        job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
             rules.check_can_generate_video(workflow)
-            self._begin(workflow, WorkflowAction.GENERATE_VIDEO)
+            self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
             workflow.model_selections.video = generator.model_id
 
-        workflow = self._update(user_id, workflow_id, start)
-        width, height = frame_size(workflow.metadata.aspect_ratio)
-        scratch = self.media.scratch_path(".mp4")
+        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_VIDEO,
+                               params={"model": generator.model_id, "duration": seconds, "fps": rate},
+                               idempotency_key=idempotency_key)
 
-        def render() -> VideoResult:
-            request = VideoRequest(
-                workflow_id=workflow.id, prompt=workflow.final_refined_prompt or "",
-                frame_images=tuple(self.media.get_bytes(f.image_key) for f in workflow.generated_frames),
-                duration=seconds, fps=rate, width=width, height=height, model=generator.model_id,
-            )
-            return generator.implementation.generate_video(request, scratch)
+    def reconcile(self) -> int:
+        """Resume jobs whose worker died; fail, on their workflows, those out of attempts. Returns jobs resumed."""
+        resumed = self.jobs.resume_lapsed(self.execute_job)
+        for job in self.jobs.store.abandoned():
+            message = f"The {job.kind.value.lower().replace('_', ' ')} step stopped after {job.attempts} attempts."
+            if not self.jobs.store.force_finish(job.id, status=JobStatus.FAILED, error=message):
+                continue
+            with contextlib.suppress(NotFoundError):  # a deleted workflow needs no failure note
+                self._update(job.user_id, job.workflow_id,
+                             functools.partial(_fail_if_current, job_id=job.id, message=message, now=self.clock()))
+        return resumed
 
-        result = self._call(user_id, workflow_id, WorkflowStep.VIDEO_GENERATION, generator, render)
-        key = video_key(workflow.id)
-        size = result.path.stat().st_size
-        self.media.put_file(key, result.path)
-        output = VideoOutput(video_key=key, model=generator.model_id, provider=generator.provider_name,
-                             duration=seconds, fps=rate, width=width, height=height, frame_count=result.frame_count,
-                             size_bytes=size, generated_at=self.clock())
-        return self._update(user_id, workflow_id, lambda w: rules.attach_video(w, output, now=self.clock()))
+    def _start_job(self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind,
+                   params: dict, idempotency_key: str | None) -> VideoWorkflow:
+        """Mark the workflow as processing, record the job (before any provider call), then run it."""
+        if idempotency_key is not None and self._replayed(user_id, workflow_id, kind, params, idempotency_key):
+            return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        self._update(user_id, workflow_id, start)
+        job, created = self.jobs.store.create(workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
+                                              idempotency_key=idempotency_key, job_id=job_id,
+                                              max_attempts=self.settings.JOB_MAX_ATTEMPTS,
+                                              claimed_by=self.jobs.worker_id)
+        if created:
+            self.jobs.run(job, self.execute_job)
+        return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+
+    def _replayed(self, user_id: str, workflow_id: str, kind: JobKind, params: dict, key: str) -> bool:
+        """True when this idempotency key already ran this request; refuses a different request or one still running."""
+        earlier = self.jobs.store.find_by_key(user_id=user_id, idempotency_key=key)
+        if earlier is None:
+            return False
+        if (earlier.workflow_id, earlier.kind, _request_params(earlier.params)) != (workflow_id, kind, params):
+            raise ValidationError("This Idempotency-Key was already used for a different request. Use a new key.")
+        if earlier.status not in FINISHED:
+            raise BusyError("The first request with this Idempotency-Key is still running. Wait for it to finish.")
+        return True
 
     # ---- plumbing ---------------------------------------------------------------------------
 
-    def _begin(self, workflow: VideoWorkflow, action: WorkflowAction) -> None:
-        rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after)
+    def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
+        rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after, job_id=job_id)
 
-    def _update(self, user_id: str, workflow_id: str, mutate: Callable[[VideoWorkflow], None]) -> VideoWorkflow:
+    def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow:
         """Apply mutate to fresh data and save conditionally; on a lost race, retry on fresher data."""
         for _ in range(MAX_WRITE_ATTEMPTS):
             workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
@@ -355,7 +326,7 @@ class VideoWorkflowService:
         try:
             return provider_call()
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
-            self._fail(user_id, workflow_id, step, model.provider_name, _safe_message(model, exc))
+            self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
 
     def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
         self._update(user_id, workflow_id,
@@ -363,11 +334,18 @@ class VideoWorkflowService:
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
 
 
-def _safe_message(model: ResolvedModel, error: BaseException | None) -> str:
-    if isinstance(error, ProviderError):
-        return error.message
-    log.error("provider %s (%s) failed unexpectedly", model.provider_name, model.model_id, exc_info=error)
-    return f"{model.model_id} ({model.provider_name}) failed unexpectedly ({type(error).__name__})."
+def new_job_id() -> str:
+    """A fresh job id, chosen before the workflow is marked as processing under it."""
+    return uuid.uuid4().hex
+
+
+def _request_params(params: dict) -> dict:
+    return {name: value for name, value in params.items() if name != "completedParts"}
+
+
+def _fail_if_current(workflow: VideoWorkflow, job_id: str, message: str, *, now: datetime) -> None:
+    if workflow.active_job_id == job_id:
+        rules.record_failure(workflow, step=workflow.current_step, message=message, provider=None, now=now)
 
 
 def _brief_of(workflow: VideoWorkflow) -> Brief:

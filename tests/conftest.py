@@ -13,10 +13,11 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from services.embedded_db import IN_MEMORY, EmbeddedDatabase
+from services.job_store import ensure_job_indexes
 from services.media_store import FileMediaStore
 from services.providers.registry import ModelRegistry
 from services.repository import MongoWorkflowRepository, ensure_indexes
-from services.runtime import build_model_registry
+from services.runtime import build_job_runner, build_model_registry
 from services.settings import Settings
 from services.workflow_service import NewWorkflow, VideoWorkflowService
 
@@ -72,6 +73,7 @@ def db(mongo_uri: str) -> Iterator[Database]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     database = client[name]
     ensure_indexes(database)
+    ensure_job_indexes(database)
     yield database
     client.drop_database(name)
     client.close()
@@ -93,6 +95,7 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
             repository=MongoWorkflowRepository(db),
             media=FileMediaStore(effective.media_dir),
             models=models or build_model_registry(effective),
+            jobs=build_job_runner(db, effective),
             settings=effective,
         )
 

@@ -1,0 +1,192 @@
+"""The job functions behind frame generation, regeneration and video generation.
+
+Each runs under an ActiveJob and is safe to run again after a crash: finished frames and parts
+are skipped, and a recorded provider prediction is awaited instead of created a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, NoReturn
+
+from services import workflow_rules as rules
+from services.domain import GeneratedFrame, VideoOutput, VideoWorkflow, WorkflowStatus, WorkflowStep
+from services.errors import JobSupersededError, ProviderError
+from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
+from services.job_context import ActiveJob, in_current_context, prediction_for
+from services.job_store import JobKind
+from services.media_store import MediaStore, frame_key, video_key
+from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
+from services.providers.registry import ModelRegistry, ResolvedModel
+from services.providers.resumable import ResumableFrameGenerator, ResumableVideoGenerator
+from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.workflow_service import Mutation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrameTask:
+    """One frame to draw: its place in the plan, the exact prompt to send, and the model to use."""
+
+    plan: PlannedFrame
+    prompt: str
+    generator: ResolvedModel
+
+
+class GenerationSteps:
+    """Mixin of VideoWorkflowService: the long-running steps, run as durable jobs."""
+
+    media: MediaStore
+    models: ModelRegistry
+    settings: Settings
+    clock: Callable[[], datetime]
+
+    if TYPE_CHECKING:  # provided by VideoWorkflowService
+        def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
+        def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn: ...
+        def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
+
+    def execute_job(self, active: ActiveJob) -> None:
+        """Run (or resume) the job's step for its workflow."""
+        steps = {
+            JobKind.GENERATE_FRAMES: self._execute_frames,
+            JobKind.REGENERATE_FRAMES: self._execute_regeneration,
+            JobKind.GENERATE_VIDEO: self._execute_video,
+        }
+        steps[active.job.kind](active)
+
+    def _workflow_for(self, active: ActiveJob) -> VideoWorkflow:
+        job = active.job
+        try:
+            workflow = self.get_workflow(user_id=job.user_id, workflow_id=job.workflow_id)
+        except Exception as exc:  # noqa: BLE001 - a deleted workflow simply ends its job
+            raise JobSupersededError(f"Workflow {job.workflow_id} is gone: {exc}") from None
+        if workflow.active_job_id != job.id or workflow.status is not WorkflowStatus.PROCESSING:
+            raise JobSupersededError(f"Workflow {job.workflow_id} has moved on from job {job.id}.")
+        return workflow
+
+    # ---- frames -----------------------------------------------------------------------------
+
+    def _execute_frames(self, active: ActiveJob) -> None:
+        workflow = self._workflow_for(active)
+        generator = self.models.frame_generator(active.job.params["model"])
+        done = {f.frame_number for f in workflow.generated_frames}
+        plans = plan_frames(refined_prompt=workflow.final_refined_prompt or "", frame_count=workflow.planned_frame_count,
+                            aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)
+        tasks = [FrameTask(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
+        self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_GENERATION, replacing=False)
+        self._update(workflow.user_id, workflow.id, lambda w: rules.finish_frames(w, now=self.clock()))
+
+    def _execute_regeneration(self, active: ActiveJob) -> None:
+        workflow = self._workflow_for(active)
+        tasks = []
+        for number in active.job.params["frameNumbers"]:
+            frame = workflow.frame(number)
+            if frame is None or active.is_done(f"frame-{number}"):
+                continue
+            feedback = [v.feedback for v in frame.history if v.feedback] + [frame.feedback or ""]
+            plan = PlannedFrame(frame_number=number, scene=frame.scene, prompt=frame.base_prompt)
+            prompt = prompt_with_feedback(frame.base_prompt, feedback)
+            tasks.append(FrameTask(plan, prompt, self.models.frame_generator(frame.model)))
+        self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_REVIEW, replacing=True)
+        self._update(workflow.user_id, workflow.id, lambda w: rules.finish_without_change(w, now=self.clock()))
+
+    def _run_frame_tasks(self, active: ActiveJob, workflow: VideoWorkflow, tasks: list[FrameTask], *,
+                         step: WorkflowStep, replacing: bool) -> None:
+        """Generate frames in parallel (bounded); each is stored, and marked done, as soon as it exists."""
+        width, height = frame_size(workflow.metadata.aspect_ratio)
+        count = workflow.planned_frame_count
+        finished = [0]
+
+        def one(task: FrameTask) -> None:
+            plan, generator = task.plan, task.generator
+            request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
+                                   scene=plan.scene, prompt=task.prompt, width=width, height=height,
+                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id)
+            part = f"frame-{plan.frame_number}"
+            result = self._frame_image(active, part, generator, request)
+            key = frame_key(workflow.id, plan.frame_number)
+            self.media.put_bytes(key, result.image)
+            frame = GeneratedFrame(
+                frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=task.prompt,
+                image_key=key, width=width, height=height, model=generator.model_id,
+                provider=generator.provider_name, seed=request.seed, generated_at=self.clock(),
+            )
+            store = rules.replace_frame if replacing else rules.add_generated_frame
+            self._update(workflow.user_id, workflow.id, lambda w: store(w, frame.model_copy(deep=True), now=self.clock()))
+            active.mark_done(part)
+            finished[0] += 1
+            active.report(int(100 * finished[0] / len(tasks)), f"{finished[0]} of {len(tasks)} frames ready")
+
+        if not tasks:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.settings.FRAME_GENERATION_CONCURRENCY, len(tasks))) as pool:
+            futures = [(task, pool.submit(in_current_context(one), task)) for task in tasks]
+        failures = [(task, future.exception()) for task, future in futures if future.exception()]
+        if failures:
+            first, error = failures[0]
+            numbers = ", ".join(str(task.plan.frame_number) for task, _ in failures)
+            kept = len(tasks) - len(failures)
+            self._fail(workflow.user_id, workflow.id, step, first.generator.provider_name,
+                       f"Frame {numbers} could not be generated: {safe_message(first.generator, error)} "
+                       f"{kept} finished frame(s) were kept; retry to generate the rest.")
+
+    @staticmethod
+    def _frame_image(active: ActiveJob, part: str, generator: ResolvedModel, request: FrameRequest) -> FrameResult:
+        implementation = generator.implementation
+        if not isinstance(implementation, ResumableFrameGenerator):
+            return implementation.generate_frame(request)
+        prediction_id = prediction_for(active, part, implementation,
+                                       lambda intent: implementation.start_frame(request, intent=intent))
+        return implementation.await_frame(prediction_id, request, lambda percent, message: None)
+
+    # ---- video ------------------------------------------------------------------------------
+
+    def _execute_video(self, active: ActiveJob) -> None:
+        workflow = self._workflow_for(active)
+        params = active.job.params
+        generator = self.models.video_generator(params["model"])
+        width, height = frame_size(workflow.metadata.aspect_ratio)
+        scratch = self.media.scratch_path(".mp4")
+
+        def render() -> VideoResult:
+            request = VideoRequest(
+                workflow_id=workflow.id, prompt=workflow.final_refined_prompt or "",
+                frame_images=tuple(self.media.get_bytes(f.image_key) for f in workflow.generated_frames),
+                duration=params["duration"], fps=params["fps"], width=width, height=height, model=generator.model_id,
+            )
+            implementation = generator.implementation
+            if not isinstance(implementation, ResumableVideoGenerator):
+                return implementation.generate_video(request, scratch)
+            prediction_id = prediction_for(active, "video", implementation,
+                                           lambda intent: implementation.start_video(request, intent=intent))
+            return implementation.await_video(prediction_id, request, scratch, active.report)
+
+        try:
+            result = render()
+        except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            self._fail(workflow.user_id, workflow.id, WorkflowStep.VIDEO_GENERATION, generator.provider_name,
+                       safe_message(generator, exc))
+        key = video_key(workflow.id)
+        size = result.path.stat().st_size
+        self.media.put_file(key, result.path)
+        output = VideoOutput(video_key=key, model=generator.model_id, provider=generator.provider_name,
+                             duration=params["duration"], fps=params["fps"], width=width, height=height,
+                             frame_count=result.frame_count, size_bytes=size, generated_at=self.clock())
+        self._update(workflow.user_id, workflow.id, lambda w: rules.attach_video(w, output, now=self.clock()))
+        active.mark_done("video")
+
+
+def safe_message(model: ResolvedModel, error: BaseException | None) -> str:
+    """A message fit for the user: the provider's own safe text, or the error's type only."""
+    if isinstance(error, ProviderError):
+        return error.message
+    log.error("provider %s (%s) failed unexpectedly", model.provider_name, model.model_id, exc_info=error)
+    return f"{model.model_id} ({model.provider_name}) failed unexpectedly ({type(error).__name__})."

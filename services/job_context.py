@@ -1,0 +1,122 @@
+"""The job a generation is running under, visible to the service's provider calls.
+
+Provider calls look up the active job to reuse a recorded prediction id, record a new one the
+moment it exists, and report progress. With no active job (plain calls) they just run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from services.job_store import Job, JobStore
+from services.providers.resumable import ResumableFrameGenerator, ResumableVideoGenerator
+
+T = TypeVar("T")
+
+
+@dataclass
+class ActiveJob:
+    """A claimed job and its store; thread-safe, since frames run in parallel under one job."""
+
+    store: JobStore
+    job: Job
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def prediction_id(self, part: str) -> str | None:
+        """The prediction already created for this part, if any."""
+        with self._lock:
+            return self.job.prediction_ids.get(part)
+
+    def intent_for(self, part: str) -> tuple[str, bool]:
+        """The intent id for this part's prediction, and whether it is new (persisted before returning)."""
+        with self._lock:
+            existing = self.job.prediction_intents.get(part)
+            if existing is not None:
+                return existing, False
+            intent = f"{self.job.id}:{part}"
+            self.store.record_intent(self.job, part=part, intent=intent)
+            self.job.prediction_intents[part] = intent
+            return intent, True
+
+    def record_prediction(self, part: str, prediction_id: str) -> None:
+        """Persist a new prediction id before waiting on it."""
+        with self._lock:
+            self.store.record_prediction(self.job, part=part, prediction_id=prediction_id)
+            self.job.prediction_ids[part] = prediction_id
+
+    def is_done(self, part: str) -> bool:
+        """True when this part finished under an earlier attempt."""
+        with self._lock:
+            return part in self.job.params.get("completedParts", [])
+
+    def mark_done(self, part: str) -> None:
+        """Persist that this part is finished."""
+        with self._lock:
+            self.store.mark_part_done(self.job, part=part)
+            self.job.params.setdefault("completedParts", []).append(part)
+
+    def report(self, percent: int, message: str) -> None:
+        """Progress for the UI and API (also renews the lease)."""
+        with self._lock:
+            self.store.heartbeat(self.job, percent=percent, message=message)
+            self.job.progress.percent, self.job.progress.message = percent, message
+
+    def heartbeat(self) -> None:
+        """Renew the lease without changing progress."""
+        with self._lock:
+            self.store.heartbeat(self.job)
+
+
+def prediction_for(active: ActiveJob, part: str,
+                   provider: ResumableFrameGenerator | ResumableVideoGenerator, create: Callable[[str], str]) -> str:
+    """The prediction for this part: recorded, found by its recorded intent, or created exactly once."""
+    prediction_id = active.prediction_id(part)
+    if prediction_id is not None:
+        return prediction_id
+    intent, is_new = active.intent_for(part)
+    found = None if is_new else provider.find_prediction(intent)
+    prediction_id = found or create(intent)
+    active.record_prediction(part, prediction_id)
+    return prediction_id
+
+
+_active: ContextVar[ActiveJob | None] = ContextVar("active_job", default=None)
+
+
+def current_job() -> ActiveJob | None:
+    """The job the current code runs under, if any."""
+    return _active.get()
+
+
+@contextmanager
+def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[ActiveJob]:
+    """Make the job current and keep its lease alive from a background thread while the block runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(heartbeat_every):
+            try:
+                active.heartbeat()
+            except Exception:  # noqa: BLE001 - losing the lease is noticed by the next owned write
+                return
+
+    token = _active.set(active)
+    beater = threading.Thread(target=beat, name=f"heartbeat-{active.job.id[:8]}", daemon=True)
+    beater.start()
+    try:
+        yield active
+    finally:
+        stop.set()
+        beater.join(timeout=5)
+        _active.reset(token)
+
+
+def in_current_context(function: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a function so a pool thread runs it with the caller's active job."""
+    context = copy_context()
+    return lambda *args, **kwargs: context.copy().run(function, *args, **kwargs)

@@ -1,0 +1,151 @@
+"""Generation runs as durable jobs: recorded first, resumable after a worker dies, idempotent by key."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pymongo.database import Database
+
+from services import workflow_rules as rules
+from services.domain import WorkflowStatus, WorkflowStep
+from services.errors import BusyError, ValidationError
+from services.job_context import ActiveJob, prediction_for
+from services.job_store import JobKind, JobStatus
+from services.state_machine import WorkflowAction
+from services.workflow_service import VideoWorkflowService
+from tests.conftest import a_brief
+from tests.scripted_predictions import MongoScriptedPredictions, registry_with
+
+USER = "user-alice"
+LEASE = 0.4
+
+
+@pytest.fixture
+def predictions(db: Database) -> MongoScriptedPredictions:
+    return MongoScriptedPredictions(db, seconds=0.2)
+
+
+@pytest.fixture
+def service(make_service, predictions) -> VideoWorkflowService:
+    return make_service(models=registry_with(predictions), JOB_LEASE_SECONDS=LEASE, JOB_HEARTBEAT_SECONDS=0.1)
+
+
+def refined(service: VideoWorkflowService) -> str:
+    workflow = service.create_workflow(user_id=USER, brief=a_brief())
+    service.refine_prompt(user_id=USER, workflow_id=workflow.id)
+    return workflow.id
+
+
+def abandon_frames_job(service: VideoWorkflowService, workflow_id: str, *, frame_count: int = 3):
+    """What a worker leaves behind when it is killed mid-generation: workflow PROCESSING, job RUNNING."""
+    job_id = "job-of-a-dead-worker"
+
+    def start(workflow):
+        rules.begin(workflow, WorkflowAction.GENERATE_FRAMES, now=service.clock(),
+                    stale_after=service._stale_after, job_id=job_id)
+        rules.start_frame_plan(workflow, frame_count=frame_count, seed=42)
+
+    service._update(USER, workflow_id, start)
+    job, _ = service.jobs.store.create(workflow_id=workflow_id, user_id=USER, kind=JobKind.GENERATE_FRAMES,
+                                       params={"frameCount": frame_count, "model": "stable-diffusion-xl"},
+                                       job_id=job_id, claimed_by="dead-worker",
+                                       max_attempts=service.settings.JOB_MAX_ATTEMPTS)
+    return job
+
+
+def test_the_job_record_is_written_before_the_provider_is_called(service, predictions, db):
+    workflow_id = refined(service)
+    seen_jobs = []
+    original = predictions.start_frame
+
+    def spying_start(request, *, intent):
+        job = db["jobs"].find_one({"workflowId": workflow_id})
+        seen_jobs.append((job["status"], job["predictionIntents"].get(f"frame-{request.frame_number}")))
+        return original(request, intent=intent)
+
+    predictions.start_frame = spying_start
+    done = service.generate_frames(user_id=USER, workflow_id=workflow_id)
+
+    assert len(seen_jobs) == 3 and all(status == "RUNNING" and intent for status, intent in seen_jobs)
+    job = db["jobs"].find_one({"workflowId": workflow_id})
+    assert job["status"] == "SUCCEEDED" and set(job["predictionIds"]) == {"frame-1", "frame-2", "frame-3"}
+    assert done.current_step is WorkflowStep.FRAME_REVIEW and done.active_job_id is None
+
+
+def test_a_dead_workers_job_resumes_polling_its_prediction_instead_of_paying_again(service, predictions):
+    workflow_id = refined(service)
+    job = abandon_frames_job(service, workflow_id)
+    active = ActiveJob(service.jobs.store, job)
+    prediction_for(active, "frame-1", predictions, lambda intent: predictions._create("frame", workflow_id,
+                                                                                     "frame-1", intent))
+    active.intent_for("frame-2")  # it died between recording the intent and the create call
+
+    time.sleep(LEASE + 0.1)  # the dead worker's lease lapses
+    assert service.reconcile() == 1
+
+    assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}
+    done = service.get_workflow(user_id=USER, workflow_id=workflow_id)
+    assert (done.current_step, done.status, len(done.generated_frames)) == (
+        WorkflowStep.FRAME_REVIEW, WorkflowStatus.WAITING_USER_INPUT, 3)
+    assert service.jobs.store.get(job.id).status is JobStatus.SUCCEEDED
+
+
+def test_a_prediction_created_just_before_the_crash_is_found_by_its_intent(service, predictions):
+    workflow_id = refined(service)
+    job = abandon_frames_job(service, workflow_id, frame_count=1)
+    active = ActiveJob(service.jobs.store, job)
+    intent, _ = active.intent_for("frame-1")
+    predictions._create("frame", workflow_id, "frame-1", intent)  # created, but its id was never recorded
+
+    time.sleep(LEASE + 0.1)
+    service.reconcile()
+
+    assert predictions.creates(workflow_id) == {"frame-1": 1}
+    assert len(service.get_workflow(user_id=USER, workflow_id=workflow_id).generated_frames) == 1
+
+
+def test_a_job_out_of_attempts_fails_its_workflow_with_a_reason_and_the_step_can_be_retried(make_service, predictions):
+    service = make_service(models=registry_with(predictions), JOB_LEASE_SECONDS=LEASE, JOB_HEARTBEAT_SECONDS=0.1,
+                           JOB_MAX_ATTEMPTS=1)
+    workflow_id = refined(service)
+    abandon_frames_job(service, workflow_id)
+    time.sleep(LEASE + 0.1)
+
+    assert service.reconcile() == 0
+    failed = service.get_workflow(user_id=USER, workflow_id=workflow_id)
+    assert (failed.status, failed.current_step) == (WorkflowStatus.FAILED, WorkflowStep.FRAME_GENERATION)
+    assert "stopped after 1 attempts" in failed.errors[-1].message
+
+    done = service.generate_frames(user_id=USER, workflow_id=workflow_id)
+    assert done.current_step is WorkflowStep.FRAME_REVIEW
+
+
+def test_the_same_idempotency_key_returns_the_same_result_without_a_second_generation(service, predictions):
+    workflow_id = refined(service)
+    first = service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-1")
+    again = service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-1")
+    assert again.generated_frames == first.generated_frames
+    assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}
+    with pytest.raises(ValidationError, match="already used for a different request"):
+        service.generate_frames(user_id=USER, workflow_id=workflow_id, frame_count=2, idempotency_key="key-1")
+
+
+def test_the_same_idempotency_key_while_the_first_request_runs_is_refused(service):
+    workflow_id = refined(service)
+    service.jobs.store.create(workflow_id=workflow_id, user_id=USER, kind=JobKind.GENERATE_FRAMES,
+                              params={"frameCount": 3, "model": "stable-diffusion-xl"},
+                              idempotency_key="key-2", claimed_by="a-live-worker")
+    with pytest.raises(BusyError, match="still running"):
+        service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-2")
+
+
+def test_a_resumed_job_whose_workflow_was_deleted_is_closed_without_generating(service, predictions):
+    workflow_id = refined(service)
+    job = abandon_frames_job(service, workflow_id)
+    service.delete_workflow(user_id=USER, workflow_id=workflow_id)
+    time.sleep(LEASE + 0.1)
+
+    service.reconcile()
+    assert service.jobs.store.get(job.id).status is JobStatus.CANCELED
+    assert predictions.creates(workflow_id) == {}
