@@ -177,3 +177,11 @@ def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     return AESGCM(key).decrypt(bytes(sealed[:NONCE]), bytes(sealed[NONCE:]), aad)
+
+
+def build_vault(master_keys: str | None, db: Database, *, clock: Callable[[], datetime]) -> ProviderKeyVault | None:
+    """The vault when PROVIDER_KEY_MASTER_KEYS is set (users can then bring their own keys), else None."""
+    if not master_keys:
+        return None
+    ensure_key_indexes(db)
+    return ProviderKeyVault(db, MasterKeys.parse(master_keys), clock=clock)

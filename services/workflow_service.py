@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TypeVar
 
+from services import costs
 from services import workflow_rules as rules
 from services.domain import (
+    CostEstimate,
     GeneratedFrame,
     ModelSelections,
     RefinementIteration,
@@ -26,7 +28,10 @@ from services.domain import (
 from services.errors import ConflictError, ForbiddenError, NotFoundError, ProviderError, StepFailedError, ValidationError
 from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
 from services.media_store import MediaStore, frame_key, video_key, workflow_of_key
+from services.prompt_cache import PromptCache
 from services.providers.base import Brief, FrameRequest, PastRound, RefinementRequest, VideoRequest, VideoResult
+from services.providers.base import RefinementResult
+from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.repository import WorkflowPage, WorkflowRepository
 from services.settings import ASPECT_RATIOS, Settings
@@ -67,8 +72,10 @@ class VideoWorkflowService:
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
-                 settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+                 settings: Settings, clock: Callable[[], datetime] = utc_now,
+                 prompt_cache: PromptCache | None = None) -> None:
         self.repository = repository
+        self.prompt_cache = prompt_cache
         self.media = media
         self.models = models
         self.settings = settings
@@ -88,6 +95,9 @@ class VideoWorkflowService:
             frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
             video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
         )
+        for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
+            if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
+                check_aspect_ratio(chosen.spec, brief.aspect_ratio)
         now = self.clock()
         workflow = VideoWorkflow(
             id=uuid.uuid4().hex,
@@ -165,24 +175,41 @@ class VideoWorkflowService:
             history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
             additional_info=notes,
             model=refiner.model_id,
+            user_id=user_id,
         )
         started = time.perf_counter()
-        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
-                            lambda: refiner.implementation.refine(request))
+        result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
         refined = (result.refined_prompt or "").strip()
         if not refined:
             self._fail(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner.provider_name,
                        f"{refiner.model_id} returned an empty prompt. Try again or pick another model.")
         elapsed_ms = int((time.perf_counter() - started) * 1000)
+        if not cached and self.prompt_cache is not None and provider != "offline":
+            self.prompt_cache.put(self.prompt_cache.key_for(request, user_id=user_id), refined_prompt=refined,
+                                  provider=provider, model=refiner.model_id, usage=dict(result.usage))
+        cost = 0.0 if cached or provider == "offline" else costs.refinement_actual(refiner.spec, result.usage)
 
         def complete(workflow: VideoWorkflow) -> None:
             iteration = RefinementIteration(
                 iteration=len(workflow.refinement_iterations) + 1, additional_info=notes, refined_prompt=refined,
-                model=refiner.model_id, provider=refiner.provider_name, created_at=self.clock(), duration_ms=elapsed_ms,
+                model=refiner.model_id, provider=provider, created_at=self.clock(), duration_ms=elapsed_ms,
+                cached=cached, usage=dict(result.usage), cost_usd=cost,
             )
+            costs.add_cost(workflow, cost)
             rules.complete_refinement(workflow, iteration, now=self.clock())
 
         return self._update(user_id, workflow_id, complete)
+
+    def _refine(self, user_id: str, workflow_id: str, refiner: ResolvedModel,
+                request: RefinementRequest) -> tuple[RefinementResult, str, bool]:
+        """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
+        if self.prompt_cache is not None:
+            hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
+            if hit is not None:
+                return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
+        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
+                            lambda: refiner.implementation.refine(request))
+        return result, result.provider or refiner.provider_name, False
 
     # ---- frames -----------------------------------------------------------------------------
 
@@ -193,6 +220,9 @@ class VideoWorkflowService:
         check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
         current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         generator = self.models.frame_generator(model or current.model_selections.frames)
+        if generator.spec is not None:
+            width, height = frame_size(current.metadata.aspect_ratio)
+            check_frame(generator.spec, width=width, height=height, aspect_ratio=current.metadata.aspect_ratio)
 
         def start(workflow: VideoWorkflow) -> None:
             rules.check_can_generate_frames(workflow)
@@ -250,17 +280,25 @@ class VideoWorkflowService:
         def one(plan: PlannedFrame, prompt: str, generator: ResolvedModel) -> None:
             request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
                                    scene=plan.scene, prompt=prompt, width=width, height=height,
-                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id)
+                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id,
+                                   user_id=user_id)
             result = generator.implementation.generate_frame(request)
+            provider = result.provider or generator.provider_name
+            cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
             self.media.put_bytes(key, result.image)
             frame = GeneratedFrame(
                 frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=prompt,
                 image_key=key, width=width, height=height, model=generator.model_id,
-                provider=generator.provider_name, seed=request.seed, generated_at=self.clock(),
+                provider=provider, seed=request.seed, generated_at=self.clock(), cost_usd=cost,
             )
             store = rules.replace_frame if replacing else rules.add_generated_frame
-            self._update(user_id, workflow.id, lambda w: store(w, frame.model_copy(deep=True), now=self.clock()))
+
+            def keep(w: VideoWorkflow) -> None:
+                costs.add_cost(w, cost)
+                store(w, frame.model_copy(deep=True), now=self.clock())
+
+            self._update(user_id, workflow.id, keep)
 
         if not jobs:
             return
@@ -288,6 +326,10 @@ class VideoWorkflowService:
         check_int_range(seconds, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
         check_int_range(rate, field="FPS", minimum=s.MIN_VIDEO_FPS, maximum=s.MAX_VIDEO_FPS, unit="frames per second")
         generator = self.models.video_generator(model or current.model_selections.video)
+        clips = 1
+        if generator.spec is not None:  # plan the clips, or refuse, before anything is sent
+            clips = len(plan_video(generator.spec, seconds=seconds, fps=rate,
+                                   aspect_ratio=current.metadata.aspect_ratio).clips)
 
         def start(workflow: VideoWorkflow) -> None:
             rules.check_can_generate_video(workflow)
@@ -302,7 +344,7 @@ class VideoWorkflowService:
             request = VideoRequest(
                 workflow_id=workflow.id, prompt=workflow.final_refined_prompt or "",
                 frame_images=tuple(self.media.get_bytes(f.image_key) for f in workflow.generated_frames),
-                duration=seconds, fps=rate, width=width, height=height, model=generator.model_id,
+                duration=seconds, fps=rate, width=width, height=height, model=generator.model_id, user_id=user_id,
             )
             return generator.implementation.generate_video(request, scratch)
 
@@ -310,10 +352,28 @@ class VideoWorkflowService:
         key = video_key(workflow.id)
         size = result.path.stat().st_size
         self.media.put_file(key, result.path)
-        output = VideoOutput(video_key=key, model=generator.model_id, provider=generator.provider_name,
+        provider = result.provider or generator.provider_name
+        cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, seconds)
+        output = VideoOutput(video_key=key, model=generator.model_id, provider=provider,
                              duration=seconds, fps=rate, width=width, height=height, frame_count=result.frame_count,
-                             size_bytes=size, generated_at=self.clock())
-        return self._update(user_id, workflow_id, lambda w: rules.attach_video(w, output, now=self.clock()))
+                             size_bytes=size, generated_at=self.clock(), clips=clips, cost_usd=cost)
+
+        def attach(workflow: VideoWorkflow) -> None:
+            costs.add_cost(workflow, cost)
+            rules.attach_video(workflow, output, now=self.clock())
+
+        return self._update(user_id, workflow_id, attach)
+
+    # ---- cost -------------------------------------------------------------------------------
+
+    def estimate_cost(self, *, user_id: str, workflow_id: str, step: WorkflowStep, model: str | None = None,
+                      frame_count: int | None = None, frame_numbers: list[int] | None = None,
+                      duration: int | None = None, fps: int | None = None) -> CostEstimate:
+        """What the next run of step would cost with the registry's prices (video: refused if impossible)."""
+        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        return costs.estimate_step(workflow, self.models, step=step, model=model, default_fps=self.settings.DEFAULT_VIDEO_FPS,
+                                   frame_count=frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT,
+                                   frame_numbers=frame_numbers, duration=duration, fps=fps)
 
     # ---- plumbing ---------------------------------------------------------------------------
 
