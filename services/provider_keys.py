@@ -131,11 +131,12 @@ class ProviderKeyVault:
         self._audit(actor=user_id, purpose=purpose, key_id=record["keyId"], record_id=record_id, outcome="ok")
         return secret
 
-    def rotate(self, *, batch_size: int = 200) -> int:
+    def rotate(self, *, batch_size: int = 200, max_records: int | None = None) -> int:
         """Re-wrap every record not under the newest master key; safe to kill and rerun. Returns the count."""
         active, rotated = self.master.active_id, 0
-        while True:
-            batch = list(self.records.find({"keyId": {"$ne": active}}).limit(batch_size))
+        while max_records is None or rotated < max_records:
+            size = batch_size if max_records is None else min(batch_size, max_records - rotated)
+            batch = list(self.records.find({"keyId": {"$ne": active}}).limit(size))
             if not batch:
                 return rotated
             audits = []
@@ -150,6 +151,7 @@ class ProviderKeyVault:
                 audits.append(self._audit_entry(actor="system:rotation", purpose="rotate", key_id=record["keyId"],
                                                 record_id=record["_id"], outcome="rewrapped"))
             self.audit.insert_many(audits)
+        return rotated
 
     def _wrap(self, dek: bytes, record_id: str, key_id: str) -> bytes:
         return _seal(self.master.keys[key_id], dek, _dek_aad(record_id, key_id))

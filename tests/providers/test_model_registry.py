@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from services.errors import ConfigurationError, UnknownModelError
-from services.providers.catalog import UnsupportedRequestError, check_frame, load_catalog, plan_video
+from services.providers.catalog import (
+    UnsupportedRequestError,
+    check_frame,
+    load_catalog,
+    plan_video,
+)
 from services.providers.registry import OFFLINE_MODEL_IDS, SPEC_MODEL_IDS, ModelRole
 from services.providers.wiring import build_registry
 from services.settings import ASPECT_RATIOS
