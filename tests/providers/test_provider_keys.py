@@ -123,3 +123,18 @@ def test_a_record_under_a_removed_master_key_says_how_to_recover(db):
 def test_malformed_master_keys_are_a_configuration_error_naming_the_variable(text):
     with pytest.raises(ConfigurationError, match="PROVIDER_KEY_MASTER_KEYS"):
         MasterKeys.parse(text)
+
+
+def test_the_rotation_command_re_encrypts_under_the_newest_key_and_a_rerun_does_nothing(db, mongo_uri, monkeypatch,
+                                                                                          tmp_path, capsys):
+    from services.rotate_provider_keys import main
+    vault(db, f"k1:{OLD}").store(user_id="alice", provider="poe", api_key="poe-alice-key")
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"MONGODB_URI": mongo_uri, "MONGODB_DATABASE": db.name,
+                        "PROVIDER_KEY_MASTER_KEYS": f"k1:{OLD},k2:{NEW}"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["rotate"]) == 0 and main(["rotate"]) == 0
+    output = capsys.readouterr().out
+    assert "Re-encrypted 1 provider key record(s) under master key 'k2'" in output
+    assert "Re-encrypted 0" in output and OLD not in output and NEW not in output
+    assert vault(db, f"k2:{NEW}").reveal(user_id="alice", provider="poe", purpose="test") == "poe-alice-key"
