@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
     PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
     PREDICTION_DEADLINE_SECONDS: float = Field(900.0, gt=0, le=7200)
-    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,pbxt.replicate.delivery,api.replicate.com"
+    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery"  # ".host": any subdomain
     MEDIA_MAX_IMAGE_BYTES: int = Field(20 * 1024 * 1024, ge=1024)
     MEDIA_MAX_VIDEO_BYTES: int = Field(500 * 1024 * 1024, ge=1024)
     MEDIA_DOWNLOAD_TIMEOUT_SECONDS: float = Field(120.0, gt=0, le=3600)
