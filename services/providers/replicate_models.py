@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -26,10 +27,15 @@ from services.providers.retrying import (
     retry_after_seconds,
 )
 
+log = logging.getLogger(__name__)
 PROVIDER = "replicate"
 MAX_DETAIL = 300
 NEGATIVE_PROMPT = "text, watermark, logo, blurry, deformed, extra limbs, low quality"
 ClientFactory = Callable[[str | None], replicate.Client]  # user id -> a client carrying the right key
+
+
+class NotSentError(ProviderError):
+    """The connection never opened, so the request surely created nothing and may be sent again."""
 
 
 def map_replicate_error(error: Exception, *, during: str) -> ProviderError:
@@ -52,9 +58,7 @@ def map_replicate_error(error: Exception, *, during: str) -> ProviderError:
         return ProviderError(f"Replicate refused the request ({status}) while {during}{suffix}.",
                              provider=PROVIDER, status=status, retryable=False)
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-        mapped = ProviderError(f"Replicate could not be reached while {during}.", provider=PROVIDER)
-        mapped.not_sent = True  # type: ignore[attr-defined]  # the request never left: safe to send again
-        return mapped
+        return NotSentError(f"Replicate could not be reached while {during}.", provider=PROVIDER)
     if isinstance(error, httpx.TimeoutException):
         return ProviderError(f"Replicate did not answer in time while {during}.", provider=PROVIDER)
     if isinstance(error, httpx.TransportError):
@@ -85,7 +89,7 @@ def _clean(text: str) -> str:
 
 def _safe_to_resend(error: ProviderError) -> bool:
     """A create may be repeated only when it surely created nothing: rate-limited, or never sent."""
-    return error.status == 429 or getattr(error, "not_sent", False)
+    return error.status == 429 or isinstance(error, NotSentError)
 
 
 class PredictionRunner:
@@ -109,6 +113,7 @@ class PredictionRunner:
         deadline = self.clock() + self.deadline_seconds
         while prediction.status not in ("succeeded", "failed", "canceled"):
             if self.clock() > deadline:
+                self._cancel(client, prediction.id)
                 raise ProviderError(f"{spec.model_id} did not finish within {self.deadline_seconds:.0f} s "
                                     f"(prediction {prediction.id}).", provider=PROVIDER)
             self.policy.sleep(self.poll_seconds)
@@ -130,6 +135,13 @@ class PredictionRunner:
             return client.predictions.create(**target, **options)
         except Exception as error:  # noqa: BLE001 - mapped (or re-raised) by the one mapping function
             raise map_replicate_error(error, during=f"starting {spec.model_id}") from None
+
+    def _cancel(self, client: replicate.Client, prediction_id: str) -> None:
+        """Stop paying for a prediction we gave up on; best effort, the step fails either way."""
+        try:
+            client.predictions.cancel(prediction_id)
+        except Exception:  # noqa: BLE001
+            log.warning("could not cancel Replicate prediction %s", prediction_id)
 
     def _get(self, client: replicate.Client, prediction_id: str) -> Prediction:
         try:

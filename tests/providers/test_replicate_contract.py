@@ -184,3 +184,10 @@ def test_veo_refuses_a_square_video_before_any_call(tmp_path):
         registry.video_generator("veo-3").implementation.generate_video(
             a_video_request(width=1024, height=1024), tmp_path / "x.mp4")
     assert replicate.requests == []
+
+
+def test_a_prediction_that_outlives_the_deadline_is_canceled_and_reported(tmp_path):
+    replicate = Recorder(prediction("starting"), prediction("processing"))
+    with pytest.raises(ProviderError, match="did not finish within 0 s"):
+        frames_with(tmp_path, replicate, PREDICTION_DEADLINE_SECONDS=0.000001).generate_frame(a_frame_request())
+    assert replicate.requests[-1].url.path.endswith("/cancel")
