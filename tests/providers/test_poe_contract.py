@@ -105,3 +105,11 @@ def test_a_rejected_key_is_not_retried_and_the_message_never_contains_the_key(tm
         refiner_with(tmp_path, poe).implementation.refine(a_refinement_request())
     assert len(poe.requests) == 1 and not raised.value.retryable
     assert "poe-test-key-123" not in raised.value.message
+
+
+def test_no_key_value_reaches_the_logs_even_at_debug_level(tmp_path, caplog):
+    caplog.set_level("DEBUG")
+    poe = Recorder(poe_error(500, "boom"), poe_error(401, "bad key"))
+    with pytest.raises(ProviderError):
+        refiner_with(tmp_path, poe).implementation.refine(a_refinement_request())
+    assert caplog.text and "poe-test-key-123" not in caplog.text
