@@ -35,6 +35,17 @@ lint: install-dev
 bench: install-dev
 	$(PY) bench/frames_parallel.py
 	$(PY) bench/animatic.py
+	$(PY) bench/prompt_cache.py
+
+.PHONY: smoke rotate-provider-keys
+
+## One real refinement, frame and cheapest video with POE_API_KEY / REPLICATE_API_KEY; skipped without keys.
+smoke: install
+	$(PY) scripts/smoke.py
+
+## Re-encrypt users' provider keys under the newest PROVIDER_KEY_MASTER_KEYS entry (safe to rerun).
+rotate-provider-keys: install
+	$(PY) -m services.rotate_provider_keys
 
 clean:
 	rm -rf $(VENV) .pytest_cache

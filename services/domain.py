@@ -68,6 +68,9 @@ class RefinementIteration(CamelModel):
     provider: str
     created_at: datetime
     duration_ms: int = 0
+    cached: bool = False  # served from the prompt cache: no provider call, no cost
+    usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
+    cost_usd: float = 0.0
 
 
 class FrameVersion(CamelModel):
@@ -100,6 +103,7 @@ class GeneratedFrame(CamelModel):
     regeneration_count: int = 0
     generated_at: datetime
     history: list[FrameVersion] = Field(default_factory=list)
+    cost_usd: float = 0.0
 
 
 class VideoOutput(CamelModel):
@@ -113,6 +117,8 @@ class VideoOutput(CamelModel):
     frame_count: int
     size_bytes: int
     generated_at: datetime
+    clips: int = 1  # provider clips joined into this video
+    cost_usd: float = 0.0
 
 
 class WorkflowError(CamelModel):
@@ -120,6 +126,16 @@ class WorkflowError(CamelModel):
     message: str
     provider: str | None = None
     occurred_at: datetime
+
+
+class CostEstimate(CamelModel):
+    """What a generation step will cost, from the registry's prices, before it runs."""
+
+    step: WorkflowStep
+    model: str
+    provider: str
+    amount_usd: float
+    basis: str  # how the figure was made, e.g. "3 images x $0.0048"
 
 
 class VideoWorkflow(CamelModel):
@@ -145,6 +161,7 @@ class VideoWorkflow(CamelModel):
     created_at: datetime
     last_activity: datetime
     deleted_at: datetime | None = None
+    total_cost_usd: float = 0.0  # running total of every provider call this workflow paid for
     version: int = 0
 
     @computed_field  # type: ignore[prop-decorator]

@@ -66,11 +66,13 @@ class ProviderError(StudioError):
 
     code = "provider_error"
 
-    def __init__(self, message: str, *, provider: str, status: int | None = None, retryable: bool = True) -> None:
+    def __init__(self, message: str, *, provider: str, status: int | None = None, retryable: bool = True,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the provider asked us to wait (Retry-After), if it said
 
 
 class StepFailedError(StudioError):

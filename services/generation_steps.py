@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
+from services import costs
 from services import workflow_rules as rules
 from services.domain import GeneratedFrame, VideoOutput, VideoWorkflow, WorkflowStatus, WorkflowStep
 from services.errors import JobSupersededError, ProviderError
@@ -109,18 +110,26 @@ class GenerationSteps:
             plan, generator = task.plan, task.generator
             request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
                                    scene=plan.scene, prompt=task.prompt, width=width, height=height,
-                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id)
+                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id,
+                                   user_id=workflow.user_id)
             part = f"frame-{plan.frame_number}"
             result = self._frame_image(active, part, generator, request)
+            provider = result.provider or generator.provider_name
+            cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
             self.media.put_bytes(key, result.image)
             frame = GeneratedFrame(
                 frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=task.prompt,
                 image_key=key, width=width, height=height, model=generator.model_id,
-                provider=generator.provider_name, seed=request.seed, generated_at=self.clock(),
+                provider=provider, seed=request.seed, generated_at=self.clock(), cost_usd=cost,
             )
             store = rules.replace_frame if replacing else rules.add_generated_frame
-            self._update(workflow.user_id, workflow.id, lambda w: store(w, frame.model_copy(deep=True), now=self.clock()))
+
+            def keep(w: VideoWorkflow) -> None:
+                costs.add_cost(w, cost)
+                store(w, frame.model_copy(deep=True), now=self.clock())
+
+            self._update(workflow.user_id, workflow.id, keep)
             active.mark_done(part)
             finished[0] += 1
             active.report(int(100 * finished[0] / len(tasks)), f"{finished[0]} of {len(tasks)} frames ready")
@@ -161,6 +170,7 @@ class GenerationSteps:
                 workflow_id=workflow.id, prompt=workflow.final_refined_prompt or "",
                 frame_images=tuple(self.media.get_bytes(f.image_key) for f in workflow.generated_frames),
                 duration=params["duration"], fps=params["fps"], width=width, height=height, model=generator.model_id,
+                user_id=workflow.user_id,
             )
             implementation = generator.implementation
             if not isinstance(implementation, ResumableVideoGenerator):
@@ -177,10 +187,18 @@ class GenerationSteps:
         key = video_key(workflow.id)
         size = result.path.stat().st_size
         self.media.put_file(key, result.path)
-        output = VideoOutput(video_key=key, model=generator.model_id, provider=generator.provider_name,
+        provider = result.provider or generator.provider_name
+        cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, params["duration"])
+        output = VideoOutput(video_key=key, model=generator.model_id, provider=provider,
                              duration=params["duration"], fps=params["fps"], width=width, height=height,
-                             frame_count=result.frame_count, size_bytes=size, generated_at=self.clock())
-        self._update(workflow.user_id, workflow.id, lambda w: rules.attach_video(w, output, now=self.clock()))
+                             frame_count=result.frame_count, size_bytes=size, generated_at=self.clock(),
+                             clips=params.get("clips", 1), cost_usd=cost)
+
+        def attach(w: VideoWorkflow) -> None:
+            costs.add_cost(w, cost)
+            rules.attach_video(w, output, now=self.clock())
+
+        self._update(workflow.user_id, workflow.id, attach)
         active.mark_done("video")
 
 

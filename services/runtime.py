@@ -15,10 +15,10 @@ from services.embedded_db import EmbeddedDatabase
 from services.job_runner import JobRunner
 from services.job_store import JobStore, ensure_job_indexes
 from services.media_store import FileMediaStore, MediaStore
-from services.providers.offline_animatic import OfflineAnimaticRenderer
-from services.providers.offline_refiner import OfflineRefiner
-from services.providers.offline_storyboard import OfflineStoryboardRenderer
-from services.providers.registry import OFFLINE_MODEL_IDS, SPEC_MODEL_IDS, ModelRegistry, ModelRole
+from services.prompt_cache import build_prompt_cache
+from services.provider_keys import ProviderKeyVault, build_vault
+from services.providers.registry import ModelRegistry
+from services.providers.wiring import build_registry
 from services.repository import MongoWorkflowRepository, ensure_indexes
 from services.settings import Settings, load_settings
 from services.users import UserService, ensure_user_indexes
@@ -39,6 +39,7 @@ class Runtime:
     service: VideoWorkflowService
     users: UserService
     embedded: EmbeddedDatabase | None = None
+    vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -59,19 +60,9 @@ class Runtime:
             self.embedded.stop()
 
 
-def build_model_registry(settings: Settings) -> ModelRegistry:
-    """Offline providers serve every model id until real providers are configured."""
-    registry = ModelRegistry()
-    offline = {
-        ModelRole.REFINEMENT: OfflineRefiner(),
-        ModelRole.FRAMES: OfflineStoryboardRenderer(),
-        ModelRole.VIDEO: OfflineAnimaticRenderer(),
-    }
-    for role, implementation in offline.items():
-        for model_id in SPEC_MODEL_IDS[role]:
-            registry.register(role, model_id, provider_name="offline", implementation=implementation)
-        registry.register(role, OFFLINE_MODEL_IDS[role], provider_name="offline", implementation=implementation)
-    return registry
+def build_model_registry(settings: Settings, *, vault: ProviderKeyVault | None = None) -> ModelRegistry:
+    """Every id in the model configuration: real providers where a key exists, offline providers otherwise."""
+    return build_registry(settings, vault=vault)
 
 
 def build_job_runner(db: Database, settings: Settings) -> JobRunner:
@@ -106,11 +97,15 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_user_indexes(db)
     ensure_job_indexes(db)
     media = FileMediaStore(settings.media_dir)
-    models = build_model_registry(settings)
+    master_keys = settings.PROVIDER_KEY_MASTER_KEYS
+    vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
+    models = build_model_registry(settings, vault=vault)
+    cache = build_prompt_cache(db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED,
+                               clock=utc_now)
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
-                                   jobs=build_job_runner(db, settings), settings=settings)
+                                   jobs=build_job_runner(db, settings), settings=settings, prompt_cache=cache)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=UserService(db, clock=utc_now), embedded=embedded)
+                   users=UserService(db, clock=utc_now), embedded=embedded, vault=vault)
 
 
 _lock = threading.Lock()

@@ -58,6 +58,27 @@ class Settings(BaseSettings):
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
 
+    # Real providers (issue 3): model configuration, outbound-call limits, cache, costs, user keys.
+    MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
+    POE_BASE_URL: str = "https://api.poe.com/v1"
+    REPLICATE_BASE_URL: str = "https://api.replicate.com"
+    PUBLIC_BASE_URL: str | None = None  # set: Replicate calls back at $PUBLIC_BASE_URL/api/webhooks/replicate
+    PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
+    PROVIDER_READ_TIMEOUT_SECONDS: float = Field(60.0, gt=0, le=600)
+    PROVIDER_MAX_ATTEMPTS: int = Field(4, ge=1, le=10)
+    PROVIDER_BACKOFF_SECONDS: float = Field(0.5, ge=0, le=30)
+    PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
+    PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
+    PREDICTION_DEADLINE_SECONDS: float = Field(900.0, gt=0, le=7200)
+    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery"  # ".host": any subdomain
+    MEDIA_MAX_IMAGE_BYTES: int = Field(20 * 1024 * 1024, ge=1024)
+    MEDIA_MAX_VIDEO_BYTES: int = Field(500 * 1024 * 1024, ge=1024)
+    MEDIA_DOWNLOAD_TIMEOUT_SECONDS: float = Field(120.0, gt=0, le=3600)
+    PROMPT_CACHE_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=0)  # 0 turns the cache off
+    PROMPT_CACHE_SHARED: bool = False  # True: one cache for all users instead of one per user
+    # "id1:base64key,id2:base64key" (32-byte keys); the last one listed encrypts, every one decrypts.
+    PROVIDER_KEY_MASTER_KEYS: SecretStr | None = None
+
     @field_validator("MONGODB_URI")
     @classmethod
     def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
@@ -85,6 +106,11 @@ class Settings(BaseSettings):
     def media_dir(self) -> Path:
         """Where the file media store keeps frames and videos."""
         return self.MEDIA_DIR or self.DATA_DIR / "media"
+
+    @property
+    def media_allowed_hosts(self) -> frozenset[str]:
+        """Hosts provider media may be downloaded from."""
+        return frozenset(h.strip().lower() for h in self.MEDIA_ALLOWED_HOSTS.split(",") if h.strip())
 
     @property
     def embedded_db_dir(self) -> Path:

@@ -15,8 +15,10 @@ from typing import NoReturn, TypeVar
 
 from bson import ObjectId
 
+from services import costs
 from services import workflow_rules as rules
 from services.domain import (
+    CostEstimate,
     ModelSelections,
     RefinementIteration,
     VideoWorkflow,
@@ -32,11 +34,14 @@ from services.errors import (
     StepFailedError,
     ValidationError,
 )
+from services.frame_planning import frame_size
 from services.generation_steps import GenerationSteps, safe_message
 from services.job_runner import JobRunner
 from services.job_store import FINISHED, JobKind, JobStatus
 from services.media_store import MediaStore, workflow_of_key
-from services.providers.base import Brief, PastRound, RefinementRequest
+from services.prompt_cache import PromptCache
+from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
+from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.repository import WorkflowPage, WorkflowRepository
 from services.settings import ASPECT_RATIOS, Settings
@@ -78,8 +83,10 @@ class VideoWorkflowService(GenerationSteps):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
-                 jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+                 jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now,
+                 prompt_cache: PromptCache | None = None) -> None:
         self.repository = repository
+        self.prompt_cache = prompt_cache
         self.jobs = jobs
         self.media = media
         self.models = models
@@ -100,6 +107,9 @@ class VideoWorkflowService(GenerationSteps):
             frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
             video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
         )
+        for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
+            if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
+                check_aspect_ratio(chosen.spec, brief.aspect_ratio)
         now = self.clock()
         workflow = VideoWorkflow(
             id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
@@ -177,24 +187,41 @@ class VideoWorkflowService(GenerationSteps):
             history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
             additional_info=notes,
             model=refiner.model_id,
+            user_id=user_id,
         )
         started = time.perf_counter()
-        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
-                            lambda: refiner.implementation.refine(request))
+        result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
         refined = (result.refined_prompt or "").strip()
         if not refined:
             self._fail(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner.provider_name,
                        f"{refiner.model_id} returned an empty prompt. Try again or pick another model.")
         elapsed_ms = int((time.perf_counter() - started) * 1000)
+        if not cached and self.prompt_cache is not None and provider != "offline":
+            self.prompt_cache.put(self.prompt_cache.key_for(request, user_id=user_id), refined_prompt=refined,
+                                  provider=provider, model=refiner.model_id, usage=dict(result.usage))
+        cost = 0.0 if cached or provider == "offline" else costs.refinement_actual(refiner.spec, result.usage)
 
         def complete(workflow: VideoWorkflow) -> None:
             iteration = RefinementIteration(
                 iteration=len(workflow.refinement_iterations) + 1, additional_info=notes, refined_prompt=refined,
-                model=refiner.model_id, provider=refiner.provider_name, created_at=self.clock(), duration_ms=elapsed_ms,
+                model=refiner.model_id, provider=provider, created_at=self.clock(), duration_ms=elapsed_ms,
+                cached=cached, usage=dict(result.usage), cost_usd=cost,
             )
+            costs.add_cost(workflow, cost)
             rules.complete_refinement(workflow, iteration, now=self.clock())
 
         return self._update(user_id, workflow_id, complete)
+
+    def _refine(self, user_id: str, workflow_id: str, refiner: ResolvedModel,
+                request: RefinementRequest) -> tuple[RefinementResult, str, bool]:
+        """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
+        if self.prompt_cache is not None:
+            hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
+            if hit is not None:
+                return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
+        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
+                            lambda: refiner.implementation.refine(request))
+        return result, result.provider or refiner.provider_name, False
 
     # ---- frames and video: durable jobs ---------------------------------------------------------
 
@@ -205,6 +232,9 @@ class VideoWorkflowService(GenerationSteps):
         check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
         current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         generator = self.models.frame_generator(model or current.model_selections.frames)
+        if generator.spec is not None:
+            width, height = frame_size(current.metadata.aspect_ratio)
+            check_frame(generator.spec, width=width, height=height, aspect_ratio=current.metadata.aspect_ratio)
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
@@ -256,6 +286,10 @@ class VideoWorkflowService(GenerationSteps):
         check_int_range(seconds, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
         check_int_range(rate, field="FPS", minimum=s.MIN_VIDEO_FPS, maximum=s.MAX_VIDEO_FPS, unit="frames per second")
         generator = self.models.video_generator(model or current.model_selections.video)
+        clips = 1
+        if generator.spec is not None:  # plan the clips, or refuse, before anything is sent
+            clips = len(plan_video(generator.spec, seconds=seconds, fps=rate,
+                                   aspect_ratio=current.metadata.aspect_ratio).clips)
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
@@ -264,8 +298,18 @@ class VideoWorkflowService(GenerationSteps):
             workflow.model_selections.video = generator.model_id
 
         return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_VIDEO,
-                               params={"model": generator.model_id, "duration": seconds, "fps": rate},
+                               params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
                                idempotency_key=idempotency_key)
+
+    def estimate_cost(self, *, user_id: str, workflow_id: str, step: WorkflowStep, model: str | None = None,
+                      frame_count: int | None = None, frame_numbers: list[int] | None = None,
+                      duration: int | None = None, fps: int | None = None) -> CostEstimate:
+        """What the next run of step would cost with the registry's prices (video: refused if impossible)."""
+        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
+        return costs.estimate_step(workflow, self.models, step=step, model=model,
+                                   default_fps=self.settings.DEFAULT_VIDEO_FPS, frame_count=count,
+                                   frame_numbers=frame_numbers, duration=duration, fps=fps)
 
     def reconcile(self) -> int:
         """Resume jobs whose worker died; fail, on their workflows, those out of attempts. Returns jobs resumed."""

@@ -32,12 +32,14 @@ class RefinementRequest:
     history: tuple[PastRound, ...]
     additional_info: str | None
     model: str
+    user_id: str | None = None  # whose key pays for the call (their own, or the global one)
 
 
 @dataclass(frozen=True)
 class RefinementResult:
     refined_prompt: str
     usage: dict[str, int] = field(default_factory=dict)
+    provider: str | None = None  # set when the provider that ran differs from the registry's (key fallback)
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,14 @@ class FrameRequest:
     height: int
     seed: int
     model: str
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)
 class FrameResult:
     image: bytes
     content_type: str = "image/png"
+    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class VideoRequest:
     width: int
     height: int
     model: str
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class VideoResult:
     path: Path
     frame_count: int
     content_type: str = "video/mp4"
+    provider: str | None = None
 
 
 class PromptRefiner(Protocol):

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from services.errors import UnknownModelError
 from services.providers.base import FrameGenerator, PromptRefiner, VideoGenerator
+from services.providers.catalog import ModelSpec
 
 
 class ModelRole(StrEnum):
@@ -38,6 +39,7 @@ class ResolvedModel(Generic[P]):
     model_id: str
     provider_name: str
     implementation: P
+    spec: ModelSpec | None = None  # limits and price; None for test fakes (no limits, no cost)
 
 
 class ModelRegistry:
@@ -46,9 +48,10 @@ class ModelRegistry:
     def __init__(self) -> None:
         self._entries: dict[ModelRole, dict[str, ResolvedModel]] = {role: {} for role in ModelRole}
 
-    def register(self, role: ModelRole, model_id: str, *, provider_name: str, implementation: object) -> None:
+    def register(self, role: ModelRole, model_id: str, *, provider_name: str, implementation: object,
+                 spec: ModelSpec | None = None) -> None:
         """Serve model_id for this role with implementation."""
-        self._entries[role][model_id] = ResolvedModel(model_id, provider_name, implementation)
+        self._entries[role][model_id] = ResolvedModel(model_id, provider_name, implementation, spec)
 
     def model_ids(self, role: ModelRole) -> list[str]:
         """The ids a user can pick for this role, in registration order."""

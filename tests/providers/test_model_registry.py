@@ -1,0 +1,94 @@
+"""Every registry entry resolves, and every combination it cannot make is planned or refused with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.errors import ConfigurationError, UnknownModelError
+from services.providers.catalog import (
+    UnsupportedRequestError,
+    check_frame,
+    load_catalog,
+    plan_video,
+)
+from services.providers.registry import OFFLINE_MODEL_IDS, SPEC_MODEL_IDS, ModelRole
+from services.providers.wiring import build_registry
+from services.settings import ASPECT_RATIOS
+from tests.providers.support import provider_settings
+
+CATALOG = load_catalog()
+RESOLVE = {ModelRole.REFINEMENT: "refiner", ModelRole.FRAMES: "frame_generator", ModelRole.VIDEO: "video_generator"}
+
+
+@pytest.mark.parametrize("with_keys", [True, False], ids=["keys", "no-keys"])
+def test_every_spec_and_offline_model_id_resolves_to_the_configured_provider(tmp_path, with_keys):
+    keys = {} if with_keys else {"POE_API_KEY": None, "REPLICATE_API_KEY": None}
+    registry = build_registry(provider_settings(tmp_path, **keys))
+    for role in ModelRole:
+        assert set(registry.model_ids(role)) == {*SPEC_MODEL_IDS[role], OFFLINE_MODEL_IDS[role]}
+        for model_id in registry.model_ids(role):
+            resolved = getattr(registry, RESOLVE[role])(model_id)
+            expected = CATALOG[model_id].provider if with_keys else "offline"
+            assert (resolved.model_id, resolved.provider_name) == (model_id, expected)
+
+
+def test_an_unknown_model_id_is_refused_with_the_list_of_valid_ones(tmp_path):
+    registry = build_registry(provider_settings(tmp_path))
+    with pytest.raises(UnknownModelError, match="Valid models: stable-diffusion-xl, dalle-3, offline-storyboard"):
+        registry.frame_generator("midjourney")
+
+
+@pytest.mark.parametrize("spec", [s for s in CATALOG.values() if s.role == "video"], ids=lambda s: s.model_id)
+def test_every_video_request_is_either_planned_exactly_or_refused_with_a_reason(spec):
+    planned = refused = 0
+    for aspect in ASPECT_RATIOS:
+        for seconds in range(1, 91):
+            for fps in (12, 24, 30, 60):
+                try:
+                    plan = plan_video(spec, seconds=seconds, fps=fps, aspect_ratio=aspect)
+                except UnsupportedRequestError as refusal:
+                    refused += 1
+                    assert spec.model_id in refusal.message and len(refusal.message) > 40
+                    continue
+                planned += 1
+                assert plan.seconds == seconds and plan.fps == fps
+                assert len(plan.clips) <= spec.max_clips
+                assert spec.clip_seconds is None or set(plan.clips) <= set(spec.clip_seconds)
+                assert spec.aspect_ratios is None or aspect in spec.aspect_ratios
+    assert planned > 0
+    assert refused > 0 or spec.is_offline
+
+
+def test_veo_refuses_square_and_over_long_videos_and_plans_thirty_seconds_as_four_clips():
+    veo = CATALOG["veo-3"]
+    with pytest.raises(UnsupportedRequestError, match="16:9 or 9:16 only, not 1:1"):
+        plan_video(veo, seconds=8, fps=24, aspect_ratio="1:1")
+    with pytest.raises(UnsupportedRequestError, match="longest video is 64 s; 90 s was asked for"):
+        plan_video(veo, seconds=90, fps=24, aspect_ratio="16:9")
+    with pytest.raises(UnsupportedRequestError, match="5 s cannot be built from them. Try 4 s or 6 s"):
+        plan_video(veo, seconds=5, fps=24, aspect_ratio="16:9")
+    assert plan_video(veo, seconds=30, fps=24, aspect_ratio="16:9").clips == (8, 8, 8, 6)
+
+
+def test_every_frame_model_accepts_its_aspect_ratios_and_refuses_the_others_with_a_reason():
+    from services.frame_planning import frame_size
+    for spec in (s for s in CATALOG.values() if s.role == "frames"):
+        for aspect in ASPECT_RATIOS:
+            width, height = frame_size(aspect)
+            if spec.aspect_ratios is None or aspect in spec.aspect_ratios:
+                check_frame(spec, width=width, height=height, aspect_ratio=aspect)
+            else:
+                with pytest.raises(UnsupportedRequestError, match=f"{spec.model_id} makes .* only, not {aspect}"):
+                    check_frame(spec, width=width, height=height, aspect_ratio=aspect)
+
+
+def test_a_model_configuration_file_overrides_the_default_and_mistakes_name_the_entry(tmp_path):
+    good = tmp_path / "models.toml"
+    good.write_text('[models."gpt-4o"]\nrole = "refinement"\nprovider = "poe"\nreference = "GPT-4o-Latest"\n')
+    registry = build_registry(provider_settings(tmp_path, MODEL_CONFIG_PATH=good))
+    assert registry.model_ids(ModelRole.REFINEMENT) == ["gpt-4o"]
+    assert registry.refiner("gpt-4o").implementation.bot == "GPT-4o-Latest"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[models."veo-3"]\nrole = "video"\nprovider = "replicate"\nreference = "google/veo-3"\n')
+    with pytest.raises(ConfigurationError, match="model 'veo-3': inputs must be"):
+        build_registry(provider_settings(tmp_path, MODEL_CONFIG_PATH=bad))
