@@ -18,12 +18,11 @@ from services import workflow_rules as rules
 from services.domain import GeneratedFrame, VideoOutput, VideoWorkflow, WorkflowStatus, WorkflowStep
 from services.errors import JobSupersededError, ProviderError
 from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
-from services.job_context import ActiveJob, in_current_context, prediction_for
+from services.job_context import ActiveJob, in_current_context, job_part
 from services.job_store import JobKind
 from services.media_store import MediaStore, frame_key, video_key
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.registry import ModelRegistry, ResolvedModel
-from services.providers.resumable import ResumableFrameGenerator, ResumableVideoGenerator
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -113,7 +112,7 @@ class GenerationSteps:
                                    seed=workflow.frame_seed + plan.frame_number, model=generator.model_id,
                                    user_id=workflow.user_id)
             part = f"frame-{plan.frame_number}"
-            result = self._frame_image(active, part, generator, request)
+            result = self._frame_image(part, generator, request)
             provider = result.provider or generator.provider_name
             cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
@@ -148,13 +147,9 @@ class GenerationSteps:
                        f"{kept} finished frame(s) were kept; retry to generate the rest.")
 
     @staticmethod
-    def _frame_image(active: ActiveJob, part: str, generator: ResolvedModel, request: FrameRequest) -> FrameResult:
-        implementation = generator.implementation
-        if not isinstance(implementation, ResumableFrameGenerator):
-            return implementation.generate_frame(request)
-        prediction_id = prediction_for(active, part, implementation,
-                                       lambda intent: implementation.start_frame(request, intent=intent))
-        return implementation.await_frame(prediction_id, request, lambda percent, message: None)
+    def _frame_image(part: str, generator: ResolvedModel, request: FrameRequest) -> FrameResult:
+        with job_part(part):  # prediction-based providers resume this part's prediction after a crash
+            return generator.implementation.generate_frame(request)
 
     # ---- video ------------------------------------------------------------------------------
 
@@ -172,12 +167,8 @@ class GenerationSteps:
                 duration=params["duration"], fps=params["fps"], width=width, height=height, model=generator.model_id,
                 user_id=workflow.user_id,
             )
-            implementation = generator.implementation
-            if not isinstance(implementation, ResumableVideoGenerator):
-                return implementation.generate_video(request, scratch)
-            prediction_id = prediction_for(active, "video", implementation,
-                                           lambda intent: implementation.start_video(request, intent=intent))
-            return implementation.await_video(prediction_id, request, scratch, active.report)
+            with job_part("video"):
+                return generator.implementation.generate_video(request, scratch)
 
         try:
             result = render()

@@ -7,6 +7,7 @@ moment it exists, and report progress. With no active job (plain calls) they jus
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from services.job_store import Job, JobStore
-from services.providers.resumable import ResumableFrameGenerator, ResumableVideoGenerator
 
 T = TypeVar("T")
 
@@ -72,20 +72,8 @@ class ActiveJob:
             self.store.heartbeat(self.job)
 
 
-def prediction_for(active: ActiveJob, part: str,
-                   provider: ResumableFrameGenerator | ResumableVideoGenerator, create: Callable[[str], str]) -> str:
-    """The prediction for this part: recorded, found by its recorded intent, or created exactly once."""
-    prediction_id = active.prediction_id(part)
-    if prediction_id is not None:
-        return prediction_id
-    intent, is_new = active.intent_for(part)
-    found = None if is_new else provider.find_prediction(intent)
-    prediction_id = found or create(intent)
-    active.record_prediction(part, prediction_id)
-    return prediction_id
-
-
 _active: ContextVar[ActiveJob | None] = ContextVar("active_job", default=None)
+_part: ContextVar[str | None] = ContextVar("job_part", default=None)
 
 
 def current_job() -> ActiveJob | None:
@@ -114,6 +102,44 @@ def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[Active
         stop.set()
         beater.join(timeout=5)
         _active.reset(token)
+
+
+@contextmanager
+def job_part(part: str) -> Iterator[None]:
+    """Name the part of the job (a frame, the video) that the provider calls inside this block produce."""
+    token = _part.set(part)
+    try:
+        yield
+    finally:
+        _part.reset(token)
+
+
+def resumable_prediction(*, create: Callable[[str], str], find: Callable[[], str | None], sub: str = "") -> str:
+    """The id of the prediction for the current job part: recorded, found, or created exactly once.
+
+    Outside a job it simply creates. Inside one, the intent is persisted before the paid create
+    call, so a worker that died between the create and recording its id leaves a trace: its
+    successor asks the provider (`find`) for the prediction it already paid for.
+    """
+    active, part = _active.get(), _part.get()
+    if active is None or part is None:
+        return create(uuid.uuid4().hex)
+    key = f"{part}/{sub}" if sub else part
+    prediction_id = active.prediction_id(key)
+    if prediction_id is not None:
+        return prediction_id
+    intent, is_new = active.intent_for(key)
+    found = None if is_new else find()
+    prediction_id = found or create(intent)
+    active.record_prediction(key, prediction_id)
+    return prediction_id
+
+
+def progress(percent: int, message: str) -> None:
+    """Report progress of the current job, if any (providers call this while polling)."""
+    active = _active.get()
+    if active is not None:
+        active.report(percent, message)
 
 
 def in_current_context(function: Callable[..., T]) -> Callable[..., T]:

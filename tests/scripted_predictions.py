@@ -1,25 +1,24 @@
 """A scripted remote provider whose predictions live in MongoDB, so they outlive a killed worker.
 
-It behaves like a prediction API: `start_*` creates a prediction (counted, so tests can prove no
-duplicate was paid for) and `await_*` polls it until its scripted duration has passed, then
-returns a real PNG or MP4 from the offline renderers.
+It behaves like a prediction API (create, then poll until done) and goes through the same
+`resumable_prediction` path as the Replicate adapter. Creates are counted, so tests can prove
+that no prediction was paid for twice; results are real PNGs and MP4s from the offline renderers.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pymongo.database import Database
 
+from services.job_context import progress, resumable_prediction
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner
 from services.providers.offline_storyboard import OfflineStoryboardRenderer
 from services.providers.registry import ModelRegistry, ModelRole
-from services.providers.resumable import ProgressCallback
 
 PREDICTIONS = "scripted_provider_predictions"
 
@@ -32,49 +31,31 @@ class MongoScriptedPredictions:
         self.seconds = seconds
         self.poll_every = poll_every
 
-    def _create(self, kind: str, workflow_id: str, part: str, intent: str) -> str:
-        prediction_id = uuid.uuid4().hex
-        self.collection.insert_one({"_id": prediction_id, "kind": kind, "workflowId": workflow_id, "part": part,
-                                    "intent": intent, "createdAt": time.time(), "status": "processing"})
+    def _prediction(self, workflow_id: str, part: str, model_input: str) -> str:
+        def create(intent: str) -> str:
+            prediction_id = uuid.uuid4().hex
+            self.collection.insert_one({"_id": prediction_id, "workflowId": workflow_id, "part": part,
+                                        "input": model_input, "createdAt": time.time()})
+            return prediction_id
+
+        def find() -> str | None:  # like listing recent predictions and matching the input
+            found = self.collection.find_one({"workflowId": workflow_id, "input": model_input})
+            return found["_id"] if found else None
+
+        prediction_id = resumable_prediction(create=create, find=find)
+        created_at = self.collection.find_one({"_id": prediction_id})["createdAt"]
+        while (elapsed := time.time() - created_at) < self.seconds:
+            progress(int(100 * elapsed / self.seconds), "processing")
+            time.sleep(self.poll_every)
         return prediction_id
 
-    def find_prediction(self, intent: str) -> str | None:
-        prediction = self.collection.find_one({"intent": intent})
-        return prediction["_id"] if prediction else None
-
-    def _await(self, prediction_id: str, on_progress: ProgressCallback | None = None) -> None:
-        prediction = self.collection.find_one({"_id": prediction_id})
-        if prediction is None:
-            raise LookupError(f"unknown prediction {prediction_id}")
-        while (elapsed := time.time() - prediction["createdAt"]) < self.seconds:
-            if on_progress:
-                on_progress(int(100 * elapsed / self.seconds), "processing")
-            time.sleep(self.poll_every)
-        self.collection.update_one({"_id": prediction_id}, {"$set": {"status": "succeeded",
-                                                                     "completedAt": datetime.now(UTC)}})
-
-    def start_frame(self, request: FrameRequest, *, intent: str) -> str:
-        return self._create("frame", request.workflow_id, f"frame-{request.frame_number}", intent)
-
-    def await_frame(self, prediction_id: str, request: FrameRequest, on_progress: ProgressCallback) -> FrameResult:
-        self._await(prediction_id, on_progress)
+    def generate_frame(self, request: FrameRequest) -> FrameResult:
+        self._prediction(request.workflow_id, f"frame-{request.frame_number}", f"{request.prompt}|{request.seed}")
         return OfflineStoryboardRenderer().generate_frame(request)
 
-    def generate_frame(self, request: FrameRequest) -> FrameResult:
-        prediction_id = self.start_frame(request, intent=uuid.uuid4().hex)
-        return self.await_frame(prediction_id, request, lambda percent, message: None)
-
-    def start_video(self, request: VideoRequest, *, intent: str) -> str:
-        return self._create("video", request.workflow_id, "video", intent)
-
-    def await_video(self, prediction_id: str, request: VideoRequest, output_path: Path,
-                    on_progress: ProgressCallback) -> VideoResult:
-        self._await(prediction_id, on_progress)
-        return OfflineAnimaticRenderer().generate_video(request, output_path)
-
     def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
-        prediction_id = self.start_video(request, intent=uuid.uuid4().hex)
-        return self.await_video(prediction_id, request, output_path, lambda percent, message: None)
+        self._prediction(request.workflow_id, "video", request.prompt)
+        return OfflineAnimaticRenderer().generate_video(request, output_path)
 
     def creates(self, workflow_id: str) -> dict[str, int]:
         """How many predictions were created per part of a workflow."""

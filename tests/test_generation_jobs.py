@@ -10,7 +10,8 @@ from pymongo.database import Database
 from services import workflow_rules as rules
 from services.domain import WorkflowStatus, WorkflowStep
 from services.errors import BusyError, ValidationError
-from services.job_context import ActiveJob, prediction_for
+from services.frame_planning import plan_frames
+from services.job_context import ActiveJob
 from services.job_store import JobKind, JobStatus
 from services.state_machine import WorkflowAction
 from services.workflow_service import VideoWorkflowService
@@ -54,17 +55,30 @@ def abandon_frames_job(service: VideoWorkflowService, workflow_id: str, *, frame
     return job
 
 
+def paid_prediction(predictions: MongoScriptedPredictions, service: VideoWorkflowService, workflow_id: str,
+                    frame_number: int) -> str:
+    """A prediction the provider already created (and billed) for this frame."""
+    workflow = service.get_workflow(user_id=USER, workflow_id=workflow_id)
+    plan = plan_frames(refined_prompt=workflow.final_refined_prompt, frame_count=workflow.planned_frame_count,
+                       aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)[frame_number - 1]
+    prediction_id = f"paid-{frame_number}"
+    predictions.collection.insert_one({"_id": prediction_id, "workflowId": workflow_id, "part": f"frame-{frame_number}",
+                                       "input": f"{plan.prompt}|{workflow.frame_seed + frame_number}",
+                                       "createdAt": time.time()})
+    return prediction_id
+
+
 def test_the_job_record_is_written_before_the_provider_is_called(service, predictions, db):
     workflow_id = refined(service)
     seen_jobs = []
-    original = predictions.start_frame
+    original = predictions.collection.insert_one
 
-    def spying_start(request, *, intent):
+    def spying_create(document):
         job = db["jobs"].find_one({"workflowId": workflow_id})
-        seen_jobs.append((job["status"], job["predictionIntents"].get(f"frame-{request.frame_number}")))
-        return original(request, intent=intent)
+        seen_jobs.append((job["status"], job["predictionIntents"].get(document["part"])))
+        return original(document)
 
-    predictions.start_frame = spying_start
+    predictions.collection.insert_one = spying_create
     done = service.generate_frames(user_id=USER, workflow_id=workflow_id)
 
     assert len(seen_jobs) == 3 and all(status == "RUNNING" and intent for status, intent in seen_jobs)
@@ -77,8 +91,8 @@ def test_a_dead_workers_job_resumes_polling_its_prediction_instead_of_paying_aga
     workflow_id = refined(service)
     job = abandon_frames_job(service, workflow_id)
     active = ActiveJob(service.jobs.store, job)
-    prediction_for(active, "frame-1", predictions, lambda intent: predictions._create("frame", workflow_id,
-                                                                                     "frame-1", intent))
+    active.intent_for("frame-1")
+    active.record_prediction("frame-1", paid_prediction(predictions, service, workflow_id, 1))
     active.intent_for("frame-2")  # it died between recording the intent and the create call
 
     time.sleep(LEASE + 0.1)  # the dead worker's lease lapses
@@ -95,8 +109,8 @@ def test_a_prediction_created_just_before_the_crash_is_found_by_its_intent(servi
     workflow_id = refined(service)
     job = abandon_frames_job(service, workflow_id, frame_count=1)
     active = ActiveJob(service.jobs.store, job)
-    intent, _ = active.intent_for("frame-1")
-    predictions._create("frame", workflow_id, "frame-1", intent)  # created, but its id was never recorded
+    active.intent_for("frame-1")
+    paid_prediction(predictions, service, workflow_id, 1)  # created, but the worker died before recording its id
 
     time.sleep(LEASE + 0.1)
     service.reconcile()

@@ -18,6 +18,7 @@ from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
 
 from services.errors import ProviderError
+from services.job_context import resumable_prediction
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.catalog import ModelSpec, plan_video
 from services.providers.media_capture import MediaFetcher
@@ -105,11 +106,25 @@ class PredictionRunner:
         self.webhook_url = webhook_url
         self.clock = clock
 
-    def run(self, spec: ModelSpec, model_input: dict[str, Any], user_id: str | None) -> Prediction:
-        """The finished, succeeded prediction; failed or canceled ones raise with the model's error text."""
+    def run(self, spec: ModelSpec, model_input: dict[str, Any], user_id: str | None, *, sub: str = "") -> Prediction:
+        """The finished, succeeded prediction; failed or canceled ones raise with the model's error text.
+
+        Inside a durable job the prediction is created at most once per job part (`sub` names a
+        piece of the part, such as one clip): a resumed job polls the prediction it already has.
+        """
         client = self.clients(user_id)
-        prediction = call_with_retries(lambda: self._create(client, spec, model_input), self.policy,
-                                       should_retry=_safe_to_resend)
+        created: dict[str, Prediction] = {}
+
+        def create(intent: str) -> str:
+            prediction = call_with_retries(lambda: self._create(client, spec, model_input), self.policy,
+                                           should_retry=_safe_to_resend)
+            created[prediction.id] = prediction
+            return prediction.id
+
+        prediction_id = resumable_prediction(create=create, find=lambda: self._find(client, spec, model_input),
+                                             sub=sub)
+        prediction = created.get(prediction_id) or call_with_retries(
+            functools.partial(self._get, client, prediction_id), self.policy)
         deadline = self.clock() + self.deadline_seconds
         while prediction.status not in ("succeeded", "failed", "canceled"):
             if self.clock() > deadline:
@@ -135,6 +150,18 @@ class PredictionRunner:
             return client.predictions.create(**target, **options)  # type: ignore[call-overload]
         except Exception as error:  # noqa: BLE001 - mapped (or re-raised) by the one mapping function
             raise map_replicate_error(error, during=f"starting {spec.model_id}") from None
+
+    def _find(self, client: replicate.Client, spec: ModelSpec, model_input: dict[str, Any]) -> str | None:
+        """A recent prediction of this model with exactly this input: one a dead worker already paid for."""
+        try:
+            page = client.predictions.list()
+        except Exception as error:  # noqa: BLE001
+            raise map_replicate_error(error, during="looking for an earlier prediction") from None
+        for prediction in page.results:
+            same_model = prediction.version == spec.version if spec.version else prediction.model == spec.reference
+            if same_model and prediction.input == model_input and prediction.status != "canceled":
+                return prediction.id
+        return None
 
     def _cancel(self, client: replicate.Client, prediction_id: str) -> None:
         """Stop paying for a prediction we gave up on; best effort, the step fails either way."""
@@ -211,7 +238,7 @@ class ReplicateVideoGenerator:
             if self.spec.first_frame and request.frame_images:
                 opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
                 model_input["image"] = _data_uri(opening)
-            prediction = self.runner.run(self.spec, model_input, request.user_id)
+            prediction = self.runner.run(self.spec, model_input, request.user_id, sub=f"clip-{index}")
             path = output_path.with_name(f"{output_path.stem}-clip{index}.mp4")
             self.fetcher.fetch_video(output_urls(prediction)[0], path)
             clip_paths.append(path)
