@@ -12,6 +12,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from services.embedded_db import EmbeddedDatabase
+from services.job_dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.job_runner import JobRunner
 from services.job_store import JobStore, ensure_job_indexes
 from services.media_store import FileMediaStore, MediaStore
@@ -40,6 +41,7 @@ class Runtime:
     users: UserService
     embedded: EmbeddedDatabase | None = None
     vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
+    background: EmbeddedWorkerPool | PeriodicReconciler | None = None
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -50,11 +52,24 @@ class Runtime:
         except PyMongoError:
             return False
 
+    def start_background(self) -> None:
+        """Start this process's job workers (embedded mode) or its reconciler (inline mode)."""
+        if self.background is not None or self.settings.JOB_BACKEND == "redis":
+            return  # redis mode: the Dramatiq workers run and reconcile the jobs
+        if isinstance(self.service.dispatcher, EmbeddedWorkerPool):
+            self.background = self.service.dispatcher
+        else:
+            self.background = PeriodicReconciler(self.service.reconcile,
+                                                 interval=self.settings.RECONCILE_INTERVAL_SECONDS)
+        self.background.start()
+
     def close(self) -> None:
-        """Close the client and stop the embedded database if this process started it."""
+        """Stop background work, close the client, and stop the embedded database if this process started it."""
         if self._closed:
             return
         self._closed = True
+        if self.background is not None:
+            self.background.stop()
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -69,6 +84,18 @@ def build_job_runner(db: Database, settings: Settings) -> JobRunner:
     """The job store and this process's runner, with the configured lease and heartbeat."""
     store = JobStore(db, clock=utc_now, lease=timedelta(seconds=settings.JOB_LEASE_SECONDS))
     return JobRunner(store, heartbeat_every=settings.JOB_HEARTBEAT_SECONDS)
+
+
+def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:
+    """None for inline jobs; the in-process worker pool for embedded mode; the Redis queue for scale-out."""
+    if settings.JOB_BACKEND == "inline":
+        return None
+    if settings.JOB_BACKEND == "embedded":
+        return EmbeddedWorkerPool(service.jobs, execute=service.execute_job, fail_abandoned=service.fail_abandoned,
+                                  threads=settings.JOB_WORKER_THREADS, poll_seconds=settings.RECONCILE_INTERVAL_SECONDS)
+    from services.job_queue import RedisJobQueue  # imported only in scale-out mode
+
+    return RedisJobQueue(settings)
 
 
 def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
@@ -102,8 +129,10 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     models = build_model_registry(settings, vault=vault)
     cache = build_prompt_cache(db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED,
                                clock=utc_now)
+    jobs = build_job_runner(db, settings)
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
-                                   jobs=build_job_runner(db, settings), settings=settings, prompt_cache=cache)
+                                   jobs=jobs, settings=settings, prompt_cache=cache)
+    service.dispatcher = build_dispatcher(settings, service)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
                    users=UserService(db, clock=utc_now), embedded=embedded, vault=vault)
 
@@ -118,6 +147,7 @@ def get_runtime() -> Runtime:
     with _lock:
         if _current is None:
             _current = start_runtime()
+            _current.start_background()
         return _current
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,7 +44,11 @@ class Settings(BaseSettings):
     MAX_NOTES_LENGTH: int = Field(2000, ge=1, le=100_000)
     PROCESSING_STALE_AFTER_SECONDS: int = Field(900, ge=10)
 
-    # Durable generation jobs.
+    # Durable generation jobs. inline: run inside the request; embedded: background worker threads
+    # in the app process (the request returns at once); redis: Dramatiq workers fed through REDIS_URL.
+    JOB_BACKEND: Literal["inline", "embedded", "redis"] = "inline"
+    JOB_WORKER_THREADS: int = Field(2, ge=1, le=64)
+    REDIS_URL: SecretStr | None = None
     JOB_LEASE_SECONDS: float = Field(30.0, gt=0)
     JOB_HEARTBEAT_SECONDS: float = Field(5.0, gt=0)
     JOB_MAX_ATTEMPTS: int = Field(3, ge=1, le=20)

@@ -36,6 +36,7 @@ from services.errors import (
 )
 from services.frame_planning import frame_size
 from services.generation_steps import GenerationSteps, safe_message
+from services.job_dispatch import JobDispatcher
 from services.job_runner import JobRunner
 from services.job_store import FINISHED, JobKind, JobStatus
 from services.media_store import MediaStore, workflow_of_key
@@ -84,8 +85,9 @@ class VideoWorkflowService(GenerationSteps):
 
     def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
                  jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now,
-                 prompt_cache: PromptCache | None = None) -> None:
+                 prompt_cache: PromptCache | None = None, dispatcher: JobDispatcher | None = None) -> None:
         self.repository = repository
+        self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
         self.jobs = jobs
         self.media = media
@@ -314,26 +316,36 @@ class VideoWorkflowService(GenerationSteps):
     def reconcile(self) -> int:
         """Resume jobs whose worker died; fail, on their workflows, those out of attempts. Returns jobs resumed."""
         resumed = self.jobs.resume_lapsed(self.execute_job)
+        self.fail_abandoned()
+        return resumed
+
+    def fail_abandoned(self) -> int:
+        """Close jobs that used all their attempts, recording the failure on their workflows."""
+        failed = 0
         for job in self.jobs.store.abandoned():
             message = f"The {job.kind.value.lower().replace('_', ' ')} step stopped after {job.attempts} attempts."
             if not self.jobs.store.force_finish(job.id, status=JobStatus.FAILED, error=message):
                 continue
+            failed += 1
             with contextlib.suppress(NotFoundError):  # a deleted workflow needs no failure note
                 self._update(job.user_id, job.workflow_id,
                              functools.partial(_fail_if_current, job_id=job.id, message=message, now=self.clock()))
-        return resumed
+        return failed
 
     def _start_job(self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind,
                    params: dict, idempotency_key: str | None) -> VideoWorkflow:
-        """Mark the workflow as processing, record the job (before any provider call), then run it."""
+        """Mark the workflow as processing and record the job (before any provider call); run it or queue it."""
         if idempotency_key is not None and self._replayed(user_id, workflow_id, kind, params, idempotency_key):
             return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         self._update(user_id, workflow_id, start)
+        inline = self.dispatcher is None
         job, created = self.jobs.store.create(workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
                                               idempotency_key=idempotency_key, job_id=job_id,
                                               max_attempts=self.settings.JOB_MAX_ATTEMPTS,
-                                              claimed_by=self.jobs.worker_id)
-        if created:
+                                              claimed_by=self.jobs.worker_id if inline else None)
+        if created and self.dispatcher is not None:
+            self.dispatcher.submit(job)
+        elif created:
             self.jobs.run(job, self.execute_job)
         return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
 
