@@ -10,6 +10,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.embedded_db import EmbeddedDatabase
 from services.media_store import FileMediaStore, MediaStore
 from services.providers.offline_animatic import OfflineAnimaticRenderer
@@ -36,6 +37,7 @@ class Runtime:
     service: VideoWorkflowService
     users: UserService
     embedded: EmbeddedDatabase | None = None
+    campaigns: CampaignService | None = None
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -95,12 +97,14 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     db = client[settings.MONGODB_DATABASE]
     ensure_indexes(db)
     ensure_user_indexes(db)
+    ensure_campaign_indexes(db)
     media = FileMediaStore(settings.media_dir)
     models = build_model_registry(settings)
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
                                    settings=settings)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=UserService(db, clock=utc_now), embedded=embedded)
+                   users=UserService(db, clock=utc_now), embedded=embedded,
+                   campaigns=CampaignService(db, clock=utc_now))
 
 
 _lock = threading.Lock()

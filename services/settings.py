@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
 
+    # UI sign-in: the key that signs the re-authentication cookie. Unset: a random key kept in
+    # $DATA_DIR/ui-cookie.key (set it explicitly when several app servers share users).
+    UI_COOKIE_KEY: SecretStr | None = None
+    UI_COOKIE_EXPIRY_DAYS: float = Field(7.0, ge=0, le=365)
+
     @field_validator("MONGODB_URI")
     @classmethod
     def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
