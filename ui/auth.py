@@ -62,8 +62,13 @@ def signed_in_user(runtime: Runtime, auth: stauth.Authenticate) -> User | None:
         pass  # a cookie for a user that no longer exists: show the sign-in screen
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     user = runtime.users.get_by_username(username) if username else None
-    st.session_state[USER_ID_KEY] = user.id if user and not user.disabled else None
-    return user if st.session_state[USER_ID_KEY] else None
+    if username and (user is None or user.disabled):
+        # Removed or disabled since signing in: end the session (these keys are the library's public state).
+        for key in ("authentication_status", "username", "name"):
+            st.session_state[key] = None
+        user = None
+    st.session_state[USER_ID_KEY] = user.id if user else None
+    return user
 
 
 def render_sign_in(runtime: Runtime, auth: stauth.Authenticate) -> None:

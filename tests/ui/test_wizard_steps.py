@@ -10,7 +10,7 @@ from services.workflow_rules import FrameReview
 from tests.conftest import a_brief
 from tests.ui.conftest import button, open_app
 
-WIZARD = "pages/wizard.py"
+WIZARD = "app_pages/wizard.py"
 
 
 def labels(elements) -> list[str]:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from ui_support import cached_runtime, current_user_id
 def close() -> None:
     """Leave the wizard for the workflows list."""
     st.query_params.clear()
-    st.switch_page("pages/workflows.py")
+    st.switch_page("app_pages/workflows.py")
 
 
 runtime = cached_runtime()

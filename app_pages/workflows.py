@@ -44,7 +44,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
         open_col, delete_col = actions.columns(2)
         label = "Open" if workflow.video_output else "Resume"
         if open_col.button(label, key=f"open-{workflow.id}"):
-            st.switch_page("pages/wizard.py", query_params={WORKFLOW_PARAM: workflow.id})
+            st.switch_page("app_pages/wizard.py", query_params={WORKFLOW_PARAM: workflow.id})
         if delete_col.button("Delete", key=f"delete-{workflow.id}"):
             confirm_delete(workflow)
 
