@@ -67,7 +67,7 @@ def video_card(workflow: VideoWorkflow) -> None:
         st.button("Open", key=f"open-{workflow.id}", on_click=open_workflow, args=(workflow.id,))
 
 
-st.title("🎞️ Creatives")
+st.title("Creatives")
 filter_col, create_col = st.columns([3, 1], vertical_alignment="bottom")
 with filter_col:
     campaign_id = campaign_filter(runtime, user_id, key="creatives_campaign")

@@ -8,7 +8,7 @@ from ui_support import cached_runtime, current_user_id
 
 runtime = cached_runtime()
 user_id = current_user_id()
-st.title("⚙️ Settings")
+st.title("Settings")
 
 st.subheader("Password")
 with st.form("change_password", clear_on_submit=True):

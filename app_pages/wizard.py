@@ -15,7 +15,7 @@ def close() -> None:
 
 runtime = cached_runtime()
 user_id = current_user_id()
-st.title("🎬 Video Wizard")
+st.title("Video Wizard")
 if st.query_params.get(WORKFLOW_PARAM) and st.button("Start a new video", type="tertiary", icon=":material/add:"):
     st.query_params.clear()
     st.rerun()

@@ -49,7 +49,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
             confirm_delete(workflow)
 
 
-st.title("🗂️ My Workflows")
+st.title("My Workflows")
 campaign_id = campaign_filter(runtime, user_id, key="workflows_campaign")
 page_number = st.session_state.get("workflows_page", 1)
 try:

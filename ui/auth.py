@@ -73,7 +73,7 @@ def signed_in_user(runtime: Runtime, auth: stauth.Authenticate) -> User | None:
 
 def render_sign_in(runtime: Runtime, auth: stauth.Authenticate) -> None:
     """The sign-in screen: log in, or create an account."""
-    st.title("🎬 Video Workflow Studio")
+    st.title("Video Workflow Studio")
     signed_up = st.session_state.pop("signed_up", None)
     if signed_up or AUTH_MODE_KEY not in st.session_state:
         st.session_state[AUTH_MODE_KEY] = "Sign in"  # set before the widget exists, as Streamlit requires

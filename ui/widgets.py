@@ -47,6 +47,13 @@ def status_badge(status: WorkflowStatus) -> None:
     st.badge(status.value, color=STATUS_COLORS[status])  # type: ignore[arg-type]
 
 
+def badge_row(badges: list[tuple[str, str]]) -> None:
+    """Small labelled badges (text, colour) side by side."""
+    with st.container(horizontal=True, gap="small"):
+        for text, color in badges:
+            st.badge(text, color=color)  # type: ignore[arg-type]
+
+
 def step_progress(view: WizardView) -> None:
     """Where the wizard is, out of its five steps."""
     index = WIZARD_STEPS.index(view)

@@ -15,7 +15,14 @@ from services.runtime import Runtime
 from services.settings import ASPECT_RATIOS
 from services.workflow_service import NewWorkflow
 from ui import wizard_frames
-from ui.widgets import act, latest_failure, show_error, status_badge, step_progress
+from ui.widgets import (
+    act,
+    badge_row,
+    latest_failure,
+    show_error,
+    status_badge,
+    step_progress,
+)
 from ui.wizard_context import (
     CAMPAIGN_PARAM,
     VIEW_PARAM,
@@ -116,9 +123,8 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         with st.container(border=True):
             st.markdown("**Refined prompt**")
             st.markdown(workflow.final_refined_prompt or "")
-            st.badge(f"Model: {latest.model} ({latest.provider})", color="gray")
-            st.badge(f"Iteration {latest.iteration}", color="blue")
-            st.badge(f"{workflow.refinement_iterations_remaining} iterations remaining", color="violet")
+            badge_row([(f"Model: {latest.model} ({latest.provider})", "gray"), (f"Iteration {latest.iteration}", "blue"),
+                       (f"{workflow.refinement_iterations_remaining} iterations remaining", "violet")])
         _iteration_history(workflow)
     else:
         st.info("Refine your brief into a production-ready prompt. Add notes to steer each round.")

@@ -9,7 +9,7 @@ import streamlit as st
 from services.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.providers.registry import ModelRole
 from services.workflow_rules import FrameReview
-from ui.widgets import act
+from ui.widgets import act, badge_row
 from ui.wizard_context import WizardContext, index_of
 from ui.wizard_view import (
     REFINEMENT_STEPS,
@@ -160,14 +160,12 @@ def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         return
     data = ctx.runtime.service.read_media(user_id=ctx.user_id, key=video.video_key)
     st.video(data, format="video/mp4")
-    st.badge(f"Model: {video.model} ({video.provider})", color="gray")
-    st.badge(f"{video.duration} s", color="blue")
-    st.badge(f"{video.fps} fps", color="blue")
-    st.badge(f"Cost: {_cost_label(video.provider)}", color="green")
+    badge_row([(f"Model: {video.model} ({video.provider})", "gray"), (f"{video.duration} s", "blue"),
+               (f"{video.fps} fps", "blue"), (f"Cost: {_cost_label(video.provider)}", "green")])
     download_col, close_col = st.columns(2)
     download_col.download_button("Download MP4", data=data, file_name=f"{_slug(workflow.title)}.mp4",
                                  mime="video/mp4", on_click="ignore")
-    if close_col.button("Close", key="close-wizard"):
+    if close_col.button("Close Wizard", key="close-wizard"):
         ctx.on_close()
 
 
