@@ -37,3 +37,10 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+## The browser the end-to-end UI test drives: Debian's chromium (installed when missing; needs root/apt).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: chromium

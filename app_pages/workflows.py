@@ -15,7 +15,15 @@ runtime = cached_runtime()
 user_id = current_user_id()
 
 
-@st.dialog("Delete this workflow?")
+CONFIRM_DELETE_KEY = "confirm_delete_workflow"  # the id of the workflow awaiting confirmation
+
+
+def forget_confirmation() -> None:
+    """The confirmation dialog was dismissed."""
+    st.session_state.pop(CONFIRM_DELETE_KEY, None)
+
+
+@st.dialog("Delete this workflow?", on_dismiss=forget_confirmation)
 def confirm_delete(workflow: VideoWorkflow) -> None:
     """Ask before deleting; the workflow disappears from every list."""
     st.write(f"**{workflow.title}** will be removed from your workflows and creatives.")
@@ -26,8 +34,10 @@ def confirm_delete(workflow: VideoWorkflow) -> None:
         except StudioError as exc:
             show_error(exc)
             return
+        forget_confirmation()
         st.rerun()
     if no.button("Keep it", key="cancel-delete"):
+        forget_confirmation()
         st.rerun()
 
 
@@ -46,7 +56,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
         if open_col.button(label, key=f"open-{workflow.id}"):
             st.switch_page("app_pages/wizard.py", query_params={WORKFLOW_PARAM: workflow.id})
         if delete_col.button("Delete", key=f"delete-{workflow.id}"):
-            confirm_delete(workflow)
+            st.session_state[CONFIRM_DELETE_KEY] = workflow.id
 
 
 st.title("My Workflows")
@@ -63,6 +73,9 @@ if not listing.items:
 names = campaign_names(runtime, user_id)
 for item in listing.items:
     workflow_row(item, names)
+pending = next((w for w in listing.items if w.id == st.session_state.get(CONFIRM_DELETE_KEY)), None)
+if pending is not None:
+    confirm_delete(pending)
 pages = max(1, -(-listing.total // PAGE_SIZE))
 if pages > 1:
     st.number_input("Page", min_value=1, max_value=pages, key="workflows_page")
