@@ -67,3 +67,11 @@ def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
     matches = [b for b in at.button if b.label == label]
     assert len(matches) == 1, f"expected one {label!r} button, found {[b.label for b in at.button]}"
     return matches[0]
+
+
+def fill_in(at: AppTest, **values: str) -> AppTest:
+    """Type into text inputs by label (underscores in the keyword stand for spaces)."""
+    fields = {t.label: t for t in at.text_input}
+    for label, value in values.items():
+        fields[label.replace("_", " ")].set_value(value)
+    return at

@@ -6,7 +6,7 @@ from services.runtime import Runtime
 from services.users import User
 from services.workflow_rules import FrameReview
 from tests.conftest import a_brief
-from tests.ui.conftest import PASSWORD, button, open_app
+from tests.ui.conftest import PASSWORD, button, fill_in, open_app
 
 CREATIVES, WORKFLOWS, SETTINGS = "app_pages/creatives.py", "app_pages/workflows.py", "app_pages/settings.py"
 
@@ -55,8 +55,7 @@ def test_the_wizard_dialog_opens_from_the_url_and_its_brief_creates_a_workflow_i
     spring = runtime.campaigns.create(user_id=alice.id, name="Spring")
     at = open_app(alice, page=CREATIVES, query_params={"wizard": "video", "campaign": spring.id})
     assert "Start Creating" in [b.label for b in at.button]
-    fields = {t.label: t for t in at.text_input}
-    fields["Title"].set_value("From the dialog")
+    fill_in(at, Title="From the dialog")
     at.text_area[0].set_value("A quick idea")
     button(at, "Start Creating").click().run()
 
@@ -113,17 +112,12 @@ def test_resume_opens_the_wizard_on_that_workflow(runtime: Runtime, alice: User)
 
 def test_settings_changes_the_password_after_checking_the_current_one(runtime: Runtime, alice: User):
     at = open_app(alice, page=SETTINGS)
-    fields = {t.label: t for t in at.text_input}
-    fields["Current password"].set_value("not it")
-    fields["New password"].set_value("a brand new secret")
-    fields["Repeat the new password"].set_value("a brand new secret")
+    new = "a brand new secret"
+    fill_in(at, Current_password="not it", New_password=new, Repeat_the_new_password=new)
     button(at, "Change Password").click().run()
     assert at.error and "Wrong username or password" in at.error[0].value
 
-    fields = {t.label: t for t in at.text_input}
-    fields["Current password"].set_value(PASSWORD)
-    fields["New password"].set_value("a brand new secret")
-    fields["Repeat the new password"].set_value("a brand new secret")
+    fill_in(at, Current_password=PASSWORD, New_password=new, Repeat_the_new_password=new)
     button(at, "Change Password").click().run()
     assert at.success
     assert runtime.users.authenticate(username="alice", password="a brand new secret").id == alice.id

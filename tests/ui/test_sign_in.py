@@ -7,15 +7,13 @@ import pytest
 from services.runtime import Runtime
 from services.users import User
 from tests.conftest import a_brief
-from tests.ui.conftest import PASSWORD, button, open_app
+from tests.ui.conftest import PASSWORD, button, fill_in, open_app
 
 PAGES = ["app_pages/creatives.py", "app_pages/wizard.py", "app_pages/workflows.py", "app_pages/settings.py"]
 
 
 def sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
-    fields = {t.label: t for t in at.text_input}
-    fields["Username"].set_value(username)
-    fields["Password"].set_value(password)
+    fill_in(at, Username=username, Password=password)
     return button(at, "Sign in").click().run()
 
 
@@ -55,11 +53,8 @@ def test_the_right_password_signs_the_user_in_and_keeps_the_workflow_in_the_url(
 def test_sign_up_creates_a_user_in_the_database_who_can_then_sign_in(runtime: Runtime):
     at = open_app()
     at.get("button_group")[0].set_value("Create account").run()
-    fields = {t.label: t for t in at.text_input}
-    fields["Your name"].set_value("Carol Jones")
-    fields["Choose a username"].set_value("carol")
-    fields["Choose a password"].set_value("a long secret")
-    fields["Repeat the password"].set_value("a long secret")
+    fill_in(at, Your_name="Carol Jones", Choose_a_username="carol", Choose_a_password="a long secret",
+            Repeat_the_password="a long secret")
     button(at, "Create account").click().run()
 
     assert not at.exception
@@ -74,16 +69,12 @@ def test_sign_up_creates_a_user_in_the_database_who_can_then_sign_in(runtime: Ru
 def test_sign_up_refuses_mismatched_passwords_and_taken_usernames(runtime: Runtime, alice: User):
     at = open_app()
     at.get("button_group")[0].set_value("Create account").run()
-    fields = {t.label: t for t in at.text_input}
-    fields["Your name"].set_value("Another Alice")
-    fields["Choose a username"].set_value("alice")
-    fields["Choose a password"].set_value("a long secret")
-    fields["Repeat the password"].set_value("another secret")
+    fill_in(at, Your_name="Another Alice", Choose_a_username="alice", Choose_a_password="a long secret",
+            Repeat_the_password="another secret")
     button(at, "Create account").click().run()
     assert at.error and "differ" in at.error[0].value
 
-    fields = {t.label: t for t in at.text_input}
-    fields["Repeat the password"].set_value("a long secret")
+    fill_in(at, Repeat_the_password="a long secret")
     button(at, "Create account").click().run()
     assert at.error and "taken" in at.error[0].value
 

@@ -8,7 +8,7 @@ from services.runtime import Runtime
 from services.users import User
 from services.workflow_rules import FrameReview
 from tests.conftest import a_brief
-from tests.ui.conftest import button, open_app
+from tests.ui.conftest import button, fill_in, open_app
 
 WIZARD = "app_pages/wizard.py"
 
@@ -45,12 +45,8 @@ def framed_workflow(runtime: Runtime, user: User, frames: int = 3) -> str:
 def test_start_creating_stores_the_brief_and_puts_the_workflow_in_the_url(runtime: Runtime, alice: User):
     at = open_wizard(alice)
     assert "Step 0 of 4: Brief" in at.progress[0].text
-    fields = {t.label: t for t in at.text_input}
-    fields["Title"].set_value("Spring sale")
+    fill_in(at, Title="Spring sale", Target_audience="young professionals", Tone="uplifting", Visual_style="pastel")
     at.text_area[0].set_value("Flowers bloom across a city rooftop")
-    fields["Target audience"].set_value("young professionals")
-    fields["Tone"].set_value("uplifting")
-    fields["Visual style"].set_value("pastel")
     at.number_input[0].set_value(4)
     at.selectbox[0].select("9:16")
     button(at, "Start Creating").click().run()
