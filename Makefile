@@ -44,3 +44,10 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: chromium
+
+## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
+.PHONY: bench-ui
+bench-ui: install-dev
+	$(PY) bench/ui_render.py
+
+bench: bench-ui
