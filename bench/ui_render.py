@@ -16,21 +16,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+import streamlit as st
+from pymongo import MongoClient
+from streamlit.testing.v1 import AppTest
 
-from services.campaigns import CampaignService, ensure_campaign_indexes  # noqa: E402
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase  # noqa: E402
-from services.media_store import FileMediaStore  # noqa: E402
-from services.repository import MongoWorkflowRepository, ensure_indexes  # noqa: E402
-from services.runtime import Runtime, build_model_registry, install_runtime  # noqa: E402
-from services.settings import Settings  # noqa: E402
-from services.users import User, UserService, ensure_user_indexes  # noqa: E402
-from services.workflow_rules import FrameReview  # noqa: E402
-from services.workflow_service import NewWorkflow, VideoWorkflowService, utc_now  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_up_and_in  # noqa: E402
+from services.campaigns import CampaignService, ensure_campaign_indexes
+from services.embedded_db import IN_MEMORY, EmbeddedDatabase
+from services.media_store import FileMediaStore
+from services.repository import MongoWorkflowRepository, ensure_indexes
+from services.runtime import Runtime, build_model_registry, install_runtime
+from services.settings import Settings
+from services.users import User, UserService, ensure_user_indexes
+from services.workflow_rules import FrameReview
+from services.workflow_service import NewWorkflow, VideoWorkflowService, utc_now
+from tests.conftest import free_port
+from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_up_and_in
 
 BRIEF = NewWorkflow(title="Bench", initial_prompt="A runner crosses the city at dawn", duration=2)
 
