@@ -45,7 +45,7 @@ class Shots:
 
 def test_a_creative_makes_a_video_end_to_end_and_another_user_cannot_open_it(tmp_path: Path):
     with running_app(tmp_path / "data") as app, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+        page = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True).new_page()
         page.set_default_timeout(ACTION_TIMEOUT_MS)
         shots = Shots(page)
         sign_up_and_in(page, app.url, username="erin", password=PASSWORD, name="Erin Example")
@@ -79,6 +79,12 @@ def test_a_creative_makes_a_video_end_to_end_and_another_user_cannot_open_it(tmp
         expect(wizard.get_by_text("Step 1 of 4: Refinement")).to_be_visible()
         expect(wizard.get_by_text("Iteration 2", exact=True)).to_be_visible()
         shots.take("after-reload")
+
+        new_tab = page.context.new_page()  # the same URL in a new tab, signed in by the cookie
+        new_tab.goto(page.url)
+        settle(new_tab)
+        expect(new_tab.get_by_role("dialog").get_by_text("Step 1 of 4: Refinement")).to_be_visible()
+        new_tab.close()
 
         click(wizard, "Continue to Frames", page)
         expect(wizard.get_by_text("Step 2 of 4: Frames")).to_be_visible()
@@ -138,3 +144,9 @@ def test_a_creative_makes_a_video_end_to_end_and_another_user_cannot_open_it(tmp
         expect(intruder.get_by_text("Dawn run")).to_have_count(0)
         shots.page = intruder
         shots.take("other-user-refused")
+
+        click(intruder.get_by_test_id("stSidebar"), "Sign out", intruder)
+        expect(intruder.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+        intruder.reload()  # the sign-in cookie is gone: still signed out
+        expect(intruder.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+        expect(intruder.get_by_role("button", name="Sign out")).to_have_count(0)
