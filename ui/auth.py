@@ -35,14 +35,9 @@ def _credentials(runtime: Runtime) -> dict:
     Once a session is signed in only that user is needed; on the sign-in screen every enabled user is.
     """
     signed_in = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    query: dict = {"disabled": {"$ne": True}}
-    if signed_in:
-        query["username"] = signed_in
-    users = runtime.users.collection.find(query, {"username": 1, "name": 1, "email": 1, "passwordHash": 1, "roles": 1})
+    users = runtime.users.enabled_users(username=signed_in or None)
     return {"usernames": {
-        u["username"]: {"name": u["name"], "email": u.get("email", ""), "password": u["passwordHash"],
-                        "roles": u.get("roles", [])}
-        for u in users
+        u.username: {"name": u.name, "email": u.email, "password": u.password_hash, "roles": u.roles} for u in users
     }}
 
 
