@@ -122,7 +122,7 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         latest = iterations[-1]
         with st.container(border=True):
             st.markdown("**Refined prompt**")
-            st.markdown(workflow.final_refined_prompt or "")
+            st.markdown((workflow.final_refined_prompt or "").replace("\n", "  \n"))  # keep the prompt's lines
             badge_row([(f"Model: {latest.model} ({latest.provider})", "gray"), (f"Iteration {latest.iteration}", "blue"),
                        (f"{workflow.refinement_iterations_remaining} iterations remaining", "violet")])
         _iteration_history(workflow)
@@ -144,7 +144,7 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def _iteration_history(workflow: VideoWorkflow) -> None:
     iterations = workflow.refinement_iterations
-    with st.expander(f"Earlier iterations ({len(iterations)})"):
+    with st.expander(f"All iterations ({len(iterations)})"):
         for it in reversed(iterations):
             notes = f" · notes: “{it.additional_info}”" if it.additional_info else ""
             st.caption(f"Iteration {it.iteration} · {it.model} ({it.provider}){notes}")

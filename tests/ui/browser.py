@@ -29,6 +29,7 @@ class RunningApp:
     url: str
     data_dir: Path
     log_path: Path
+    mongo_uri: str  # the app's embedded database, for tests that change state behind the UI's back
 
 
 @contextmanager
@@ -36,7 +37,8 @@ def running_app(data_dir: Path) -> Iterator[RunningApp]:
     """`streamlit run app.py` on free loopback ports with its own DATA_DIR; stopped afterwards."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
-    env.update(DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(free_port()))
+    db_port = free_port()
+    env.update(DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(db_port))
     log_path = data_dir / "server.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
@@ -48,7 +50,7 @@ def running_app(data_dir: Path) -> Iterator[RunningApp]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log_path)
-        yield RunningApp(url=url, data_dir=data_dir, log_path=log_path)
+        yield RunningApp(url=url, data_dir=data_dir, log_path=log_path, mongo_uri=f"mongodb://127.0.0.1:{db_port}")
     finally:
         _stop(process)
 

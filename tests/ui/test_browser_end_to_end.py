@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import av
 import pytest
 from playwright.sync_api import Page, expect
+from pymongo import MongoClient
 
 from tests.ui.browser import (
     ACTION_TIMEOUT_MS,
@@ -130,6 +131,17 @@ def test_a_creative_makes_a_video_end_to_end_and_another_user_cannot_open_it(tmp
         expect(page.get_by_text("Dawn run", exact=True)).to_be_visible()  # the list refreshed with the new video
         expect(page.get_by_text("Videos (1)")).to_be_visible()
         shots.take("creatives-with-video")
+
+        # A generation running elsewhere (another tab, the API): the page follows it from the database by itself.
+        with MongoClient(app.mongo_uri) as client:
+            workflows = client["video_workflow_studio"]["video_workflows"]
+            workflows.update_one({"_id": workflow_id}, {"$set": {"status": "PROCESSING"}})
+            page.goto(f"{app.url}/wizard?workflow={workflow_id}")
+            expect(page.get_by_text("this page updates by itself")).to_be_visible()
+            shots.take("live-progress")
+            workflows.update_one({"_id": workflow_id}, {"$set": {"status": "COMPLETED"}})
+        expect(page.get_by_text("Step 4 of 4: Completed")).to_be_visible(timeout=20_000)
+        expect(page.get_by_text("this page updates by itself")).to_have_count(0)
 
         intruder = browser.new_page(viewport={"width": 1400, "height": 1000})
         intruder.set_default_timeout(ACTION_TIMEOUT_MS)
