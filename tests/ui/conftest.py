@@ -22,18 +22,28 @@ APP_TIMEOUT = 60
 
 
 @pytest.fixture
-def runtime(db: Database, settings: Settings, service: VideoWorkflowService) -> Iterator[Runtime]:
-    """A runtime on the test database, installed so the pages use it."""
+def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflowService], Runtime]]:
+    """Install a runtime around this service, on the test database, so the pages use it."""
     ensure_user_indexes(db)
     ensure_campaign_indexes(db)
-    built = Runtime(settings=settings, client=db.client, db=db, media=service.media, models=service.models,
-                    service=service, users=UserService(db, clock=utc_now, bcrypt_rounds=4),
-                    campaigns=CampaignService(db, clock=utc_now))
-    st.cache_resource.clear()
-    install_runtime(built)
-    yield built
+
+    def build(service: VideoWorkflowService) -> Runtime:
+        built = Runtime(settings=service.settings, client=db.client, db=db, media=service.media,
+                        models=service.models, service=service, users=UserService(db, clock=utc_now, bcrypt_rounds=4),
+                        campaigns=CampaignService(db, clock=utc_now))
+        st.cache_resource.clear()
+        install_runtime(built)
+        return built
+
+    yield build
     install_runtime(None)
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def runtime(install: Callable[[VideoWorkflowService], Runtime], service: VideoWorkflowService) -> Runtime:
+    """The offline-provider runtime the pages use."""
+    return install(service)
 
 
 @pytest.fixture

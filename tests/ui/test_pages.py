@@ -126,3 +126,11 @@ def test_settings_changes_the_password_after_checking_the_current_one(runtime: R
 def test_settings_says_where_provider_keys_come_from(runtime: Runtime, alice: User):
     at = open_app(alice, page=SETTINGS)
     assert any("server's environment" in i.value for i in at.info)
+
+
+def test_create_opens_a_dialog_offering_the_video_wizard(runtime: Runtime, alice: User):
+    runtime.campaigns.create(user_id=alice.id, name="Spring")
+    at = open_app(alice, page=CREATIVES)
+    button(at, "Create").click().run()
+    assert "Open Video Wizard" in [b.label for b in at.button]
+    assert "Start Creating" not in [b.label for b in at.button]  # the wizard opens only when asked
