@@ -84,7 +84,9 @@ def render_sign_in(runtime: Runtime, auth: stauth.Authenticate) -> None:
     if st.session_state.get("authentication_status") is False:
         st.error("Wrong username or password. Check them, or create an account.")
     elif st.session_state.get("authentication_status"):
-        # No st.rerun here: the cookie component must reach the browser; it reruns the app once it is set.
+        if runtime.settings.UI_COOKIE_EXPIRY_DAYS == 0:
+            st.rerun()  # no cookie to set
+        # Otherwise no st.rerun: the cookie component must reach the browser; it reruns the app once it is set.
         st.success("Signed in. Opening the studio…")
 
 

@@ -93,3 +93,12 @@ def test_a_disabled_user_is_signed_out_on_the_next_run(runtime: Runtime, alice: 
     at.run()
     assert at.session_state["user_id"] is None
     assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
+def test_without_a_sign_in_cookie_the_studio_opens_right_after_signing_in(install, make_service, make_user):
+    runtime = install(make_service(UI_COOKIE_EXPIRY_DAYS=0))
+    alice = make_user("alice")
+    at = sign_in(open_app(), "alice", PASSWORD)
+    assert at.session_state["user_id"] == alice.id
+    assert "Sign out" in [b.label for b in at.sidebar.button]
+    assert runtime.settings.UI_COOKIE_EXPIRY_DAYS == 0
