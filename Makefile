@@ -49,3 +49,17 @@ rotate-provider-keys: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+## The browser the end-to-end UI test drives: Debian's chromium (installed when missing; needs root/apt).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: chromium
+
+## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
+.PHONY: bench-ui
+bench-ui: install-dev
+	$(PY) bench/ui_render.py
+
+bench: bench-ui

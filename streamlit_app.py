@@ -1,7 +1,28 @@
-"""The Streamlit UI script: routes the pages. Started through app.py."""
+"""The Streamlit UI script: signs the user in, then routes the pages. Started through app.py."""
 
 import streamlit as st
 
+from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui_support import cached_runtime
+
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
-navigation = st.navigation([st.Page("pages/home.py", title="Home", icon="🏠", default=True)])
+runtime = cached_runtime()
+auth = authenticator(runtime)
+user = signed_in_user(runtime, auth)
+pages = [
+    st.Page("app_pages/creatives.py", title="Creatives", icon=":material/movie:", default=True,
+            help="Your finished videos and the frames worth keeping, by campaign. Start a new video here."),
+    st.Page("app_pages/wizard.py", title="Video Wizard", icon=":material/auto_awesome:", url_path="wizard",
+            help="Brief, refine, storyboard, review and render one video, step by step."),
+    st.Page("app_pages/workflows.py", title="My Workflows", icon=":material/list:", url_path="workflows",
+            help="Every workflow you started, newest activity first. Open, resume or delete one."),
+    st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings",
+            help="Your password, provider keys and API keys."),
+]
+# Signed out, the pages stay registered (hidden) so the URL, and the workflow in it, survive signing in.
+navigation = st.navigation(pages, position="sidebar" if user else "hidden")
+if user is None:
+    render_sign_in(runtime, auth)
+    st.stop()
+render_account_box(user, auth)
 navigation.run()

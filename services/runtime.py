@@ -11,6 +11,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.embedded_db import EmbeddedDatabase
 from services.job_dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.job_runner import JobRunner
@@ -42,6 +43,7 @@ class Runtime:
     embedded: EmbeddedDatabase | None = None
     vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
     background: EmbeddedWorkerPool | PeriodicReconciler | None = None
+    campaigns: CampaignService | None = None
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -123,6 +125,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_indexes(db)
     ensure_user_indexes(db)
     ensure_job_indexes(db)
+    ensure_campaign_indexes(db)
     media = FileMediaStore(settings.media_dir)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
@@ -134,7 +137,8 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
                                    jobs=jobs, settings=settings, prompt_cache=cache)
     service.dispatcher = build_dispatcher(settings, service)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=UserService(db, clock=utc_now), embedded=embedded, vault=vault)
+                   users=UserService(db, clock=utc_now), embedded=embedded, vault=vault,
+                   campaigns=CampaignService(db, clock=utc_now))
 
 
 _lock = threading.Lock()

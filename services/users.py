@@ -100,6 +100,13 @@ class UserService:
         document = self.collection.find_one({"username": (username or "").strip().lower()})
         return _user_from(document) if document else None
 
+    def enabled_users(self, *, username: str | None = None) -> list[User]:
+        """Users who may sign in (just this one when a username is given); the UI login checks against these."""
+        query: dict = {"disabled": {"$ne": True}}
+        if username is not None:
+            query["username"] = username.strip().lower()
+        return [_user_from(d) for d in self.collection.find(query)]
+
     def change_password(self, *, user_id: str, current_password: str, new_password: str) -> None:
         """Replace the password after checking the current one."""
         user = self.get(user_id)

@@ -1,0 +1,129 @@
+"""Start the app as the README does and drive it with Debian's chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+START_TIMEOUT_SECONDS = 90
+ACTION_TIMEOUT_MS = 120_000
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    data_dir: Path
+    log_path: Path
+    mongo_uri: str  # the app's embedded database, for tests that change state behind the UI's back
+
+
+@contextmanager
+def running_app(data_dir: Path) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on free loopback ports with its own DATA_DIR; stopped afterwards."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    db_port = free_port()
+    env.update(DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(db_port))
+    log_path = data_dir / "server.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log_path)
+        yield RunningApp(url=url, data_dir=data_dir, log_path=log_path, mongo_uri=f"mongodb://127.0.0.1:{db_port}")
+    finally:
+        _stop(process)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not answer /api/health within {START_TIMEOUT_SECONDS} s:\n{log_path.read_text()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM lets the lifespan stop the embedded database; the process group is killed if it hangs."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Debian chromium (never a downloaded browser)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished the run an action started."""
+    page.wait_for_timeout(400)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=ACTION_TIMEOUT_MS)
+    page.wait_for_timeout(200)
+
+
+def click(scope: Page | Locator, name: str, page: Page) -> None:
+    """Click the button with this name and wait for the rerun."""
+    scope.get_by_role("button", name=name, exact=True).click()
+    settle(page)
+
+
+def fill(scope: Page | Locator, name: str, value: str) -> None:
+    """Type into the text box with this label (and leave it, so Streamlit takes the value)."""
+    box = scope.get_by_role("textbox", name=name, exact=True)
+    box.fill(value)
+    box.press("Tab")
+
+
+def sign_up_and_in(page: Page, url: str, *, username: str, password: str, name: str) -> None:
+    """Create an account on the sign-in screen, then sign in with it."""
+    page.goto(url)
+    page.get_by_role("textbox", name="Username", exact=True).wait_for(timeout=ACTION_TIMEOUT_MS)
+    page.get_by_text("Create account", exact=True).first.click()
+    settle(page)
+    fill(page, "Your name", name)
+    fill(page, "Choose a username", username)
+    fill(page, "Choose a password", password)
+    fill(page, "Repeat the password", password)
+    click(page, "Create account", page)
+    page.get_by_text("Your account is ready").wait_for(timeout=ACTION_TIMEOUT_MS)
+    fill(page, "Username", username)
+    fill(page, "Password", password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=ACTION_TIMEOUT_MS)
+    settle(page)

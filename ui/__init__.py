@@ -1,0 +1,1 @@
+"""Streamlit building blocks shared by the pages: sign-in, the wizard and small widgets."""

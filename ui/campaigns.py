@@ -1,0 +1,35 @@
+"""Campaign widgets: pick one to filter by, or create a new one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.errors import StudioError
+from services.runtime import Runtime
+from ui.widgets import show_error
+from ui_support import campaign_service
+
+
+def campaign_names(runtime: Runtime, user_id: str) -> dict[str, str]:
+    """The user's campaigns, id → name."""
+    return {c.id: c.name for c in campaign_service(runtime).list(user_id=user_id)}
+
+
+def campaign_filter(runtime: Runtime, user_id: str, *, key: str) -> str | None:
+    """A campaign picker for filtering lists; None means all campaigns."""
+    names = campaign_names(runtime, user_id)
+    return st.selectbox("Campaign", [None, *names], key=key,
+                        format_func=lambda cid: "All campaigns" if cid is None else names[cid])
+
+
+def new_campaign_form(runtime: Runtime, user_id: str, *, key: str) -> None:
+    """A small form that creates a campaign."""
+    with st.form(key, clear_on_submit=True, border=False):
+        name = st.text_input("New campaign name")
+        if st.form_submit_button("Create Campaign"):
+            try:
+                created = campaign_service(runtime).create(user_id=user_id, name=name)
+            except StudioError as exc:
+                show_error(exc)
+                return
+            st.toast(f"Campaign “{created.name}” created.")
