@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # Durable generation jobs. inline: run inside the request; embedded: background worker threads
     # in the app process (the request returns at once); redis: Dramatiq workers fed through REDIS_URL.
-    JOB_BACKEND: Literal["inline", "embedded", "redis"] = "inline"
+    JOB_BACKEND: Literal["inline", "embedded", "redis"] = "embedded"
     JOB_WORKER_THREADS: int = Field(2, ge=1, le=64)
     REDIS_URL: SecretStr | None = None
     JOB_LEASE_SECONDS: float = Field(30.0, gt=0)
