@@ -1,4 +1,9 @@
-"""SIGKILL a worker while its predictions are processing: nothing is lost and nothing is paid for twice."""
+"""SIGKILL the worker running a job while its predictions process: nothing is lost, nothing is paid twice.
+
+Two embedded-mode worker processes run their pools against one database. Each run queues a frame
+generation, waits until a prediction is processing, kills whichever process holds the job, and
+starts a replacement. The survivor must take the job over and finish it.
+"""
 
 from __future__ import annotations
 
@@ -14,24 +19,15 @@ import pytest
 from pymongo.database import Database
 
 from services.domain import WorkflowStatus, WorkflowStep
+from services.runtime import build_dispatcher
 from tests import job_worker_process as worker
 from tests.conftest import a_brief
-from tests.scripted_predictions import MongoScriptedPredictions
+from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 20
 PREDICTION_SECONDS = 1.5
 USER = "user-alice"
-
-
-def spawn(mode: str, *, mongo_uri: str, db: Database, data_dir: Path, **extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "tests.job_worker_process", mode, "--uri", mongo_uri, "--database", db.name,
-               "--data-dir", str(data_dir), "--prediction-seconds", str(PREDICTION_SECONDS)]
-    for name, value in extra.items():
-        command += [f"--{name.replace('_', '-')}", value]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert process.stdout.readline().strip() == b"ready", "worker failed to start"
-    return process
 
 
 def wait_for(condition, *, timeout: float, every: float = 0.02):
@@ -43,36 +39,62 @@ def wait_for(condition, *, timeout: float, every: float = 0.02):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+class Workers:
+    """Worker processes by pid, all sharing the test database and one stop file."""
+
+    def __init__(self, mongo_uri: str, db: Database, tmp_path: Path) -> None:
+        self.command = [sys.executable, "-m", "tests.job_worker_process", "--uri", mongo_uri, "--database", db.name,
+                        "--data-dir", str(tmp_path / "data"), "--prediction-seconds", str(PREDICTION_SECONDS),
+                        "--stop-file", str(tmp_path / "stop")]
+        self.stop_file = tmp_path / "stop"
+        self.processes: dict[int, subprocess.Popen] = {}
+
+    def spawn(self) -> None:
+        process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert process.stdout.readline().strip() == b"ready", "worker failed to start"
+        self.processes[process.pid] = process
+
+    def kill(self, pid: int) -> None:
+        os.kill(pid, signal.SIGKILL)
+        self.processes.pop(pid).wait(timeout=10)
+
+    def stop(self) -> None:
+        self.stop_file.touch()
+        for process in self.processes.values():
+            process.wait(timeout=30)
+
+
 @pytest.fixture
-def standby(mongo_uri: str, db: Database, tmp_path: Path):
-    stop_file = tmp_path / "stop"
-    process = spawn("standby", mongo_uri=mongo_uri, db=db, data_dir=tmp_path / "data", stop_file=str(stop_file))
-    yield process
-    stop_file.touch()
-    process.wait(timeout=30)
+def workers(mongo_uri: str, db: Database, tmp_path: Path):
+    pool = Workers(mongo_uri, db, tmp_path)
+    pool.spawn()
+    pool.spawn()
+    yield pool
+    pool.stop()
 
 
 def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_prediction_twice(
-        service, mongo_uri: str, db: Database, tmp_path: Path, standby):
+        make_service, db: Database, workers: Workers):
     predictions = MongoScriptedPredictions(db, seconds=PREDICTION_SECONDS)
+    service = make_service(models=registry_with(predictions), JOB_BACKEND="embedded")
+    service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
     rng = random.Random(2026)
     recoveries = []
     for run in range(RUNS):
         workflow = service.create_workflow(user_id=USER, brief=a_brief(title=f"Kill run {run}"))
         service.refine_prompt(user_id=USER, workflow_id=workflow.id)
-        victim = spawn("generate", mongo_uri=mongo_uri, db=db, data_dir=tmp_path / "data", user=USER,
-                       workflow=workflow.id)
-        job = wait_for(lambda wid=workflow.id: db["jobs"].find_one({"workflowId": wid, "predictionIds": {"$ne": {}}}),
-                       timeout=20)
+        job_id = service.generate_frames(user_id=USER, workflow_id=workflow.id).active_job_id
+        running = wait_for(lambda: db["jobs"].find_one({"_id": job_id, "predictionIds": {"$ne": {}}}), timeout=20)
         time.sleep(rng.uniform(0, 0.8 * PREDICTION_SECONDS))  # somewhere while the predictions are processing
-        os.kill(victim.pid, signal.SIGKILL)
+        holder = int(running["leaseOwner"].split(":")[1])
+        workers.kill(holder)
         killed_at = time.monotonic()
-        victim.wait(timeout=10)
+        workers.spawn()
 
-        wait_for(lambda jid=job["_id"]: True if db["jobs"].find_one({"_id": jid})["attempts"] >= 2 else None,
+        wait_for(lambda: True if db["jobs"].find_one({"_id": job_id})["attempts"] >= 2 else None,
                  timeout=worker.LEASE_SECONDS + 5)
         recoveries.append(time.monotonic() - killed_at)
-        final = wait_for(lambda jid=job["_id"]: db["jobs"].find_one({"_id": jid, "status": {"$in": [
+        final = wait_for(lambda: db["jobs"].find_one({"_id": job_id, "status": {"$in": [
             "SUCCEEDED", "FAILED", "CANCELED"]}}), timeout=30)
 
         assert final["status"] == "SUCCEEDED", f"run {run}: job ended {final['status']}: {final.get('error')}"
