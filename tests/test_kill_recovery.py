@@ -84,17 +84,18 @@ def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_predi
         workflow = service.create_workflow(user_id=USER, brief=a_brief(title=f"Kill run {run}"))
         service.refine_prompt(user_id=USER, workflow_id=workflow.id)
         job_id = service.generate_frames(user_id=USER, workflow_id=workflow.id).active_job_id
-        running = wait_for(lambda: db["jobs"].find_one({"_id": job_id, "predictionIds": {"$ne": {}}}), timeout=20)
+        running = wait_for(lambda jid=job_id: db["jobs"].find_one({"_id": jid, "predictionIds": {"$ne": {}}}),
+                           timeout=20)
         time.sleep(rng.uniform(0, 0.8 * PREDICTION_SECONDS))  # somewhere while the predictions are processing
         holder = int(running["leaseOwner"].split(":")[1])
         workers.kill(holder)
         killed_at = time.monotonic()
         workers.spawn()
 
-        wait_for(lambda: True if db["jobs"].find_one({"_id": job_id})["attempts"] >= 2 else None,
+        wait_for(lambda jid=job_id: True if db["jobs"].find_one({"_id": jid})["attempts"] >= 2 else None,
                  timeout=worker.LEASE_SECONDS + 5)
         recoveries.append(time.monotonic() - killed_at)
-        final = wait_for(lambda: db["jobs"].find_one({"_id": job_id, "status": {"$in": [
+        final = wait_for(lambda jid=job_id: db["jobs"].find_one({"_id": jid, "status": {"$in": [
             "SUCCEEDED", "FAILED", "CANCELED"]}}), timeout=30)
 
         assert final["status"] == "SUCCEEDED", f"run {run}: job ended {final['status']}: {final.get('error')}"
