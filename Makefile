@@ -50,12 +50,20 @@ rotate-provider-keys: install
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-## The browser the end-to-end UI test drives: Debian's chromium (installed when missing; needs root/apt).
-.PHONY: chromium
+## The browser the end-to-end UI test drives, and the Redis the scale-out tests start on loopback:
+## Debian's chromium and redis-server (installed when missing; needs root/apt).
+.PHONY: chromium redis-server
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+redis-server:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 
-test: chromium
+test: chromium redis-server
+
+## A scale-out job worker (JOB_BACKEND=redis, REDIS_URL and MONGODB_URI as for the app); run one per process.
+.PHONY: worker
+worker: install
+	$(PY) -m services.worker
 
 ## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
 .PHONY: bench-ui

@@ -35,6 +35,14 @@ class JobRunner:
             raise ConflictError("This generation is already being run by another worker.")
         self._run_claimed(job, execute)
 
+    def run_if_claimable(self, job_id: str, execute: Execute) -> bool:
+        """Claim and run this job if it is queued or lapsed; False when another worker has it or it is done."""
+        job = self.store.claim(worker_id=self.worker_id, job_id=job_id)
+        if job is None:
+            return False
+        self._run_claimed(job, execute)
+        return True
+
     def resume_lapsed(self, execute: Execute, *, limit: int = 100) -> int:
         """Run queued jobs and jobs whose worker died; returns how many were run."""
         count = 0

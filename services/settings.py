@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     JOB_BACKEND: Literal["inline", "embedded", "redis"] = "embedded"
     JOB_WORKER_THREADS: int = Field(2, ge=1, le=64)
     REDIS_URL: SecretStr | None = None
+    JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS: float = Field(60.0, gt=0)  # a silent worker's messages are re-queued after this
     JOB_LEASE_SECONDS: float = Field(30.0, gt=0)
     JOB_HEARTBEAT_SECONDS: float = Field(5.0, gt=0)
     JOB_MAX_ATTEMPTS: int = Field(3, ge=1, le=20)

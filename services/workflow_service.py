@@ -32,6 +32,7 @@ from services.errors import (
     ForbiddenError,
     NotFoundError,
     StepFailedError,
+    StudioError,
     ValidationError,
 )
 from services.frame_planning import frame_size
@@ -312,6 +313,13 @@ class VideoWorkflowService(GenerationSteps):
         return costs.estimate_step(workflow, self.models, step=step, model=model,
                                    default_fps=self.settings.DEFAULT_VIDEO_FPS, frame_count=count,
                                    frame_numbers=frame_numbers, duration=duration, fps=fps)
+
+    def run_queued_job(self, job_id: str) -> None:
+        """A worker received this job id: run the job unless another worker holds it or it is done."""
+        try:
+            self.jobs.run_if_claimable(job_id, self.execute_job)
+        except StudioError as exc:  # recorded on the job and the workflow already
+            log.info("job %s ended: %s", job_id, exc.message)
 
     def reconcile(self) -> int:
         """Resume jobs whose worker died; fail, on their workflows, those out of attempts. Returns jobs resumed."""

@@ -1,4 +1,5 @@
-"""An embedded-mode app process for the kill tests: its job worker pool runs until the stop file appears.
+"""A worker process for the kill tests, in embedded mode (an app process with its job pool) or redis
+mode (a scale-out worker fed by Dramatiq); it works until the stop file appears.
 
 Run as `python -m tests.job_worker_process --uri URI --database DB --data-dir DIR --stop-file FILE`.
 """
@@ -6,11 +7,13 @@ Run as `python -m tests.job_worker_process --uri URI --database DB --data-dir DI
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 from pathlib import Path
 
 from services.runtime import start_runtime
 from services.settings import Settings
+from services.worker import serve
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 
 LEASE_SECONDS = 1.5
@@ -24,17 +27,25 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--prediction-seconds", type=float, default=1.5)
-    parser.add_argument("--stop-file", type=Path)
+    parser.add_argument("--stop-file", type=Path, required=True)
+    parser.add_argument("--backend", choices=["embedded", "redis"], default="embedded")
+    parser.add_argument("--redis-url")
     args = parser.parse_args()
     settings = Settings(_env_file=None, MONGODB_URI=args.uri, MONGODB_DATABASE=args.database,  # type: ignore[call-arg]
-                        DATA_DIR=args.data_dir, JOB_LEASE_SECONDS=LEASE_SECONDS, JOB_BACKEND="embedded",
-                        JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS, RECONCILE_INTERVAL_SECONDS=POLL_SECONDS)
+                        DATA_DIR=args.data_dir, JOB_LEASE_SECONDS=LEASE_SECONDS, JOB_BACKEND=args.backend,
+                        JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS, RECONCILE_INTERVAL_SECONDS=POLL_SECONDS,
+                        REDIS_URL=args.redis_url, JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS=LEASE_SECONDS)
     runtime = start_runtime(settings)
     runtime.service.models = registry_with(MongoScriptedPredictions(runtime.db, seconds=args.prediction_seconds))
-    runtime.start_background()
+    stop = threading.Event()
+    if args.backend == "redis":
+        threading.Thread(target=serve, args=(runtime,), kwargs={"stop": stop}, daemon=True).start()
+    else:
+        runtime.start_background()
     print("ready", flush=True)
     while not args.stop_file.exists():
         time.sleep(POLL_SECONDS)
+    stop.set()
     runtime.close()
 
 

@@ -1,21 +1,19 @@
 """SIGKILL the worker running a job while its predictions process: nothing is lost, nothing is paid twice.
 
-Two embedded-mode worker processes run their pools against one database. Each run queues a frame
-generation, waits until a prediction is processing, kills whichever process holds the job, and
-starts a replacement. The survivor must take the job over and finish it.
+Two worker processes share one database: embedded-mode app processes with their pools, or scale-out
+workers fed through Redis. Each run queues a frame generation, waits until a prediction is
+processing, kills whichever process holds the job, and starts a replacement. The survivor must take
+the job over and finish it.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from pymongo.database import Database
 
 from services.domain import WorkflowStatus, WorkflowStep
@@ -23,50 +21,21 @@ from services.runtime import build_dispatcher
 from tests import job_worker_process as worker
 from tests.conftest import a_brief
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
+from tests.worker_processes import Workers, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
 RUNS = 20
 PREDICTION_SECONDS = 1.5
 USER = "user-alice"
 
 
-def wait_for(condition, *, timeout: float, every: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (value := condition()) is not None:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-class Workers:
-    """Worker processes by pid, all sharing the test database and one stop file."""
-
-    def __init__(self, mongo_uri: str, db: Database, tmp_path: Path) -> None:
-        self.command = [sys.executable, "-m", "tests.job_worker_process", "--uri", mongo_uri, "--database", db.name,
-                        "--data-dir", str(tmp_path / "data"), "--prediction-seconds", str(PREDICTION_SECONDS),
-                        "--stop-file", str(tmp_path / "stop")]
-        self.stop_file = tmp_path / "stop"
-        self.processes: dict[int, subprocess.Popen] = {}
-
-    def spawn(self) -> None:
-        process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        assert process.stdout.readline().strip() == b"ready", "worker failed to start"
-        self.processes[process.pid] = process
-
-    def kill(self, pid: int) -> None:
-        os.kill(pid, signal.SIGKILL)
-        self.processes.pop(pid).wait(timeout=10)
-
-    def stop(self) -> None:
-        self.stop_file.touch()
-        for process in self.processes.values():
-            process.wait(timeout=30)
+@pytest.fixture(params=["embedded", "redis"])
+def backend(request) -> str:
+    return request.param
 
 
 @pytest.fixture
-def workers(mongo_uri: str, db: Database, tmp_path: Path):
-    pool = Workers(mongo_uri, db, tmp_path)
+def workers(mongo_uri: str, db: Database, tmp_path: Path, backend: str, redis_url: str):
+    pool = Workers(mongo_uri, db, tmp_path, backend, redis_url, prediction_seconds=PREDICTION_SECONDS)
     pool.spawn()
     pool.spawn()
     yield pool
@@ -74,9 +43,9 @@ def workers(mongo_uri: str, db: Database, tmp_path: Path):
 
 
 def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_prediction_twice(
-        make_service, db: Database, workers: Workers):
+        make_service, db: Database, workers: Workers, backend: str, redis_url: str):
     predictions = MongoScriptedPredictions(db, seconds=PREDICTION_SECONDS)
-    service = make_service(models=registry_with(predictions), JOB_BACKEND="embedded")
+    service = make_service(models=registry_with(predictions), JOB_BACKEND=backend, REDIS_URL=SecretStr(redis_url))
     service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
     rng = random.Random(2026)
     recoveries = []
