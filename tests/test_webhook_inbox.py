@@ -1,0 +1,92 @@
+"""Incoming Replicate webhooks: signed, deduplicated, tolerant of order, and captured exactly once."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from pymongo.database import Database
+
+from services.webhook_inbox import WebhookInbox
+from services.webhook_signing import WebhookVerificationError, sign
+from services.workflow_service import utc_now
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+NOW = 1_795_500_000
+
+
+class CaptureRecorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def __call__(self, prediction_id: str, urls: list[str]) -> str:
+        self.calls.append((prediction_id, urls))
+        return f"captured/{prediction_id}"
+
+
+@pytest.fixture
+def capture() -> CaptureRecorder:
+    return CaptureRecorder()
+
+
+@pytest.fixture
+def inbox(db: Database, capture: CaptureRecorder) -> WebhookInbox:
+    return WebhookInbox(db, secret=SECRET, capture=capture, clock=utc_now, now_seconds=lambda: NOW)
+
+
+def delivery(status: str, *, message_id: str, timestamp: int = NOW, output=None) -> tuple[dict[str, str], bytes]:
+    body = json.dumps({"id": "pred-1", "status": status, "output": output, "error": None}).encode()
+    signature = sign(secret=SECRET, message_id=message_id, timestamp=timestamp, body=body)
+    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}, body
+
+
+def test_the_same_completed_event_delivered_three_times_changes_state_once_and_downloads_once(inbox, capture):
+    headers, body = delivery("succeeded", message_id="msg-1", output=["https://replicate.delivery/a.png"])
+    outcomes = [inbox.receive(headers, body) for _ in range(3)]
+    assert [(o.duplicate, o.changed) for o in outcomes] == [(False, True), (True, False), (True, False)]
+    assert capture.calls == [("pred-1", ["https://replicate.delivery/a.png"])]
+    assert inbox.prediction("pred-1")["capture"] == "captured/pred-1"
+
+
+def test_completed_arriving_before_start_still_ends_completed(inbox, capture):
+    inbox.receive(*delivery("succeeded", message_id="msg-2", output="https://replicate.delivery/v.mp4"))
+    late_start = inbox.receive(*delivery("starting", message_id="msg-1"))
+    assert not late_start.changed
+    assert inbox.prediction("pred-1")["status"] == "succeeded"
+    assert len(capture.calls) == 1
+
+
+def test_start_then_completed_moves_the_prediction_forward(inbox):
+    assert inbox.receive(*delivery("starting", message_id="msg-1")).changed
+    assert inbox.prediction("pred-1")["status"] == "starting"
+    assert inbox.receive(*delivery("succeeded", message_id="msg-2", output=["https://replicate.delivery/a.png"])).changed
+    assert inbox.prediction("pred-1")["status"] == "succeeded"
+
+
+def test_a_bad_signature_or_an_old_timestamp_changes_nothing(inbox, db, capture):
+    headers, body = delivery("succeeded", message_id="msg-1", output=["https://replicate.delivery/a.png"])
+    with pytest.raises(WebhookVerificationError):
+        inbox.receive(headers, body.replace(b"pred-1", b"pred-2"))
+    with pytest.raises(WebhookVerificationError, match="more than 300 s"):
+        inbox.receive(*delivery("succeeded", message_id="msg-3", timestamp=NOW - 301))
+    assert db["webhook_events"].count_documents({}) == 0 and inbox.prediction("pred-1") is None
+    assert capture.calls == []
+
+
+def test_a_failed_capture_is_released_so_a_later_delivery_or_the_poller_can_capture(db):
+    attempts = []
+
+    def flaky(prediction_id: str, urls: list[str]) -> str:
+        attempts.append(prediction_id)
+        if len(attempts) == 1:
+            raise OSError("connection reset")
+        return "captured"
+
+    inbox = WebhookInbox(db, secret=SECRET, capture=flaky, clock=utc_now, now_seconds=time.time)
+    now = int(time.time())
+    with pytest.raises(OSError):
+        inbox.receive(*delivery("succeeded", message_id="msg-1", timestamp=now, output=["https://x/a.png"]))
+    assert inbox.prediction("pred-1")["capture"] is None
+    inbox._capture_once({"id": "pred-1", "output": ["https://x/a.png"]})
+    assert inbox.prediction("pred-1")["capture"] == "captured" and len(attempts) == 2
