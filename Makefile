@@ -36,6 +36,7 @@ bench: install-dev
 	$(PY) bench/frames_parallel.py
 	$(PY) bench/animatic.py
 	$(PY) bench/prompt_cache.py
+	$(PY) bench/jobs.py
 
 .PHONY: smoke rotate-provider-keys
 
