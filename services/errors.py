@@ -104,6 +104,12 @@ class AuthenticationError(StudioError):
     code = "authentication_failed"
 
 
+class JobCanceledError(StudioError):
+    """The user canceled the job while it ran; the running worker stops without recording a failure."""
+
+    code = "job_canceled"
+
+
 class JobSupersededError(StudioError):
     """A resumed job whose workflow has moved on (retried, deleted); it is closed without running."""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 from services import costs
 from services import workflow_rules as rules
 from services.domain import GeneratedFrame, VideoOutput, VideoWorkflow, WorkflowStatus, WorkflowStep
-from services.errors import JobSupersededError, ProviderError
+from services.errors import JobCanceledError, JobSupersededError, ProviderError
 from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
 from services.job_context import ActiveJob, in_current_context, job_part
 from services.job_store import JobKind
@@ -138,6 +138,8 @@ class GenerationSteps:
         with ThreadPoolExecutor(max_workers=min(self.settings.FRAME_GENERATION_CONCURRENCY, len(tasks))) as pool:
             futures = [(task, pool.submit(in_current_context(one), task)) for task in tasks]
         failures = [(task, future.exception()) for task, future in futures if future.exception()]
+        if failures and active.canceled():
+            raise JobCanceledError("The generation was canceled.")
         if failures:
             first, error = failures[0]
             numbers = ", ".join(str(task.plan.frame_number) for task, _ in failures)
@@ -173,6 +175,8 @@ class GenerationSteps:
         try:
             result = render()
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            if active.canceled():
+                raise JobCanceledError("The video generation was canceled.") from None
             self._fail(workflow.user_id, workflow.id, WorkflowStep.VIDEO_GENERATION, generator.provider_name,
                        safe_message(generator, exc))
         key = video_key(workflow.id)

@@ -14,7 +14,8 @@ from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from services.job_store import Job, JobStore
+from services.errors import ConflictError
+from services.job_store import Job, JobStatus, JobStore
 
 T = TypeVar("T")
 
@@ -26,6 +27,13 @@ class ActiveJob:
     store: JobStore
     job: Job
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _canceled: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def canceled(self) -> bool:
+        """True once the user canceled this job (noticed by the heartbeat, or asked now)."""
+        if not self._canceled.is_set() and self.store.get(self.job.id).status is JobStatus.CANCELED:
+            self._canceled.set()
+        return self._canceled.is_set()
 
     def prediction_id(self, part: str) -> str | None:
         """The prediction already created for this part, if any."""
@@ -61,10 +69,13 @@ class ActiveJob:
             self.job.params.setdefault("completedParts", []).append(part)
 
     def report(self, percent: int, message: str) -> None:
-        """Progress for the UI and API (also renews the lease)."""
-        with self._lock:
-            self.store.heartbeat(self.job, percent=percent, message=message)
-            self.job.progress.percent, self.job.progress.message = percent, message
+        """Progress for the UI and API (also renews the lease); never breaks the provider call reporting it."""
+        try:
+            with self._lock:
+                self.store.heartbeat(self.job, percent=percent, message=message)
+                self.job.progress.percent, self.job.progress.message = percent, message
+        except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
+            self.canceled()
 
     def heartbeat(self) -> None:
         """Renew the lease without changing progress."""
@@ -90,7 +101,8 @@ def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[Active
         while not stop.wait(heartbeat_every):
             try:
                 active.heartbeat()
-            except Exception:  # noqa: BLE001 - losing the lease is noticed by the next owned write
+            except Exception:  # noqa: BLE001 - lost the lease: canceled by the user, or taken over
+                active.canceled()
                 return
 
     token = _active.set(active)
@@ -133,6 +145,12 @@ def resumable_prediction(*, create: Callable[[str], str], find: Callable[[], str
     prediction_id = found or create(intent)
     active.record_prediction(key, prediction_id)
     return prediction_id
+
+
+def cancel_requested() -> bool:
+    """True when the job the current code runs under was canceled (providers check it while polling)."""
+    active = _active.get()
+    return active is not None and active._canceled.is_set()
 
 
 def progress(percent: int, message: str) -> None:

@@ -8,7 +8,7 @@ import socket
 import uuid
 from collections.abc import Callable
 
-from services.errors import ConflictError, JobSupersededError, StudioError
+from services.errors import ConflictError, JobCanceledError, JobSupersededError, StudioError
 from services.job_context import ActiveJob, running_job
 from services.job_store import Job, JobStatus, JobStore
 
@@ -64,6 +64,9 @@ class JobRunner:
                 execute(active)
         except JobSupersededError as exc:
             self._finish(active.job, JobStatus.CANCELED, exc.message)
+            return
+        except JobCanceledError:
+            log.info("job %s stopped: canceled by the user", job.id)
             return
         except StudioError as exc:
             self._finish(active.job, JobStatus.FAILED, exc.message)

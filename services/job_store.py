@@ -183,6 +183,15 @@ class JobStore:
                                           "updatedAt": now, "leaseOwner": None, "leaseExpiresAt": None,
                                           "progress.percent": percent}})
 
+    def request_cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job; its worker notices at its next heartbeat. False if it already ended."""
+        now = self.clock()
+        result = self.collection.update_one(
+            {"_id": job_id, "status": {"$in": [JobStatus.QUEUED.value, JobStatus.RUNNING.value]}},
+            {"$set": {"status": JobStatus.CANCELED.value, "error": "Canceled by the user.", "finishedAt": now,
+                      "updatedAt": now, "leaseOwner": None, "leaseExpiresAt": None}})
+        return result.modified_count == 1
+
     def abandoned(self) -> list[Job]:
         """Jobs whose lease lapsed and that have used all their attempts (the reconciler fails them)."""
         now = self.clock()

@@ -24,6 +24,7 @@ from services.domain import (
     VideoWorkflow,
     WorkflowLimits,
     WorkflowMetadata,
+    WorkflowStatus,
     WorkflowStep,
 )
 from services.errors import (
@@ -313,6 +314,17 @@ class VideoWorkflowService(GenerationSteps):
         return costs.estimate_step(workflow, self.models, step=step, model=model,
                                    default_fps=self.settings.DEFAULT_VIDEO_FPS, frame_count=count,
                                    frame_numbers=frame_numbers, duration=duration, fps=fps)
+
+    def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """Stop the running generation: its predictions are canceled, finished work is kept, the step can be retried."""
+        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        job_id = workflow.active_job_id
+        if workflow.status is not WorkflowStatus.PROCESSING or job_id is None:
+            raise ValidationError("Nothing is generating for this workflow right now, so there is nothing to cancel.")
+        self.jobs.store.request_cancel(job_id)
+        message = "Canceled by you. Everything finished before the cancel is kept; retry the step when ready."
+        return self._update(user_id, workflow_id,
+                            functools.partial(_fail_if_current, job_id=job_id, message=message, now=self.clock()))
 
     def run_queued_job(self, job_id: str) -> None:
         """A worker received this job id: run the job unless another worker holds it or it is done."""

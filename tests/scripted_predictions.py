@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pymongo.database import Database
 
-from services.job_context import progress, resumable_prediction
+from services.errors import JobCanceledError
+from services.job_context import cancel_requested, progress, resumable_prediction
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner
@@ -45,6 +46,9 @@ class MongoScriptedPredictions:
         prediction_id = resumable_prediction(create=create, find=find)
         created_at = self.collection.find_one({"_id": prediction_id})["createdAt"]
         while (elapsed := time.time() - created_at) < self.seconds:
+            if cancel_requested():
+                self.collection.update_one({"_id": prediction_id}, {"$set": {"canceled": True}})
+                raise JobCanceledError(f"prediction {prediction_id} was canceled")
             progress(int(100 * elapsed / self.seconds), "processing")
             time.sleep(self.poll_every)
         return prediction_id

@@ -9,7 +9,7 @@ import pytest
 from pymongo.database import Database
 
 from services.domain import WorkflowStatus, WorkflowStep
-from services.errors import BusyError
+from services.errors import BusyError, ValidationError
 from services.job_dispatch import EmbeddedWorkerPool
 from services.job_store import JobStatus
 from services.runtime import build_dispatcher
@@ -83,3 +83,41 @@ def test_concurrent_workflows_each_run_their_job_exactly_once(service, predictio
     for workflow_id in workflows:
         assert wait_until_settled(service, workflow_id, timeout=60).current_step is WorkflowStep.FRAME_REVIEW
         assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1}
+
+
+def test_cancelling_a_running_generation_stops_its_predictions_and_the_step_can_be_retried(make_service, predictions,
+                                                                                            db):
+    service = make_service(models=registry_with(MongoScriptedPredictions(db, seconds=3)), JOB_BACKEND="embedded",
+                           JOB_HEARTBEAT_SECONDS=0.1, JOB_LEASE_SECONDS=1)
+    service.dispatcher = build_dispatcher(service.settings, service)
+    service.dispatcher.start()
+    try:
+        workflow = service.create_workflow(user_id=USER, brief=a_brief())
+        service.refine_prompt(user_id=USER, workflow_id=workflow.id)
+        job_id = service.generate_frames(user_id=USER, workflow_id=workflow.id).active_job_id
+        deadline = time.monotonic() + 10
+        while not db["jobs"].find_one({"_id": job_id})["predictionIds"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+        canceled = service.cancel_generation(user_id=USER, workflow_id=workflow.id)
+        assert canceled.status is WorkflowStatus.FAILED and "Canceled by you" in canceled.errors[-1].message
+        assert service.jobs.store.get(job_id).status is JobStatus.CANCELED
+        deadline = time.monotonic() + 5
+        while db["scripted_provider_predictions"].count_documents({"canceled": True}) == 0:
+            assert time.monotonic() < deadline, "the running prediction was not canceled"
+            time.sleep(0.02)
+
+        service.dispatcher.stop()  # let the retry run inline
+        service.dispatcher = None
+        service.models = registry_with(MongoScriptedPredictions(db, seconds=0))
+        retried = service.generate_frames(user_id=USER, workflow_id=workflow.id)
+        assert retried.current_step is WorkflowStep.FRAME_REVIEW and len(retried.generated_frames) == 3
+    finally:
+        if service.dispatcher is not None:
+            service.dispatcher.stop()
+
+
+def test_cancelling_when_nothing_runs_is_refused(service):
+    workflow = service.create_workflow(user_id=USER, brief=a_brief())
+    with pytest.raises(ValidationError, match="nothing to cancel"):
+        service.cancel_generation(user_id=USER, workflow_id=workflow.id)

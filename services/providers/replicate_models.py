@@ -17,8 +17,8 @@ import replicate
 from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
 
-from services.errors import ProviderError
-from services.job_context import resumable_prediction
+from services.errors import JobCanceledError, ProviderError
+from services.job_context import cancel_requested, resumable_prediction
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.catalog import ModelSpec, plan_video
 from services.providers.media_capture import MediaFetcher
@@ -127,6 +127,9 @@ class PredictionRunner:
             functools.partial(self._get, client, prediction_id), self.policy)
         deadline = self.clock() + self.deadline_seconds
         while prediction.status not in ("succeeded", "failed", "canceled"):
+            if cancel_requested():
+                self._cancel(client, prediction.id)
+                raise JobCanceledError(f"{spec.model_id} prediction {prediction.id} was canceled.")
             if self.clock() > deadline:
                 self._cancel(client, prediction.id)
                 raise ProviderError(f"{spec.model_id} did not finish within {self.deadline_seconds:.0f} s "

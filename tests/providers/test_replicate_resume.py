@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pymongo.database import Database
 
+from services.errors import JobCanceledError
 from services.job_context import ActiveJob, job_part, running_job
 from services.job_store import JobKind, JobStore, ensure_job_indexes
 from services.workflow_service import utc_now
@@ -62,3 +63,12 @@ def test_a_prediction_created_before_the_crash_is_found_by_its_input_instead_of_
         ("GET", "/v1/predictions"), ("GET", f"/v1/predictions/{PID}")]
     assert active.store.get(active.job.id).prediction_ids == {"frame-1": PID}
     assert earlier["version"] == SDXL_VERSION
+
+
+def test_a_canceled_job_cancels_its_replicate_prediction_while_polling(tmp_path, active: ActiveJob):
+    replicate = Recorder(prediction("starting"), prediction("processing"), prediction("canceled"))
+    generator = frames_with(tmp_path, replicate)
+    active._canceled.set()  # what the heartbeat sets when the user cancels
+    with pytest.raises(JobCanceledError), running_job(active, heartbeat_every=10), job_part("frame-1"):
+        generator.generate_frame(a_frame_request())
+    assert ("POST", f"/v1/predictions/{PID}/cancel") in [(r.method, r.url.path) for r in replicate.requests]
