@@ -10,6 +10,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.api_services import ApiServices, build_api_services
 from services.embedded_db import EmbeddedDatabase
 from services.media_store import FileMediaStore, MediaStore
 from services.providers.offline_animatic import OfflineAnimaticRenderer
@@ -36,6 +37,7 @@ class Runtime:
     service: VideoWorkflowService
     users: UserService
     embedded: EmbeddedDatabase | None = None
+    api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -100,7 +102,8 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
                                    settings=settings)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=UserService(db, clock=utc_now), embedded=embedded)
+                   users=UserService(db, clock=utc_now), embedded=embedded,
+                   api=build_api_services(settings, db, clock=utc_now))
 
 
 _lock = threading.Lock()
