@@ -9,8 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import PayloadTooLargeError, studio_error_response
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """Raised from receive(); a BaseException so that body parsers' `except Exception` cannot swallow it."""
 
 
 class BodySizeLimit:
