@@ -24,6 +24,7 @@ from services.runtime import Runtime
 from services.users import UserService, ensure_user_indexes
 from services.workflow_service import VideoWorkflowService, utc_now
 from tests.conftest import free_port
+from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 PASSWORD = "correct horse battery"
 
@@ -122,3 +123,33 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
 def api_server(make_api_server: Callable[..., ApiServer]) -> ApiServer:
     """The API with offline providers and default settings."""
     return make_api_server()
+
+
+@dataclass
+class Scripted:
+    """Scripted providers behind the default model ids; their history shows every provider call."""
+
+    refiner: ScriptedRefiner = field(default_factory=ScriptedRefiner)
+    frames: ScriptedFrameGenerator = field(default_factory=ScriptedFrameGenerator)
+    video: ScriptedVideoGenerator = field(default_factory=ScriptedVideoGenerator)
+
+    @property
+    def registry(self) -> ModelRegistry:
+        return scripted_registry(self.refiner, self.frames, self.video)
+
+
+SHORT_BRIEF = {"title": "Short spot", "initialPrompt": "A cyclist at dawn",
+               "metadata": {"duration": 1, "aspectRatio": "1:1"}}
+
+
+def workflow_at(client: httpx.Client, step: str) -> str:
+    """A new workflow of the client's user, advanced to 'refined', 'framed' (one frame) or 'approved'."""
+    workflow_id = client.post("/video-workflows", json=SHORT_BRIEF).json()["id"]
+    stages = [("refined", "refine-prompt", {}), ("framed", "generate-frames", {"frameCount": 1}),
+              ("approved", "review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}]})]
+    for name, action, body in stages:
+        response = client.post(f"/video-workflows/{workflow_id}/{action}", json=body)
+        assert response.status_code == 200, response.text
+        if name == step:
+            break
+    return workflow_id
