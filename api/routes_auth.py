@@ -29,14 +29,14 @@ def _tokens_for(user_id: str, *, api: ApiServices, settings: Settings, refresh_t
                          refresh_token=refresh_token, refresh_expires_in=settings.REFRESH_TOKEN_TTL_SECONDS)
 
 
-@auth_router.post("/token", response_model=TokenResponse, responses=error_responses(401, 413, 422, 429, 503),
+@auth_router.post("/token", response_model=TokenResponse, responses=error_responses(400, 401, 413, 422, 429, 503),
                   summary="Exchange username and password for an access token and a refresh token")
 def issue_token(body: TokenRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
     user = runtime.users.authenticate(username=body.username, password=body.password)
     return _tokens_for(user.id, api=api, settings=runtime.settings, refresh_token=api.refresh_tokens.issue(user.id))
 
 
-@auth_router.post("/refresh", response_model=TokenResponse, responses=error_responses(401, 413, 422, 429, 503),
+@auth_router.post("/refresh", response_model=TokenResponse, responses=error_responses(400, 401, 413, 422, 429, 503),
                   summary="Rotate a refresh token: the old one is spent; reusing it revokes the sign-in")
 def refresh_token(body: RefreshRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
     rotation = api.refresh_tokens.rotate(body.refresh_token)
@@ -44,14 +44,14 @@ def refresh_token(body: RefreshRequest, runtime: RuntimeDep, api: ApiServicesDep
 
 
 @auth_router.post("/logout", status_code=204, response_class=Response,
-                  responses=error_responses(413, 422, 429, 503), summary="Revoke a refresh token and its family")
+                  responses=error_responses(400, 413, 422, 429, 503), summary="Revoke a refresh token and its family")
 def logout(body: RefreshRequest, api: ApiServicesDep) -> Response:
     api.refresh_tokens.revoke(body.refresh_token)
     return Response(status_code=204)
 
 
 @keys_router.post("", status_code=201, response_model=ApiKeyCreatedResponse,
-                  responses=error_responses(401, 413, 422, 429, 503),
+                  responses=error_responses(400, 401, 413, 422, 429, 503),
                   summary="Create a personal API key (its secret is shown only here)")
 def create_api_key(body: CreateApiKeyRequest, api: ApiServicesDep, principal: PrincipalDep) -> ApiKeyCreatedResponse:
     created = api.api_keys.create(user_id=principal.user_id, name=body.name)

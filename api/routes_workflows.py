@@ -32,7 +32,12 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                                description="Repeat a request safely: the same key and body "
                                                            "return the first response without a second generation.")]
 AUTH = error_responses(401, 403, 404, 413, 422, 429, 503)
-GENERATION = error_responses(401, 403, 404, 409, 413, 422, 429, 502, 503)
+GENERATION = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
+
+# Operations that take the created workflow's id: OpenAPI links let clients (and the fuzzer) follow them.
+LINKED_OPERATIONS = ("getWorkflow", "refinePrompt", "generateFrames", "reviewFrames", "regenerateFrames",
+                     "generateVideo", "deleteWorkflow")
+LINKS = {name: {"operationId": name, "parameters": {"workflowId": "$response.body#/id"}} for name in LINKED_OPERATIONS}
 
 router = APIRouter(prefix="/video-workflows", tags=["video workflows"], dependencies=[Depends(limit_per_ip)])
 
@@ -58,7 +63,7 @@ def _run_generation(request: Request, *, api: ApiServices, principal: Principal,
     try:
         if operation is not None:  # before the service call, so a throttled request starts no provider call
             api.rate_limits.check(operation, identity=principal.rate_identity(operation), user_id=user)
-        payload = _view(request, action()).model_dump(mode="json")
+        payload = _view(request, action()).model_dump(mode="json", by_alias=True)
     except BaseException:
         if idempotency_key is not None:
             api.idempotency.abandon(user_id=user, key=idempotency_key)
@@ -69,13 +74,15 @@ def _run_generation(request: Request, *, api: ApiServices, principal: Principal,
 
 
 @router.post("", status_code=201, response_model=WorkflowResponse, summary="Create a workflow from a brief",
-             responses=error_responses(401, 413, 422, 429, 503))
+             operation_id="createWorkflow", responses={**error_responses(400, 401, 413, 422, 429, 503),
+                                                       201: {"description": "The new workflow.", "links": LINKS}})
 def create_workflow(request: Request, body: CreateWorkflowRequest, service: ServiceDep,
                     principal: PrincipalDep) -> WorkflowResponse:
     return _view(request, service.create_workflow(user_id=principal.user_id, brief=body.to_brief()))
 
 
-@router.get("", response_model=WorkflowListResponse, summary="List your workflows (newest activity first)",
+@router.get("", operation_id="listWorkflows",
+             response_model=WorkflowListResponse, summary="List your workflows (newest activity first)",
             responses=error_responses(401, 422, 429, 503))
 def list_workflows(
     request: Request, service: ServiceDep, principal: PrincipalDep,
@@ -89,13 +96,15 @@ def list_workflows(
                                 page=found.page, page_size=found.page_size)
 
 
-@router.get("/{workflowId}", response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH)
+@router.get("/{workflowId}", operation_id="getWorkflow",
+             response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH)
 def get_workflow(request: Request, workflow_id: WorkflowId, service: ServiceDep,
                  principal: PrincipalDep) -> WorkflowResponse:
     return _view(request, service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id))
 
 
-@router.post("/{workflowId}/refine-prompt", response_model=WorkflowResponse, responses=GENERATION,
+@router.post("/{workflowId}/refine-prompt", operation_id="refinePrompt",
+             response_model=WorkflowResponse, responses=GENERATION,
              summary="Run one prompt refinement round (60 per minute per user)")
 def refine_prompt(request: Request, workflow_id: WorkflowId, service: ServiceDep, api: ApiServicesDep,
                   principal: PrincipalDep, idempotency_key: IdempotencyKey = None,
@@ -107,7 +116,8 @@ def refine_prompt(request: Request, workflow_id: WorkflowId, service: ServiceDep
                                              additional_info=body.additional_info, model=body.model))
 
 
-@router.post("/{workflowId}/generate-frames", response_model=WorkflowResponse, responses=GENERATION,
+@router.post("/{workflowId}/generate-frames", operation_id="generateFrames",
+             response_model=WorkflowResponse, responses=GENERATION,
              summary="Generate the storyboard frames (10 per minute, 100 per day per API key)")
 def generate_frames(request: Request, workflow_id: WorkflowId, service: ServiceDep, api: ApiServicesDep,
                     principal: PrincipalDep, idempotency_key: IdempotencyKey = None,
@@ -119,7 +129,8 @@ def generate_frames(request: Request, workflow_id: WorkflowId, service: ServiceD
                                                frame_count=body.frame_count, model=body.model))
 
 
-@router.post("/{workflowId}/review-frames", response_model=WorkflowResponse, responses=GENERATION,
+@router.post("/{workflowId}/review-frames", operation_id="reviewFrames",
+             response_model=WorkflowResponse, responses=GENERATION,
              summary="Approve or reject frames, with feedback")
 def review_frames(request: Request, workflow_id: WorkflowId, body: ReviewFramesRequest, service: ServiceDep,
                   principal: PrincipalDep) -> WorkflowResponse:
@@ -127,7 +138,8 @@ def review_frames(request: Request, workflow_id: WorkflowId, body: ReviewFramesR
                                                 reviews=body.to_reviews()))
 
 
-@router.post("/{workflowId}/regenerate-frames", response_model=WorkflowResponse, responses=GENERATION,
+@router.post("/{workflowId}/regenerate-frames", operation_id="regenerateFrames",
+             response_model=WorkflowResponse, responses=GENERATION,
              summary="Regenerate the listed frames with their feedback (counts as frame generation)")
 def regenerate_frames(request: Request, workflow_id: WorkflowId, body: RegenerateFramesRequest,
                       service: ServiceDep, api: ApiServicesDep, principal: PrincipalDep,
@@ -138,7 +150,8 @@ def regenerate_frames(request: Request, workflow_id: WorkflowId, body: Regenerat
                                                  frame_numbers=body.frame_numbers))
 
 
-@router.post("/{workflowId}/generate-video", response_model=WorkflowResponse, responses=GENERATION,
+@router.post("/{workflowId}/generate-video", operation_id="generateVideo",
+             response_model=WorkflowResponse, responses=GENERATION,
              summary="Render the video from the approved frames (1 per hour, 10 per day per API key)")
 def generate_video(request: Request, workflow_id: WorkflowId, service: ServiceDep, api: ApiServicesDep,
                    principal: PrincipalDep, idempotency_key: IdempotencyKey = None,
@@ -150,7 +163,8 @@ def generate_video(request: Request, workflow_id: WorkflowId, service: ServiceDe
                                               model=body.model, duration=body.duration, fps=body.fps))
 
 
-@router.delete("/{workflowId}", status_code=204, response_class=Response, responses=AUTH,
+@router.delete("/{workflowId}", operation_id="deleteWorkflow",
+             status_code=204, response_class=Response, responses=AUTH,
                summary="Delete a workflow (soft; ?hard=true removes it and its media)")
 def delete_workflow(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep,
                     hard: Annotated[bool, Query(description="Remove the document and media for good.")] = False,

@@ -23,6 +23,8 @@ def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(ap
     assert client.post(f"{base}/refine-prompt", json={}).status_code == 200
     refined = client.post(f"{base}/refine-prompt", json=spec.REFINE_PROMPT).json()
     assert [i["iteration"] for i in refined["refinementIterations"]] == [1, 2]
+    assert refined["refinementIterations"][1]["additionalInfo"] == spec.REFINE_PROMPT["additionalInfo"]
+    assert refined["metadata"]["targetAudience"] == "Young adults 18-35", "nested fields are camelCase too"
     assert "water sports" in refined["finalRefinedPrompt"]
 
     framed = client.post(f"{base}/generate-frames", json=spec.GENERATE_FRAMES).json()

@@ -1,0 +1,35 @@
+"""Schemathesis fuzzes the live server through its served /api/openapi.json with a valid token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import ApiServer
+
+EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "100"))
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
+
+
+@pytest.mark.timeout(900)
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(make_api_server, tmp_path: Path):
+    # Generous limits: the fuzzer should explore the API, not spend its examples on 429s.
+    server: ApiServer = make_api_server(RATE_LIMIT_PER_IP="1000000/minute", RATE_LIMIT_LOGIN_PER_IP="1000000/minute",
+                                        RATE_LIMIT_FRAMES="1000000/minute", RATE_LIMIT_VIDEO="1000000/minute",
+                                        RATE_LIMIT_REFINEMENT="1000000/minute")
+    _, tokens = server.sign_up()
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.base_url}/openapi.json",
+        "--header", f"Authorization: Bearer {tokens['accessToken']}",
+        "--max-examples", str(EXAMPLES_PER_OPERATION), "--checks", CHECKS, "--workers", "2", "--seed", "1",
+        "--generation-database", "none", "--no-color", "--request-timeout", "60",
+        "--report", "junit", "--report-dir", str(tmp_path),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=840,
+                            env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+    print(result.stdout[-1500:])  # the summary: operations, phases, cases generated
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
