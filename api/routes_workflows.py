@@ -51,6 +51,11 @@ def _view(request: Request, workflow: VideoWorkflow) -> WorkflowResponse:
     return WorkflowResponse.of(workflow, media_base=media_base(request))
 
 
+def _json(model: BaseModel, status_code: int = 200) -> Response:
+    # Serialise once: returning the model would make FastAPI validate it against response_model again.
+    return Response(model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json")
+
+
 def _run_generation(request: Request, *, api: ApiServices, principal: Principal, operation: str | None,
                     idempotency_key: str | None, body: BaseModel, action: Callable[[], VideoWorkflow]) -> Response:
     """Replay or claim the idempotency key, check the rate limit, then run the service call."""
@@ -63,7 +68,7 @@ def _run_generation(request: Request, *, api: ApiServices, principal: Principal,
     try:
         if operation is not None:  # before the service call, so a throttled request starts no provider call
             api.rate_limits.check(operation, identity=principal.rate_identity(operation), user_id=user)
-        payload = _view(request, action()).model_dump(mode="json", by_alias=True)
+        payload = _view(request, action()).model_dump(mode="json", by_alias=True)  # stored for replays too
     except BaseException:
         if idempotency_key is not None:
             api.idempotency.abandon(user_id=user, key=idempotency_key)
@@ -77,8 +82,8 @@ def _run_generation(request: Request, *, api: ApiServices, principal: Principal,
              operation_id="createWorkflow", responses={**error_responses(400, 401, 413, 422, 429, 503),
                                                        201: {"description": "The new workflow.", "links": LINKS}})
 def create_workflow(request: Request, body: CreateWorkflowRequest, service: ServiceDep,
-                    principal: PrincipalDep) -> WorkflowResponse:
-    return _view(request, service.create_workflow(user_id=principal.user_id, brief=body.to_brief()))
+                    principal: PrincipalDep) -> Response:
+    return _json(_view(request, service.create_workflow(user_id=principal.user_id, brief=body.to_brief())), 201)
 
 
 @router.get("", operation_id="listWorkflows",
@@ -89,18 +94,18 @@ def list_workflows(
     campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
-) -> WorkflowListResponse:
+) -> Response:
     found = service.list_workflows(user_id=principal.user_id, campaign_id=campaign_id, page=page,
                                    page_size=page_size)
-    return WorkflowListResponse(items=[_view(request, w) for w in found.items], total=found.total,
-                                page=found.page, page_size=found.page_size)
+    return _json(WorkflowListResponse(items=[_view(request, w) for w in found.items], total=found.total,
+                                      page=found.page, page_size=found.page_size))
 
 
 @router.get("/{workflowId}", operation_id="getWorkflow",
              response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH)
 def get_workflow(request: Request, workflow_id: WorkflowId, service: ServiceDep,
-                 principal: PrincipalDep) -> WorkflowResponse:
-    return _view(request, service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id))
+                 principal: PrincipalDep) -> Response:
+    return _json(_view(request, service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)))
 
 
 @router.post("/{workflowId}/refine-prompt", operation_id="refinePrompt",
@@ -133,9 +138,9 @@ def generate_frames(request: Request, workflow_id: WorkflowId, service: ServiceD
              response_model=WorkflowResponse, responses=GENERATION,
              summary="Approve or reject frames, with feedback")
 def review_frames(request: Request, workflow_id: WorkflowId, body: ReviewFramesRequest, service: ServiceDep,
-                  principal: PrincipalDep) -> WorkflowResponse:
-    return _view(request, service.review_frames(user_id=principal.user_id, workflow_id=workflow_id,
-                                                reviews=body.to_reviews()))
+                  principal: PrincipalDep) -> Response:
+    return _json(_view(request, service.review_frames(user_id=principal.user_id, workflow_id=workflow_id,
+                                                      reviews=body.to_reviews())))
 
 
 @router.post("/{workflowId}/regenerate-frames", operation_id="regenerateFrames",
