@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run test lint bench clean
+.PHONY: install install-dev run test lint bench clean test-api bench-api
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ lint: install-dev
 bench: install-dev
 	$(PY) bench/frames_parallel.py
 	$(PY) bench/animatic.py
+
+## The REST API's tests only (tests/api), and its loopback load benchmark.
+test-api: install-dev
+	$(PY) -m pytest -q tests/api
+
+bench-api: install-dev
+	$(PY) bench/api_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
