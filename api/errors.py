@@ -73,6 +73,9 @@ def studio_error_response(exc: errors.StudioError) -> JSONResponse:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
+        # The IETF RateLimit header fields draft: the policy that was hit and what remains of it.
+        headers["RateLimit-Policy"] = f'"{exc.operation}";q={exc.quota};w={exc.window_seconds}'
+        headers["RateLimit"] = f'"{exc.operation}";r=0;t={exc.retry_after}'
         extra = {"limit": exc.limit, "operation": exc.operation, "retryAfter": exc.retry_after}
     if isinstance(exc, errors.StepFailedError):
         extra = {"step": exc.step, "provider": exc.provider, "retryable": True}
@@ -121,5 +124,16 @@ def install_error_handlers(api: FastAPI) -> None:
 def error_responses(*statuses: int) -> dict[int | str, dict]:
     """OpenAPI descriptions of the problem responses a route can give."""
     return {status: {"model": Problem, "description": HTTPStatus(status).phrase,
-                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                     **({"headers": RESPONSE_HEADERS[status]} if status in RESPONSE_HEADERS else {})}
             for status in statuses}
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}}
+RESPONSE_HEADERS: dict[int, dict] = {
+    401: {"WWW-Authenticate": {"description": "The Bearer challenge.", "schema": {"type": "string"}}},
+    429: {**_RETRY_AFTER,
+          "RateLimit-Policy": {"description": "The limit that was hit.", "schema": {"type": "string"}},
+          "RateLimit": {"description": "What remains of it and when it resets.", "schema": {"type": "string"}}},
+    503: _RETRY_AFTER,
+}

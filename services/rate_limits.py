@@ -31,11 +31,14 @@ class RateLimitedError(StudioError):
 
     code = "rate_limited"
 
-    def __init__(self, message: str, *, limit: str, operation: str, retry_after: int) -> None:
+    def __init__(self, message: str, *, limit: str, operation: str, retry_after: int, quota: int = 0,
+                 window_seconds: int = 0) -> None:
         super().__init__(message)
         self.limit = limit
         self.operation = operation
         self.retry_after = retry_after
+        self.quota = quota
+        self.window_seconds = window_seconds
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ class RateLimits:
                               limit=describe(item), retryAfter=retry_after)
             raise RateLimitedError(
                 f"Rate limit for {operation.replace('_', ' ')} reached: {describe(item)}. "
-                f"Retry in {retry_after} seconds.", limit=describe(item), operation=operation, retry_after=retry_after)
+                f"Retry in {retry_after} seconds.", limit=describe(item), operation=operation, retry_after=retry_after,
+                quota=item.amount, window_seconds=item.get_expiry())
 
     def _policy_for(self, operation: str, user_id: str | None) -> Policy:
         if user_id is not None and self.tiers:

@@ -16,6 +16,7 @@ def _throttled(response, *, retry_after: int, limit: str) -> None:
     assert response.headers["Retry-After"] == str(retry_after)
     body = response.json()
     assert (body["code"], body["limit"], body["retryAfter"]) == ("rate_limited", limit, retry_after)
+    assert response.headers["RateLimit"].endswith(f";r=0;t={retry_after}")
 
 
 def test_the_61st_refinement_in_a_minute_gets_429_and_reaches_no_provider(make_api_server: Callable[..., ApiServer]):
@@ -59,8 +60,9 @@ def test_the_2nd_video_in_an_hour_gets_429_while_another_api_key_of_the_user_sti
     assert client.post(f"/video-workflows/{first}/generate-video", json={"fps": 12}).status_code == 200
     server.clock.advance(600)
 
-    _throttled(client.post(f"/video-workflows/{second}/generate-video", json={"fps": 12}), retry_after=3000,
-               limit="1 per 1 hour")
+    throttled = client.post(f"/video-workflows/{second}/generate-video", json={"fps": 12})
+    _throttled(throttled, retry_after=3000, limit="1 per 1 hour")
+    assert throttled.headers["RateLimit-Policy"] == '"video";q=1;w=3600'
     assert len(scripted.video.history) == 1
 
     key = client.post("/api-keys", json={"name": "batch"}).json()["key"]
