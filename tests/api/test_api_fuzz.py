@@ -12,7 +12,8 @@ import pytest
 from tests.api.conftest import ApiServer
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "100"))
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
+CHECKS = ",".join(["not_a_server_error", "status_code_conformance", "content_type_conformance",
+                   "response_schema_conformance", "response_headers_conformance"])
 
 
 @pytest.mark.timeout(900)
