@@ -6,6 +6,7 @@ Typed service errors become HTTP statuses here and nowhere else. No stack trace 
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -95,10 +96,21 @@ def _request_validation(_request: Request, exc: RequestValidationError) -> JSONR
     return problem(422, "invalid_request", f"The request is not valid: {summary}", errors=issues)
 
 
-def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem(exc.status_code, code, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    # FastAPI makes one route per method, and Starlette's 405 names only the first route's methods.
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    route_path = path[len(root):] if root and path.startswith(root) else path
+    table: list[tuple[re.Pattern[str], set[str]]] = getattr(request.app.state, "route_methods", [])
+    return ", ".join(sorted({m for pattern, methods in table if pattern.match(route_path) for m in methods}))
 
 
 def _database_down(_request: Request, exc: ConnectionFailure) -> JSONResponse:

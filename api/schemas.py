@@ -30,7 +30,7 @@ from services.workflow_service import NewWorkflow
 Text = Annotated[str, Field(max_length=100_000)]
 ShortText = Annotated[str, Field(max_length=1_000)]
 ModelId = Annotated[str, Field(min_length=1, max_length=100)]
-FrameNumber = Annotated[StrictInt, Field(ge=1, le=1_000)]
+FrameNumber = Annotated[StrictInt, Field(ge=1, le=24)]  # MAX_FRAME_COUNT is at most 24
 
 
 class RequestModel(BaseModel):
@@ -89,7 +89,7 @@ class FrameReviewIn(RequestModel):
 
 
 class ReviewFramesRequest(RequestModel):
-    frame_reviews: Annotated[list[FrameReviewIn], Field(min_length=1, max_length=100)]
+    frame_reviews: Annotated[list[FrameReviewIn], Field(min_length=1, max_length=24)]
 
     def to_reviews(self) -> list[FrameReview]:
         """The service's review records."""
@@ -97,7 +97,7 @@ class ReviewFramesRequest(RequestModel):
 
 
 class RegenerateFramesRequest(RequestModel):
-    frame_numbers: Annotated[list[FrameNumber], Field(min_length=1, max_length=100)]
+    frame_numbers: Annotated[list[FrameNumber], Field(min_length=1, max_length=24)]
 
 
 class GenerateVideoRequest(RequestModel):

@@ -14,9 +14,8 @@ import uvicorn
 from limits.storage import Storage
 from pymongo.database import Database
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from api.main import create_api
+from api.main import mount_api
 from services.api_services import build_api_services
 from services.providers.registry import ModelRegistry
 from services.rate_limits import ClockedMemoryStorage
@@ -105,7 +104,7 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
         runtime = Runtime(settings=service.settings, client=db.client, db=db, media=service.media,
                           models=service.models, service=service, users=UserService(db, clock=utc_now, bcrypt_rounds=4),
                           api=api_services)
-        url, stop = serve(Starlette(routes=[Mount("/api", app=create_api(runtime_provider=lambda: runtime))]))
+        url, stop = serve(Starlette(routes=[mount_api(lambda: runtime)]))
         stops.append(stop)
         server = ApiServer(base_url=f"{url}/api", runtime=runtime, clock=clock)
         servers.append(server)

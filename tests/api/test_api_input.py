@@ -80,6 +80,9 @@ def test_errors_are_problem_json_a_client_can_act_on(api_server: ApiServer):
     too_early = client.post(f"/video-workflows/{workflow['id']}/generate-frames", json={})
     assert too_early.status_code in (409, 422) and "Traceback" not in too_early.text
     assert client.get("/no-such-route").json()["code"] == "route_not_found"
+    assert client.get("/media/a%0Ab").headers["content-type"] == "application/problem+json"
+    not_allowed = client.put(f"/video-workflows/{workflow['id']}")
+    assert not_allowed.status_code == 405 and not_allowed.headers["Allow"] == "DELETE, GET"
 
 
 def test_a_database_outage_gets_503_with_retry_after_not_a_stack_trace(api_server: ApiServer):
