@@ -71,7 +71,8 @@ class AccessTokens:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise AuthenticationError("The access token is malformed.") from None
-        key = self.keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+        kid = header.get("kid")
+        key = self.keys.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise AuthenticationError("The access token was signed with an unknown key (kid).")
         try:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
@@ -73,7 +74,7 @@ class RefreshTokens:
         if found is not None:
             self._revoke_family(found, reason="logout")
 
-    def _refuse(self, found: dict | None, now: datetime) -> None:
+    def _refuse(self, found: dict | None, now: datetime) -> NoReturn:
         if found is None or found["revokedAt"] is not None:
             raise AuthenticationError("The refresh token is unknown or revoked. Sign in again.")
         if found["usedAt"] is None:
