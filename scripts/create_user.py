@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.errors import StudioError  # noqa: E402
-from services.runtime import shutdown_runtime, start_runtime  # noqa: E402
+from services.runtime import start_runtime  # noqa: E402
 
 
 def main() -> int:
@@ -35,7 +35,6 @@ def main() -> int:
         return 1
     finally:
         runtime.close()
-        shutdown_runtime()
     print(f"created user {user.username} ({user.id})")
     return 0
 
