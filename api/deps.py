@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from services.api_keys import PREFIX as API_KEY_PREFIX
@@ -21,7 +22,10 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An access token from P
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A personal API key.")
 
 
-def get_runtime(request: Request) -> Runtime:
+# Cheap, non-blocking dependencies are `async def`: FastAPI would run each sync one on the thread pool,
+# and those hops, not the work, dominated the latency of a read (see bench/api_load.py).
+
+async def get_runtime(request: Request) -> Runtime:
     """The process's runtime (tests give the API their own)."""
     provider: Callable[[], Runtime] = request.app.state.runtime_provider
     return provider()
@@ -30,12 +34,12 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_service(runtime: RuntimeDep) -> VideoWorkflowService:
+async def get_service(runtime: RuntimeDep) -> VideoWorkflowService:
     """The workflow service."""
     return runtime.service
 
 
-def get_api_services(runtime: RuntimeDep) -> ApiServices:
+async def get_api_services(runtime: RuntimeDep) -> ApiServices:
     """Tokens, keys, limits and idempotency."""
     assert runtime.api is not None, "the runtime was built without API services"
     return runtime.api
@@ -64,7 +68,7 @@ def client_ip(request: Request) -> str:
 
 
 def limit_per_ip(request: Request, api: ApiServicesDep) -> None:
-    """Every request counts against its client IP's limit."""
+    """Every request counts against its client IP's limit (sync: Redis storage and the audit write block)."""
     api.rate_limits.check(PER_IP, identity=client_ip(request))
 
 
@@ -73,7 +77,7 @@ def limit_login(request: Request, api: ApiServicesDep) -> None:
     api.rate_limits.check(LOGIN, identity=client_ip(request))
 
 
-def get_principal(
+async def get_principal(
     api: ApiServicesDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
@@ -82,11 +86,11 @@ def get_principal(
     if api_key is None and bearer is not None and bearer.credentials.startswith(API_KEY_PREFIX):
         api_key = bearer.credentials
     if api_key is not None:
-        key = api.api_keys.authenticate(api_key)
+        key = await run_in_threadpool(api.api_keys.authenticate, api_key)  # a database read
         return Principal(user_id=key.user_id, key_id=f"key:{key.id}", via="api_key")
     if bearer is None:
         raise AuthenticationError("Send an access token (Authorization: Bearer <token>) or an API key.")
-    user_id = api.access_tokens.verify(bearer.credentials)
+    user_id = api.access_tokens.verify(bearer.credentials)  # CPU only: fine on the event loop
     return Principal(user_id=user_id, key_id=f"user:{user_id}:default", via="jwt")
 
 

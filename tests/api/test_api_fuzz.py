@@ -21,7 +21,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(make_api_ser
     # Generous limits: the fuzzer should explore the API, not spend its examples on 429s.
     server: ApiServer = make_api_server(RATE_LIMIT_PER_IP="1000000/minute", RATE_LIMIT_LOGIN_PER_IP="1000000/minute",
                                         RATE_LIMIT_FRAMES="1000000/minute", RATE_LIMIT_VIDEO="1000000/minute",
-                                        RATE_LIMIT_REFINEMENT="1000000/minute")
+                                        RATE_LIMIT_REFINEMENT="1000000/minute",
+                                        # Short renders: linked requests can reach generate-video, and the
+                                        # contract, not render time, is under test here.
+                                        MAX_VIDEO_DURATION=2, MAX_VIDEO_FPS=12, DEFAULT_VIDEO_FPS=12, MAX_FRAME_COUNT=3)
     _, tokens = server.sign_up()
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.base_url}/openapi.json",
