@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run test lint bench clean
+.PHONY: install install-dev run test lint bench clean test-api bench-api system-deps
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev system-deps
+
+## Debian packages some tests use: redis-server (shared rate limits). Without root or apt, those tests skip.
+system-deps:
+	@command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+		|| echo "redis-server could not be installed: tests/api/test_api_rate_limits_redis.py will be skipped"
 
 ## Install everything and start the app (UI at http://localhost:8501, API at /api) on embedded defaults.
 run: install
@@ -47,6 +52,13 @@ smoke: install
 ## Re-encrypt users' provider keys under the newest PROVIDER_KEY_MASTER_KEYS entry (safe to rerun).
 rotate-provider-keys: install
 	$(PY) -m services.rotate_provider_keys
+
+## The REST API's tests only (tests/api), and its loopback load benchmark.
+test-api: install-dev
+	$(PY) -m pytest -q tests/api
+
+bench-api: install-dev
+	$(PY) bench/api_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import anyio
 import streamlit as st
-from starlette.routing import Mount
 
-from api.main import create_api
+from api.main import mount_api
 from services.runtime import get_runtime, shutdown_runtime
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -32,7 +31,7 @@ async def lifespan(_app):  # type: ignore[no-untyped-def]
 
 app = st.App(
     str(Path(__file__).with_name("streamlit_app.py")),
-    routes=[Mount("/api", app=create_api())],
+    routes=[mount_api()],
     lifespan=lifespan,
 )
 

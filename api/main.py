@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Mount
 
+from api.body_limit import BodySizeLimit
+from api.errors import install_error_handlers
+from api.routes_auth import auth_router, keys_router
+from api.routes_media import media_router
+from api.routes_workflows import router as workflows_router
 from services.runtime import Runtime, get_runtime
+
+DESCRIPTION = """The spec's video workflow endpoints. Authenticate with `Authorization: Bearer <access token>`
+from `POST /api/auth/token`, or with a personal API key (`X-API-Key`). Every error is a problem JSON
+(`type`, `title`, `status`, `detail`, `code`)."""
+
+
+class ApiMount(Mount):
+    """Mount at /api whose pattern also matches paths with encoded line breaks, so the API answers them."""
+
+    def __init__(self, path: str, app: FastAPI) -> None:
+        super().__init__(path, app=app)
+        # Starlette's `.*` stops at a newline; such a URL would get the outer app's plain-text 404.
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
+def mount_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> Mount:
+    """The API mounted at /api, as app.py serves it."""
+    return ApiMount("/api", app=create_api(runtime_provider))
 
 
 def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI:
     """Build the API; runtime_provider gives the process's runtime (tests pass their own)."""
-    api = FastAPI(title="Video Workflow Studio API", version="1.0.0", docs_url="/docs", openapi_url="/openapi.json")
+    api = FastAPI(title="Video Workflow Studio API", version="1.0.0", description=DESCRIPTION, docs_url="/docs",
+                  openapi_url="/openapi.json")
+    api.state.runtime_provider = runtime_provider
+    install_error_handlers(api)
+    api.add_middleware(BodySizeLimit, max_bytes=lambda: runtime_provider().settings.MAX_REQUEST_BODY_BYTES)
+    routers = (auth_router, keys_router, workflows_router, media_router)
+    for router in routers:
+        api.include_router(router)
+    # Every method of every path, so a 405 can list them all in Allow.
+    api.state.route_methods = [(route.path_regex, route.methods) for router in routers for route in router.routes
+                               if isinstance(route, APIRoute)]
 
-    @api.get("/health", summary="Liveness and database check")
+    @api.get("/health", summary="Liveness and database check", tags=["health"],
+             responses={503: {"description": "The database is unreachable."}})
     def health() -> JSONResponse:
         runtime = runtime_provider()
         database = "ok" if runtime.database_ok() else "unreachable"

@@ -11,6 +11,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.api_services import ApiServices, build_api_services
 from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.embedded_db import EmbeddedDatabase
 from services.job_dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
@@ -44,6 +45,7 @@ class Runtime:
     vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
     background: EmbeddedWorkerPool | PeriodicReconciler | None = None
     campaigns: CampaignService | None = None
+    api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -138,7 +140,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     service.dispatcher = build_dispatcher(settings, service)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
                    users=UserService(db, clock=utc_now), embedded=embedded, vault=vault,
-                   campaigns=CampaignService(db, clock=utc_now))
+                   campaigns=CampaignService(db, clock=utc_now), api=build_api_services(settings, db, clock=utc_now))
 
 
 _lock = threading.Lock()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.errors import ConfigurationError
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "21:9")
+# Values that show a secret was copied from an example instead of generated.
+_PLACEHOLDER_SECRETS = {"changeme", "changethis", "change-me", "secret", "password", "example", "placeholder", "xxx"}
+MIN_JWT_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -88,6 +91,24 @@ class Settings(BaseSettings):
     # $DATA_DIR/ui-cookie.key (set it explicitly when several app servers share users).
     UI_COOKIE_KEY: SecretStr | None = None
     UI_COOKIE_EXPIRY_DAYS: float = Field(7.0, ge=0, le=365)
+    # REST API (see README "REST API"). Outside development, JWT_SIGNING_KEYS is required.
+    ENVIRONMENT: Literal["development", "test", "production"] = "development"
+    JWT_SIGNING_KEYS: SecretStr | None = None  # "kid:secret[,kid:secret...]"; the first signs, all verify
+    JWT_ISSUER: str = "video-workflow-studio"
+    JWT_AUDIENCE: str = "video-workflow-studio-api"
+    ACCESS_TOKEN_TTL_SECONDS: int = Field(900, ge=30, le=86_400)
+    REFRESH_TOKEN_TTL_SECONDS: int = Field(30 * 86_400, ge=60, le=365 * 86_400)
+    REFRESH_TOKEN_REUSE_GRACE_SECONDS: float = Field(2.0, ge=0, le=60)
+    RATE_LIMIT_STORAGE_URI: str = "memory://"
+    RATE_LIMIT_REFINEMENT: str = "60/minute"
+    RATE_LIMIT_FRAMES: str = "10/minute;100/day"
+    RATE_LIMIT_VIDEO: str = "1/hour;10/day"
+    RATE_LIMIT_PER_IP: str = "600/minute"
+    RATE_LIMIT_LOGIN_PER_IP: str = "30/minute"
+    RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
+    RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
+    MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
+    IDEMPOTENCY_TTL_SECONDS: int = Field(86_400, ge=60)
 
     @field_validator("MONGODB_URI")
     @classmethod
@@ -111,6 +132,32 @@ class Settings(BaseSettings):
         if minimum is not None and value < minimum:
             raise ValueError(f"must be at least MIN_VIDEO_FPS ({minimum})")
         return value
+
+    @model_validator(mode="after")
+    def _jwt_keys_are_real_outside_development(self) -> Settings:
+        if self.ENVIRONMENT == "development" and self.JWT_SIGNING_KEYS is None:
+            return self  # a key is generated and kept under DATA_DIR so `make run` needs no configuration
+        if self.JWT_SIGNING_KEYS is None:
+            raise ValueError("JWT_SIGNING_KEYS is required outside development (kid:secret, 32+ random characters)")
+        for kid, secret in self.jwt_signing_keys:
+            if secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < MIN_JWT_SECRET_LENGTH:
+                raise ValueError(f"JWT_SIGNING_KEYS: the secret of key {kid!r} is a placeholder or shorter "
+                                 f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
+                                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        return self
+
+    @property
+    def jwt_signing_keys(self) -> list[tuple[str, str]]:
+        """(kid, secret) pairs from JWT_SIGNING_KEYS; the first one signs new tokens."""
+        if self.JWT_SIGNING_KEYS is None:
+            return []
+        pairs = []
+        for entry in self.JWT_SIGNING_KEYS.get_secret_value().split(","):
+            kid, separator, secret = entry.strip().partition(":")
+            if not separator or not kid or not secret:
+                raise ValueError("JWT_SIGNING_KEYS must look like kid:secret[,kid:secret...]")
+            pairs.append((kid, secret))
+        return pairs
 
     @property
     def media_dir(self) -> Path:

@@ -40,7 +40,7 @@ from services.frame_planning import frame_size
 from services.generation_steps import GenerationSteps, safe_message
 from services.job_dispatch import JobDispatcher
 from services.job_runner import JobRunner
-from services.job_store import FINISHED, JobKind, JobStatus
+from services.job_store import FINISHED, Job, JobKind, JobStatus
 from services.media_store import MediaStore, workflow_of_key
 from services.prompt_cache import PromptCache
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
@@ -314,6 +314,14 @@ class VideoWorkflowService(GenerationSteps):
         return costs.estimate_step(workflow, self.models, step=step, model=model,
                                    default_fps=self.settings.DEFAULT_VIDEO_FPS, frame_count=count,
                                    frame_numbers=frame_numbers, duration=duration, fps=fps)
+
+    def latest_job(self, *, user_id: str, workflow_id: str) -> Job:
+        """The workflow's most recent generation job (status, progress, outcome)."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        jobs = self.jobs.store.for_workflow(workflow_id)
+        if not jobs:
+            raise NotFoundError("This workflow has not started a generation yet.")
+        return jobs[-1]
 
     def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
         """Stop the running generation: its predictions are canceled, finished work is kept, the step can be retried."""

@@ -1,0 +1,97 @@
+"""FastAPI dependencies as Annotated aliases: the runtime, the caller's identity, and rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from services.api_keys import PREFIX as API_KEY_PREFIX
+from services.api_services import ApiServices
+from services.errors import AuthenticationError
+from services.rate_limits import LOGIN, PER_IP, REFINEMENT
+from services.runtime import Runtime
+from services.workflow_service import VideoWorkflowService
+
+bearer_scheme = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/token, "
+                                                         "or a personal API key.")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A personal API key.")
+
+
+# Cheap, non-blocking dependencies are `async def`: FastAPI would run each sync one on the thread pool,
+# and those hops, not the work, dominated the latency of a read (see bench/api_load.py).
+
+async def get_runtime(request: Request) -> Runtime:
+    """The process's runtime (tests give the API their own)."""
+    provider: Callable[[], Runtime] = request.app.state.runtime_provider
+    return provider()
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_service(runtime: RuntimeDep) -> VideoWorkflowService:
+    """The workflow service."""
+    return runtime.service
+
+
+async def get_api_services(runtime: RuntimeDep) -> ApiServices:
+    """Tokens, keys, limits and idempotency."""
+    assert runtime.api is not None, "the runtime was built without API services"
+    return runtime.api
+
+
+ServiceDep = Annotated[VideoWorkflowService, Depends(get_service)]
+ApiServicesDep = Annotated[ApiServices, Depends(get_api_services)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user, and the API key their generation limits count against."""
+
+    user_id: str
+    key_id: str
+    via: str
+
+    def rate_identity(self, operation: str) -> str:
+        """Refinement counts per user; frames and video per API key (a JWT uses the user's default key)."""
+        return self.user_id if operation == REFINEMENT else self.key_id
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (no proxy headers are trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limit_per_ip(request: Request, api: ApiServicesDep) -> None:
+    """Every request counts against its client IP's limit (sync: Redis storage and the audit write block)."""
+    api.rate_limits.check(PER_IP, identity=client_ip(request))
+
+
+def limit_login(request: Request, api: ApiServicesDep) -> None:
+    """Sign-in and refresh attempts count against a stricter per-IP limit."""
+    api.rate_limits.check(LOGIN, identity=client_ip(request))
+
+
+async def get_principal(
+    api: ApiServicesDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    """Authenticate a JWT or a personal API key (in X-API-Key or as the bearer token)."""
+    if api_key is None and bearer is not None and bearer.credentials.startswith(API_KEY_PREFIX):
+        api_key = bearer.credentials
+    if api_key is not None:
+        key = await run_in_threadpool(api.api_keys.authenticate, api_key)  # a database read
+        return Principal(user_id=key.user_id, key_id=f"key:{key.id}", via="api_key")
+    if bearer is None:
+        raise AuthenticationError("Send an access token (Authorization: Bearer <token>) or an API key.")
+    user_id = api.access_tokens.verify(bearer.credentials)  # CPU only: fine on the event loop
+    return Principal(user_id=user_id, key_id=f"user:{user_id}:default", via="jwt")
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,263 @@
+"""Request and response bodies of the REST API, in the spec's camelCase.
+
+Requests forbid unknown fields, so server-owned fields (userId, status, framesApproved, ...) are a 422.
+Responses carry no internal fields (seeds, versions, deletion marks) and add media URLs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic.alias_generators import to_camel
+
+from services.api_keys import ApiKey
+from services.domain import (
+    ModelSelections,
+    RefinementIteration,
+    VideoWorkflow,
+    WorkflowError,
+    WorkflowLimits,
+    WorkflowMetadata,
+    WorkflowStatus,
+    WorkflowStep,
+)
+from services.job_store import Job
+from services.workflow_rules import FrameReview
+from services.workflow_service import NewWorkflow
+
+# Hard caps that keep absurd input out before the service applies its configured, named limits.
+Text = Annotated[str, Field(max_length=100_000)]
+ShortText = Annotated[str, Field(max_length=1_000)]
+ModelId = Annotated[str, Field(min_length=1, max_length=100)]
+FrameNumber = Annotated[StrictInt, Field(ge=1, le=24)]  # MAX_FRAME_COUNT is at most 24
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+# ---- requests ---------------------------------------------------------------------------------
+
+class MetadataIn(WorkflowMetadata):
+    """The brief's metadata; the service checks lengths, duration and aspect ratio."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True)
+
+
+class ModelSelectionsIn(RequestModel):
+    refinement: ModelId | None = None
+    frames: ModelId | None = None
+    video: ModelId | None = None
+
+
+class CreateWorkflowRequest(RequestModel):
+    title: Text
+    initial_prompt: Text
+    metadata: MetadataIn = Field(default_factory=MetadataIn)
+    campaign_id: ShortText | None = None
+    model_selections: ModelSelectionsIn | None = None
+
+    def to_brief(self) -> NewWorkflow:
+        """The service's brief."""
+        models = self.model_selections or ModelSelectionsIn()
+        meta = self.metadata
+        return NewWorkflow(title=self.title, initial_prompt=self.initial_prompt, target_audience=meta.target_audience,
+                           tone=meta.tone, duration=meta.duration, style=meta.style, aspect_ratio=meta.aspect_ratio,
+                           campaign_id=self.campaign_id, refinement_model=models.refinement,
+                           frame_model=models.frames, video_model=models.video)
+
+
+class RefinePromptRequest(RequestModel):
+    additional_info: Text | None = None
+    model: ModelId | None = None
+
+
+class GenerateFramesRequest(RequestModel):
+    frame_count: StrictInt | None = None
+    model: ModelId | None = None
+
+
+class FrameReviewIn(RequestModel):
+    frame_number: FrameNumber
+    approved: StrictBool
+    feedback: Text | None = None
+
+
+class ReviewFramesRequest(RequestModel):
+    frame_reviews: Annotated[list[FrameReviewIn], Field(min_length=1, max_length=24)]
+
+    def to_reviews(self) -> list[FrameReview]:
+        """The service's review records."""
+        return [FrameReview(r.frame_number, r.approved, r.feedback) for r in self.frame_reviews]
+
+
+class RegenerateFramesRequest(RequestModel):
+    frame_numbers: Annotated[list[FrameNumber], Field(min_length=1, max_length=24)]
+
+
+class GenerateVideoRequest(RequestModel):
+    model: ModelId | None = None
+    duration: StrictInt | None = None
+    fps: StrictInt | None = None
+
+
+class TokenRequest(RequestModel):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshRequest(RequestModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class CreateApiKeyRequest(RequestModel):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+# ---- responses --------------------------------------------------------------------------------
+
+class FrameVersionOut(ResponseModel):
+    version: int
+    prompt: str
+    image_url: str
+    model: str
+    provider: str
+    feedback: str | None = None
+    generated_at: datetime
+
+
+class FrameOut(ResponseModel):
+    frame_number: int
+    scene: str
+    prompt: str
+    image_url: str
+    width: int
+    height: int
+    model: str
+    provider: str
+    approved: bool
+    feedback: str | None = None
+    version: int
+    regeneration_count: int
+    generated_at: datetime
+    history: list[FrameVersionOut]
+
+
+class VideoOut(ResponseModel):
+    video_url: str
+    model: str
+    provider: str
+    duration: int
+    fps: int
+    width: int
+    height: int
+    frame_count: int
+    size_bytes: int
+    generated_at: datetime
+
+
+class WorkflowResponse(ResponseModel):
+    """A workflow as its owner sees it; media come as URLs under /api/media/."""
+
+    id: str
+    user_id: str
+    campaign_id: str | None = None
+    title: str
+    initial_prompt: str
+    metadata: WorkflowMetadata
+    current_step: WorkflowStep
+    status: WorkflowStatus
+    refinement_iterations: list[RefinementIteration]
+    refinement_iterations_remaining: int
+    final_refined_prompt: str | None = None
+    planned_frame_count: int
+    generated_frames: list[FrameOut]
+    frames_approved: bool
+    video_output: VideoOut | None = None
+    model_selections: ModelSelections
+    limits: WorkflowLimits
+    errors: list[WorkflowError]
+    active_job_id: str | None = None  # set while a generation job runs; follow it at .../job
+    total_cost_usd: float = 0.0
+    created_at: datetime
+    last_activity: datetime
+
+    @classmethod
+    def of(cls, workflow: VideoWorkflow, *, media_base: str) -> WorkflowResponse:
+        """The public view of a workflow."""
+        data = workflow.model_dump(exclude={"frame_seed", "deleted_at", "version"})
+        for frame in data["generated_frames"]:
+            frame["image_url"] = f"{media_base}/{frame['image_key']}"
+            for old in frame["history"]:
+                old["image_url"] = f"{media_base}/{old['image_key']}"
+        if data["video_output"] is not None:
+            data["video_output"]["video_url"] = f"{media_base}/{data['video_output']['video_key']}"
+        return cls.model_validate(data)
+
+
+class JobProgressOut(ResponseModel):
+    percent: int
+    message: str
+
+
+class JobResponse(ResponseModel):
+    """A generation job: what runs, how far it got, and how it ended."""
+
+    id: str
+    workflow_id: str
+    kind: str
+    status: str
+    attempts: int
+    progress: JobProgressOut
+    error: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @classmethod
+    def of(cls, job: Job) -> JobResponse:
+        """The public view of a job (no lease or prediction internals)."""
+        return cls.model_validate(job.model_dump(include={"id", "workflow_id", "kind", "status", "attempts", "progress",
+                                                          "error", "created_at", "finished_at"}))
+
+
+class WorkflowListResponse(ResponseModel):
+    items: list[WorkflowResponse]
+    total: int
+    page: int
+    page_size: int
+
+
+class TokenResponse(ResponseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class ApiKeyOut(ResponseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyOut:
+        """The public view of a key (never its secret)."""
+        return cls.model_validate(key.model_dump(exclude={"user_id"}))
+
+
+class ApiKeyCreatedResponse(ApiKeyOut):
+    key: str = Field(description="The secret. It is shown only in this response; store it now.")
+
+
+class ApiKeyListResponse(ResponseModel):
+    items: list[ApiKeyOut]
