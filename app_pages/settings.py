@@ -27,15 +27,59 @@ if submitted:
             show_error(exc)
 
 st.subheader("Provider keys")
-st.info("Provider keys come from the server's environment for now (POE_API_KEY, REPLICATE_API_KEY). "
-        "Keys of your own, stored encrypted, arrive with the encrypted key store.")
-configured = {"Poe": runtime.settings.POE_API_KEY is not None, "Replicate": runtime.settings.REPLICATE_API_KEY is not None}
-for provider, present in configured.items():
-    state = "configured on the server" if present else "not configured — offline providers serve its models"
-    st.write(f"{provider}: {state}")
+configured = {"poe": runtime.settings.POE_API_KEY is not None, "replicate": runtime.settings.REPLICATE_API_KEY is not None}
+vault = runtime.vault
+own = set(vault.providers_of(user_id)) if vault is not None else set()
+for provider, on_server in configured.items():
+    if provider in own:
+        state = "your own key (stored encrypted; it takes precedence)"
+    elif on_server:
+        state = "the server's key"
+    else:
+        state = "no key — offline providers serve its models"
+    st.write(f"**{provider.title()}**: {state}")
+if vault is None:
+    st.info("Storing keys of your own needs PROVIDER_KEY_MASTER_KEYS on the server; until then the server's keys "
+            "(POE_API_KEY, REPLICATE_API_KEY) are used.")
+else:
+    with st.form("provider_key", clear_on_submit=True):
+        provider = st.selectbox("Provider", list(configured), format_func=str.title)
+        secret = st.text_input("Your key", type="password", help="Stored encrypted; never shown again.")
+        saved = st.form_submit_button("Save Key")
+    if saved:
+        try:
+            vault.store(user_id=user_id, provider=provider, api_key=secret)
+            st.success(f"Your {provider.title()} key is saved. It is used for your generations from now on.")
+            st.rerun()
+        except StudioError as exc:
+            show_error(exc)
+    for provider in sorted(own):
+        if st.button(f"Remove my {provider.title()} key", key=f"remove_{provider}"):
+            vault.delete(user_id=user_id, provider=provider)
+            st.rerun()
 
 st.subheader("API keys")
-st.info("Personal API keys for the REST API arrive with the REST API; this page will list and revoke them.")
+st.caption("Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). Rate limits count per key.")
+api = runtime.api
+if api is not None:
+    with st.form("api_key", clear_on_submit=True):
+        name = st.text_input("Key name", placeholder="e.g. render farm")
+        create = st.form_submit_button("Create API Key")
+    if create:
+        try:
+            created = api.api_keys.create(user_id=user_id, name=name)
+            st.success("Copy this key now: it is shown only once.")
+            st.code(created.secret, language=None)
+        except StudioError as exc:
+            show_error(exc)
+    for key in api.api_keys.list_for_user(user_id):
+        label, action = st.columns([4, 1])
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"
+        label.write(f"**{key.name}** `{key.prefix}…` — {state}, {used}")
+        if key.revoked_at is None and action.button("Revoke", key=f"revoke_{key.id}"):
+            api.api_keys.revoke(user_id=user_id, key_id=key.id)
+            st.rerun()
 
 st.subheader("System")
 database, mode = st.columns(2)

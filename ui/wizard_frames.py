@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from services.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
+from services.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflow_rules import FrameReview
 from ui.widgets import act, badge_row
@@ -129,27 +130,37 @@ def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     models = ctx.runtime.models.model_ids(ModelRole.VIDEO)
     model = st.selectbox("Video model", models, index=index_of(models, workflow.model_selections.video),
                          key=f"video-model-{workflow.id}")
+    spec = ctx.runtime.models.video_generator(model).spec
+    fps_options = list(spec.fps) if spec is not None and spec.fps else list(range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
+    longest = s.MAX_VIDEO_DURATION
+    if spec is not None and spec.clip_seconds:  # the model's clips, joined, bound the length
+        longest = min(longest, max(spec.clip_seconds) * spec.max_clips)
     fps_col, duration_col = st.columns(2)
-    fps = fps_col.slider("Frames per second", min_value=s.MIN_VIDEO_FPS, max_value=s.MAX_VIDEO_FPS,
-                         value=min(max(s.DEFAULT_VIDEO_FPS, s.MIN_VIDEO_FPS), s.MAX_VIDEO_FPS), key=f"fps-{workflow.id}")
-    duration = duration_col.number_input("Duration (seconds)", min_value=1, max_value=s.MAX_VIDEO_DURATION,
-                                         value=min(workflow.metadata.duration, s.MAX_VIDEO_DURATION),
-                                         key=f"duration-{workflow.id}")
+    fps = fps_col.select_slider("Frames per second", options=fps_options,
+                                value=min(fps_options, key=lambda rate: abs(rate - s.DEFAULT_VIDEO_FPS)),
+                                key=f"fps-{workflow.id}-{model}")
+    duration = duration_col.number_input("Duration (seconds)", min_value=1, max_value=longest,
+                                         value=min(workflow.metadata.duration, longest),
+                                         key=f"duration-{workflow.id}-{model}",
+                                         help=f"{model} can make up to {longest} s.")
     st.text_area("Final prompt", value=workflow.final_refined_prompt or "", disabled=True, height=160)
-    provider = ctx.runtime.models.video_generator(model).provider_name
-    st.metric("Cost estimate", _cost_label(provider))
+    try:
+        estimate = ctx.runtime.service.estimate_cost(user_id=ctx.user_id, workflow_id=workflow.id,
+                                                     step=WorkflowStep.VIDEO_GENERATION, model=model,
+                                                     duration=int(duration), fps=int(fps))
+        offline = " (offline render)" if estimate.provider == "offline" else ""
+        st.metric("Cost estimate", f"${estimate.amount_usd:.2f}{offline}", help=f"{estimate.provider}: {estimate.basis}")
+        refused = None
+    except StudioError as exc:  # the model cannot make this video: say why before anything is sent
+        refused = exc.message
+        st.warning(refused)
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Video", type="primary"):
+    if generate_col.button("Generate Video", type="primary", disabled=refused is not None):
         act(f"Rendering the video with {model}…", lambda: ctx.runtime.service.generate_video(
             user_id=ctx.user_id, workflow_id=workflow.id, model=model, duration=int(duration), fps=int(fps)),
             then=lambda _: ctx.go())
     if workflow.current_step is WorkflowStep.FRAME_REVIEW and back_col.button("Back to Frames"):
         ctx.go(None)
-
-
-def _cost_label(provider: str) -> str:
-    # The model registry records no prices yet; offline renders cost nothing.
-    return "$0.00 (offline render)" if provider == "offline" else "not priced yet"
 
 
 def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
@@ -160,8 +171,9 @@ def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         return
     data = ctx.runtime.service.read_media(user_id=ctx.user_id, key=video.video_key)
     st.video(data, format="video/mp4")
+    cost = f"Cost: ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
     badge_row([(f"Model: {video.model} ({video.provider})", "gray"), (f"{video.duration} s", "blue"),
-               (f"{video.fps} fps", "blue"), (f"Cost: {_cost_label(video.provider)}", "green")])
+               (f"{video.fps} fps", "blue"), (cost, "green")])
     download_col, close_col = st.columns(2)
     download_col.download_button("Download MP4", data=data, file_name=f"{_slug(workflow.title)}.mp4",
                                  mime="video/mp4", on_click="ignore")

@@ -10,7 +10,9 @@ import streamlit as st
 from pymongo.database import Database
 from streamlit.testing.v1 import AppTest
 
+from services.api_services import build_api_services
 from services.campaigns import CampaignService, ensure_campaign_indexes
+from services.provider_keys import ProviderKeyVault
 from services.runtime import Runtime, install_runtime
 from services.settings import Settings
 from services.users import User, UserService, ensure_user_indexes
@@ -27,10 +29,11 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
     ensure_user_indexes(db)
     ensure_campaign_indexes(db)
 
-    def build(service: VideoWorkflowService) -> Runtime:
+    def build(service: VideoWorkflowService, *, vault: ProviderKeyVault | None = None) -> Runtime:
         built = Runtime(settings=service.settings, client=db.client, db=db, media=service.media,
                         models=service.models, service=service, users=UserService(db, clock=utc_now, bcrypt_rounds=4),
-                        campaigns=CampaignService(db, clock=utc_now))
+                        campaigns=CampaignService(db, clock=utc_now), vault=vault,
+                        api=build_api_services(service.settings, db, clock=utc_now))
         st.cache_resource.clear()
         install_runtime(built)
         return built

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from services.provider_keys import PROVIDER_KEYS, build_vault, new_master_key
 from services.runtime import Runtime
 from services.users import User
 from services.workflow_rules import FrameReview
+from services.workflow_service import utc_now
 from tests.conftest import a_brief
 from tests.ui.conftest import PASSWORD, button, fill_in, open_app
 
@@ -123,9 +125,42 @@ def test_settings_changes_the_password_after_checking_the_current_one(runtime: R
     assert runtime.users.authenticate(username="alice", password="a brand new secret").id == alice.id
 
 
-def test_settings_says_where_provider_keys_come_from(runtime: Runtime, alice: User):
+def test_without_master_keys_settings_says_only_the_servers_provider_keys_are_used(runtime: Runtime, alice: User):
     at = open_app(alice, page=SETTINGS)
-    assert any("server's environment" in i.value for i in at.info)
+    assert any("needs PROVIDER_KEY_MASTER_KEYS" in i.value for i in at.info)
+    assert "no key — offline providers serve its models" in texts(at)
+
+
+def test_a_users_own_provider_key_is_stored_encrypted_and_takes_precedence(install, service, db, make_user):
+    vault = build_vault(f"k1:{new_master_key()}", db, clock=utc_now)
+    install(service, vault=vault)
+    alice = make_user("alice")
+    at = open_app(alice, page=SETTINGS)
+    at.selectbox[0].set_value("replicate")
+    fill_in(at, Your_key="r8_my-own-secret-key")
+    button(at, "Save Key").click().run()
+
+    assert vault.providers_of(alice.id) == ["replicate"]
+    assert "r8_my-own-secret-key" not in str(list(db[PROVIDER_KEYS].find())), "stored encrypted, never in plaintext"
+    assert "your own key (stored encrypted; it takes precedence)" in texts(at)
+    button(at, "Remove my Replicate key").click().run()
+    assert vault.providers_of(alice.id) == []
+
+
+def test_an_api_key_is_shown_once_listed_and_revocable(runtime: Runtime, alice: User):
+    at = open_app(alice, page=SETTINGS)
+    fill_in(at, Key_name="render farm")
+    button(at, "Create API Key").click().run()
+    secret = at.code[0].value
+    assert runtime.api.api_keys.authenticate(secret).user_id == alice.id
+    assert "render farm" in texts(at) and "active" in texts(at)
+
+    at.run()
+    assert not at.code, "the secret is shown only once"
+    key = runtime.api.api_keys.list_for_user(alice.id)[0]
+    button(at, "Revoke").click().run()
+    assert runtime.api.api_keys.list_for_user(alice.id)[0].revoked_at is not None
+    assert key.prefix in texts(at) and "revoked" in texts(at)
 
 
 def test_create_opens_a_dialog_offering_the_video_wizard(runtime: Runtime, alice: User):

@@ -188,7 +188,7 @@ def test_generate_video_completes_the_workflow_and_offers_player_and_download(ru
     runtime.service.review_frames(user_id=alice.id, workflow_id=workflow_id,
                                   reviews=[FrameReview(1, True), FrameReview(2, True)])
     at = open_wizard(alice, workflow_id, view="video")
-    at.slider[0].set_value(12)
+    at.select_slider[0].set_value(12)
     at.number_input[0].set_value(2)
     button(at, "Generate Video").click().run()
 
