@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services import errors
 from services.rate_limits import RateLimitedError
+from services.webhook_signing import WebhookVerificationError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -27,6 +28,7 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 STATUS_OF: list[tuple[type[errors.StudioError], int]] = [
     (RateLimitedError, 429),
     (errors.AuthenticationError, 401),
+    (WebhookVerificationError, 401),
     (errors.ForbiddenError, 403),
     (errors.NotFoundError, 404),
     (errors.ValidationError, 422),

@@ -22,6 +22,7 @@ from services.domain import CamelModel
 from services.errors import ConflictError, NotFoundError, ValidationError
 
 JOBS = "jobs"
+PREDICTION_OWNERS = "prediction_owners"
 
 
 class JobKind(StrEnum):
@@ -168,6 +169,15 @@ class JobStore:
     def record_prediction(self, job: Job, *, part: str, prediction_id: str) -> None:
         """Remember a provider prediction as soon as it exists, so a successor polls it instead of paying twice."""
         self._owned_update(job, {"$set": {f"predictionIds.{part}": prediction_id, "updatedAt": self.clock()}})
+        # Which workflow a prediction belongs to, for the provider's webhook (it knows only the prediction id).
+        self.collection.database[PREDICTION_OWNERS].update_one(
+            {"_id": prediction_id}, {"$set": {"workflowId": job.workflow_id, "jobId": job.id, "part": part}},
+            upsert=True)
+
+    def owner_of_prediction(self, prediction_id: str) -> tuple[str, str] | None:
+        """(workflow id, job part) of a prediction one of our jobs created, if any."""
+        owner = self.collection.database[PREDICTION_OWNERS].find_one({"_id": prediction_id})
+        return (owner["workflowId"], owner["part"]) if owner else None
 
     def mark_part_done(self, job: Job, *, part: str) -> None:
         """Remember a finished part (a frame, the video), so a resumed job does not redo or re-bill it."""

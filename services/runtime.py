@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,10 +22,12 @@ from services.media_store import FileMediaStore, MediaStore
 from services.prompt_cache import build_prompt_cache
 from services.provider_keys import ProviderKeyVault, build_vault
 from services.providers.registry import ModelRegistry
-from services.providers.wiring import build_registry
+from services.providers.wiring import Transports, build_media_fetcher, build_registry
 from services.repository import MongoWorkflowRepository, ensure_indexes
 from services.settings import Settings, load_settings
 from services.users import UserService, ensure_user_indexes
+from services.webhook_capture import PredictionOutputCapture
+from services.webhook_inbox import WebhookInbox
 from services.workflow_service import VideoWorkflowService, utc_now
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ class Runtime:
     embedded: EmbeddedDatabase | None = None
     vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
     background: EmbeddedWorkerPool | PeriodicReconciler | None = None
+    webhooks: WebhookInbox | None = None  # Replicate callbacks, when REPLICATE_WEBHOOK_SECRET is set
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     _closed: bool = field(default=False, repr=False)
@@ -88,6 +92,15 @@ def build_job_runner(db: Database, settings: Settings) -> JobRunner:
     """The job store and this process's runner, with the configured lease and heartbeat."""
     store = JobStore(db, clock=utc_now, lease=timedelta(seconds=settings.JOB_LEASE_SECONDS))
     return JobRunner(store, heartbeat_every=settings.JOB_HEARTBEAT_SECONDS)
+
+
+def build_webhook_inbox(settings: Settings, db: Database, *, jobs: JobStore, media: MediaStore) -> WebhookInbox | None:
+    """The Replicate webhook inbox, capturing outputs through the provider media fetcher; None without a secret."""
+    if settings.REPLICATE_WEBHOOK_SECRET is None:
+        return None
+    capture = PredictionOutputCapture(jobs=jobs, media=media, fetcher=build_media_fetcher(settings, Transports()))
+    return WebhookInbox(db, secret=settings.REPLICATE_WEBHOOK_SECRET.get_secret_value(), capture=capture,
+                        clock=utc_now, now_seconds=time.time)
 
 
 def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:
@@ -138,7 +151,8 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
                                    jobs=jobs, settings=settings, prompt_cache=cache)
     service.dispatcher = build_dispatcher(settings, service)
-    return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
+    webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
+    return Runtime(webhooks=webhooks, settings=settings, client=client, db=db, media=media, models=models, service=service,
                    users=UserService(db, clock=utc_now), embedded=embedded, vault=vault,
                    campaigns=CampaignService(db, clock=utc_now), api=build_api_services(settings, db, clock=utc_now))
 

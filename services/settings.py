@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
     POE_BASE_URL: str = "https://api.poe.com/v1"
     REPLICATE_BASE_URL: str = "https://api.replicate.com"
+    REPLICATE_WEBHOOK_SECRET: SecretStr | None = None  # whsec_...; set: /api/webhooks/replicate accepts callbacks
     PUBLIC_BASE_URL: str | None = None  # set: Replicate calls back at $PUBLIC_BASE_URL/api/webhooks/replicate
     PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
     PROVIDER_READ_TIMEOUT_SECONDS: float = Field(60.0, gt=0, le=600)

@@ -10,6 +10,7 @@ prediction is captured exactly once, since Replicate deletes outputs after an ho
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.webhook_signing import WebhookVerificationError, verify
 
+log = logging.getLogger(__name__)
 WEBHOOK_EVENTS = "webhook_events"
 PROVIDER_PREDICTIONS = "provider_predictions"
 STATUS_RANK = {"starting": 0, "processing": 1, "succeeded": 2, "failed": 2, "canceled": 2}
@@ -33,6 +35,12 @@ class WebhookOutcome:
     changed: bool
     prediction_id: str
     status: str
+    output_urls: tuple[str, ...] = ()
+
+    @property
+    def capture_due(self) -> bool:
+        """True when this delivery reported a new success whose output should be captured."""
+        return self.changed and self.status == "succeeded"
 
 
 class WebhookInbox:
@@ -48,7 +56,10 @@ class WebhookInbox:
         self.now_seconds = now_seconds
 
     def receive(self, headers: dict[str, str], body: bytes) -> WebhookOutcome:
-        """Handle one delivery; raises WebhookVerificationError (answer 401) for a bad signature or timestamp."""
+        """Record one delivery; raises WebhookVerificationError (answer 401) for a bad signature or timestamp.
+
+        Capturing the output is left to `capture` (the route runs it after answering, to answer fast).
+        """
         verified = verify(secret=self.secret, headers=headers, body=body, now=self.now_seconds())
         prediction = _parse(body)
         try:
@@ -57,9 +68,9 @@ class WebhookInbox:
         except DuplicateKeyError:
             return WebhookOutcome(True, False, prediction["id"], prediction["status"])
         changed = self._merge(prediction)
-        if prediction["status"] == "succeeded":
-            self._capture_once(prediction)
-        return WebhookOutcome(False, changed, prediction["id"], prediction["status"])
+        output = prediction.get("output")
+        urls = [output] if isinstance(output, str) else [u for u in (output or []) if isinstance(u, str)]
+        return WebhookOutcome(False, changed, prediction["id"], prediction["status"], tuple(urls))
 
     def _merge(self, prediction: dict[str, Any]) -> bool:
         rank = STATUS_RANK[prediction["status"]]
@@ -74,20 +85,21 @@ class WebhookInbox:
         except DuplicateKeyError:
             return False  # the record exists at the same or a later stage: an old or repeated event
 
-    def _capture_once(self, prediction: dict[str, Any]) -> None:
+    def capture_output(self, outcome: WebhookOutcome) -> str | None:
+        """Download a succeeded prediction's output once; None when already captured or when it failed (logged)."""
         claimed = self.predictions.find_one_and_update(
-            {"_id": prediction["id"], "capture": None}, {"$set": {"capture": "capturing"}},
+            {"_id": outcome.prediction_id, "capture": None}, {"$set": {"capture": "capturing"}},
             return_document=ReturnDocument.AFTER)
         if claimed is None:
-            return  # captured (or being captured) already
-        output = prediction.get("output")
-        urls = [output] if isinstance(output, str) else [u for u in (output or []) if isinstance(u, str)]
+            return None  # captured (or being captured) already
         try:
-            stored = self.capture(prediction["id"], urls)
-        except Exception:
-            self.predictions.update_one({"_id": prediction["id"]}, {"$set": {"capture": None}})  # the poller retries
-            raise
-        self.predictions.update_one({"_id": prediction["id"]}, {"$set": {"capture": stored}})
+            stored = self.capture(outcome.prediction_id, list(outcome.output_urls))
+        except Exception:  # noqa: BLE001 - released: a later delivery, or the worker's own poll, captures it
+            log.warning("capturing the output of prediction %s failed", outcome.prediction_id, exc_info=True)
+            self.predictions.update_one({"_id": outcome.prediction_id}, {"$set": {"capture": None}})
+            return None
+        self.predictions.update_one({"_id": outcome.prediction_id}, {"$set": {"capture": stored}})
+        return stored
 
     def prediction(self, prediction_id: str) -> dict[str, Any] | None:
         """What the webhooks have told us about a prediction so far."""

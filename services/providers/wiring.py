@@ -102,6 +102,18 @@ class KeyOrOffline:
         return dataclasses.replace(result, provider=name)
 
 
+def build_media_fetcher(settings: Settings, transports: Transports) -> MediaFetcher:
+    """The one downloader of provider outputs: HTTPS, allow-listed public hosts, size caps, deadlines."""
+    s = settings
+    media_http = httpx.Client(timeout=httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS,
+                                                    connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS),
+                              follow_redirects=False, transport=transports.media)
+    return MediaFetcher(media_http, allowed_hosts=s.media_allowed_hosts, provider="replicate",
+                        max_image_bytes=s.MEDIA_MAX_IMAGE_BYTES, max_video_bytes=s.MEDIA_MAX_VIDEO_BYTES,
+                        timeout_seconds=s.MEDIA_DOWNLOAD_TIMEOUT_SECONDS,
+                        resolver=transports.resolver or system_resolver)
+
+
 class ProviderFactory:
     """Makes the real adapters for catalog entries, sharing clients, retry policy and media fetcher."""
 
@@ -114,13 +126,7 @@ class ProviderFactory:
                                   sleep=transports.sleep or time.sleep)
         self.poe_http = httpx.Client(base_url=s.POE_BASE_URL, timeout=self.timeout, follow_redirects=False,
                                      transport=transports.poe)
-        media_http = httpx.Client(timeout=httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS,
-                                                        connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS),
-                                  follow_redirects=False, transport=transports.media)
-        self.fetcher = MediaFetcher(media_http, allowed_hosts=s.media_allowed_hosts, provider="replicate",
-                                    max_image_bytes=s.MEDIA_MAX_IMAGE_BYTES, max_video_bytes=s.MEDIA_MAX_VIDEO_BYTES,
-                                    timeout_seconds=s.MEDIA_DOWNLOAD_TIMEOUT_SECONDS,
-                                    resolver=transports.resolver or system_resolver)
+        self.fetcher = build_media_fetcher(s, transports)
         webhook = f"{s.PUBLIC_BASE_URL.rstrip('/')}/api/webhooks/replicate" if s.PUBLIC_BASE_URL else None
         self.runner = PredictionRunner(self._replicate_client, policy=self.policy,
                                        poll_seconds=s.PREDICTION_POLL_SECONDS,
