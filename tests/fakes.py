@@ -42,9 +42,11 @@ class ScriptedRefiner:
 class ScriptedFrameGenerator:
     """Draws real PNGs (offline renderer) after a fixed delay; frame numbers in fail_frames raise."""
 
-    def __init__(self, *, delay: float = 0.0, fail_frames: set[int] | None = None) -> None:
+    def __init__(self, *, delay: float = 0.0, fail_frames: set[int] | None = None, redraw: bool = True) -> None:
         self.delay = delay
         self.fail_frames = set(fail_frames or ())
+        self.redraw = redraw  # False: one drawing per size is reused, so only `delay` counts as provider time
+        self._drawn: dict[tuple[int, int], FrameResult] = {}
         self.history: list[FrameRequest] = []
         self._lock = threading.Lock()
         self._renderer = OfflineStoryboardRenderer()
@@ -55,7 +57,13 @@ class ScriptedFrameGenerator:
         time.sleep(self.delay)
         if request.frame_number in self.fail_frames:
             raise ProviderError("the image model is overloaded (503)", provider="scripted", status=503)
-        return self._renderer.generate_frame(request)
+        if self.redraw:
+            return self._renderer.generate_frame(request)
+        with self._lock:
+            size = (request.width, request.height)
+            if size not in self._drawn:
+                self._drawn[size] = self._renderer.generate_frame(request)
+            return self._drawn[size]
 
 
 class ScriptedVideoGenerator:
