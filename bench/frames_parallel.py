@@ -24,7 +24,8 @@ def time_frames(runtime, *, concurrency: int, frames: int, delay: float) -> floa
     """Seconds to generate `frames` frames with the given concurrency."""
     service = runtime.service
     service.settings = service.settings.model_copy(update={"FRAME_GENERATION_CONCURRENCY": concurrency})
-    service.models = scripted_registry(ScriptedRefiner(), ScriptedFrameGenerator(delay=delay, redraw=False), ScriptedVideoGenerator())
+    frames = ScriptedFrameGenerator(delay=delay, redraw=False)  # provider time is exactly `delay`
+    service.models = scripted_registry(ScriptedRefiner(), frames, ScriptedVideoGenerator())
     workflow = service.create_workflow(user_id="bench", brief=NewWorkflow(title="Bench", initial_prompt="A bench test"))
     service.refine_prompt(user_id="bench", workflow_id=workflow.id)
     started = time.perf_counter()
