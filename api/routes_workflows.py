@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import ApiServicesDep, Principal, PrincipalDep, ServiceDep, limit_per_ip
@@ -195,3 +196,15 @@ def get_job(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDe
 def cancel_generation(request: Request, workflow_id: WorkflowId, service: ServiceDep,
                       principal: PrincipalDep) -> Response:
     return _json(_view(request, service.cancel_generation(user_id=principal.user_id, workflow_id=workflow_id)))
+
+
+@router.get("/{workflowId}/events", operation_id="workflowEvents", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "Server-sent `progress` events (JSON) whenever the workflow or its job "
+                                            "changes; the stream ends once the workflow is no longer PROCESSING."},
+                       **AUTH}, summary="Follow a generation live (server-sent events)")
+def workflow_events(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> StreamingResponse:
+    service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)  # 403/404 before the stream starts
+    updates = service.watch(user_id=principal.user_id, workflow_id=workflow_id)
+    stream = (f"event: progress\ndata: {json.dumps(update)}\n\n" for update in updates)
+    return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -8,7 +8,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TypeVar
@@ -322,6 +322,37 @@ class VideoWorkflowService(GenerationSteps):
         if not jobs:
             raise NotFoundError("This workflow has not started a generation yet.")
         return jobs[-1]
+
+    def progress(self, *, user_id: str, workflow_id: str) -> dict:
+        """Where the workflow stands: step, status, and the running job's progress with an ETA in seconds."""
+        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        snapshot: dict = {"workflowId": workflow.id, "version": workflow.version, "status": workflow.status.value,
+                          "currentStep": workflow.current_step.value, "activeJobId": workflow.active_job_id,
+                          "job": None}
+        jobs = self.jobs.store.for_workflow(workflow_id)
+        if jobs:
+            job = jobs[-1]
+            elapsed = max(0.0, (self.clock() - job.created_at).total_seconds())
+            percent = job.progress.percent
+            eta = round(elapsed * (100 - percent) / percent) if 0 < percent < 100 and job.status.value == "RUNNING" \
+                else None
+            snapshot["job"] = {"id": job.id, "kind": job.kind.value, "status": job.status.value, "percent": percent,
+                               "message": job.progress.message, "etaSeconds": eta}
+        return snapshot
+
+    def watch(self, *, user_id: str, workflow_id: str, poll_seconds: float = 0.5,
+              max_seconds: float = 3600) -> Iterator[dict]:
+        """Progress snapshots as they change, until the workflow is no longer processing (or max_seconds)."""
+        deadline = time.monotonic() + max_seconds
+        last = None
+        while True:
+            snapshot = self.progress(user_id=user_id, workflow_id=workflow_id)
+            if snapshot != last:
+                yield snapshot
+                last = snapshot
+            if snapshot["status"] != WorkflowStatus.PROCESSING.value or time.monotonic() > deadline:
+                return
+            time.sleep(poll_seconds)
 
     def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
         """Stop the running generation: its predictions are canceled, finished work is kept, the step can be retried."""

@@ -72,14 +72,17 @@ def _header(workflow: VideoWorkflow) -> None:
 @st.fragment(run_every=PROGRESS_POLL_SECONDS)
 def _watch_processing(runtime: Runtime, user_id: str, workflow_id: str, version: int) -> None:
     """Live progress of a generation started elsewhere (another tab, the API), read from the database."""
-    fresh = runtime.service.get_workflow(user_id=user_id, workflow_id=workflow_id)
-    if fresh.status is not WorkflowStatus.PROCESSING:
+    progress = runtime.service.progress(user_id=user_id, workflow_id=workflow_id)
+    if progress["status"] != WorkflowStatus.PROCESSING.value:
         st.rerun()  # finished or failed: show the next step
-    done, planned = len(fresh.generated_frames), max(fresh.planned_frame_count, 1)
-    step = fresh.current_step.value.replace("_", " ").lower()
+    step = progress["currentStep"].replace("_", " ").lower()
     st.info(f"Working on {step}… this page updates by itself.", icon="⏳")
-    if fresh.planned_frame_count:
-        st.progress(min(done / planned, 1.0), text=f"{done} of {fresh.planned_frame_count} frames ready")
+    job = progress["job"]
+    if job is not None and job["status"] == "RUNNING":
+        eta = f" · about {job['etaSeconds']} s left" if job["etaSeconds"] is not None else ""
+        st.progress(job["percent"] / 100, text=f"{job['message']}{eta}")
+    elif job is not None:
+        st.progress(0.0, text="Queued: a worker will pick this up in a moment")
 
 
 def _brief(ctx: WizardContext) -> None:

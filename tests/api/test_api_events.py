@@ -1,0 +1,54 @@
+"""GET /api/video-workflows/{id}/events: live progress as server-sent events, ending when the step settles."""
+
+from __future__ import annotations
+
+import json
+
+from services.runtime import build_dispatcher
+from tests.api.conftest import ApiServer
+from tests.scripted_predictions import MongoScriptedPredictions, registry_with
+
+
+def events(client, path: str) -> list[dict]:
+    received = []
+    with client.stream("GET", path, timeout=60) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                received.append(json.loads(line.removeprefix("data: ")))
+    return received
+
+
+def test_the_stream_follows_a_background_generation_until_the_frames_are_ready(make_api_server, db):
+    server: ApiServer = make_api_server(registry_with(MongoScriptedPredictions(db, seconds=1.5)),
+                                        JOB_BACKEND="embedded", JOB_HEARTBEAT_SECONDS=0.1)
+    service = server.runtime.service
+    service.dispatcher = build_dispatcher(service.settings, service)
+    service.dispatcher.start()
+    try:
+        _, tokens = server.sign_up()
+        client = server.client(tokens["accessToken"])
+        workflow = client.post("/video-workflows", json={"title": "Live", "initialPrompt": "A live test"}).json()
+        steps = f"/video-workflows/{workflow['id']}"
+        client.post(f"{steps}/refine-prompt", json={})
+        assert client.post(f"{steps}/generate-frames", json={"frameCount": 2}).status_code == 202
+
+        updates = events(client, f"{steps}/events")
+    finally:
+        service.dispatcher.stop()
+    assert updates[0]["status"] == "PROCESSING" and updates[0]["job"]["status"] == "RUNNING"
+    assert updates[-1]["status"] == "WAITING_USER_INPUT" and updates[-1]["currentStep"] == "FRAME_REVIEW"
+    assert updates[-1]["job"]["status"] == "SUCCEEDED" and updates[-1]["job"]["percent"] == 100
+    percents = [u["job"]["percent"] for u in updates]
+    assert percents == sorted(percents) and len(set(percents)) > 2, "progress rises while the job runs"
+    assert any(u["job"]["etaSeconds"] is not None for u in updates[:-1]), "an ETA is given while it runs"
+
+
+def test_a_settled_workflow_sends_one_event_and_another_users_gets_403(api_server: ApiServer):
+    _, alice = api_server.sign_up()
+    _, bob = api_server.sign_up()
+    owner = api_server.client(alice["accessToken"])
+    workflow = owner.post("/video-workflows", json={"title": "Still", "initialPrompt": "Nothing runs"}).json()
+    updates = events(owner, f"/video-workflows/{workflow['id']}/events")
+    assert [(u["status"], u["job"]) for u in updates] == [("IN_PROGRESS", None)]
+    assert api_server.client(bob["accessToken"]).get(f"/video-workflows/{workflow['id']}/events").status_code == 403
