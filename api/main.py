@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.routes_auth import auth_router, keys_router
+from api.routes_callbacks import callbacks_router
 from api.routes_media import media_router
 from api.routes_webhooks import webhooks_router
 from api.routes_workflows import router as workflows_router
@@ -44,7 +45,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
     api.state.runtime_provider = runtime_provider
     install_error_handlers(api)
     api.add_middleware(BodySizeLimit, max_bytes=lambda: runtime_provider().settings.MAX_REQUEST_BODY_BYTES)
-    routers = (auth_router, keys_router, workflows_router, media_router, webhooks_router)
+    routers = (auth_router, keys_router, workflows_router, media_router, webhooks_router, callbacks_router)
     for router in routers:
         api.include_router(router)
     # Every method of every path, so a 405 can list them all in Allow.

@@ -7,6 +7,7 @@ are skipped, and a recorded provider prediction is awaited instead of created a 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class GenerationSteps:
         def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
         def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn: ...
         def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
+        def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow: ...
 
     def execute_job(self, active: ActiveJob) -> None:
         """Run (or resume) the job's step for its workflow."""
@@ -82,7 +84,8 @@ class GenerationSteps:
                             aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)
         tasks = [FrameTask(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
         self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_GENERATION, replacing=False)
-        self._update(workflow.user_id, workflow.id, lambda w: rules.finish_frames(w, now=self.clock()))
+        framed = self._update(workflow.user_id, workflow.id, lambda w: rules.finish_frames(w, now=self.clock()))
+        self._notify(framed, "workflow.step_completed", step=WorkflowStep.FRAME_GENERATION)
 
     def _execute_regeneration(self, active: ActiveJob) -> None:
         workflow = self._workflow_for(active)
@@ -96,14 +99,16 @@ class GenerationSteps:
             prompt = prompt_with_feedback(frame.base_prompt, feedback)
             tasks.append(FrameTask(plan, prompt, self.models.frame_generator(frame.model)))
         self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_REVIEW, replacing=True)
-        self._update(workflow.user_id, workflow.id, lambda w: rules.finish_without_change(w, now=self.clock()))
+        regenerated = self._update(workflow.user_id, workflow.id,
+                                   lambda w: rules.finish_without_change(w, now=self.clock()))
+        self._notify(regenerated, "workflow.step_completed", step=WorkflowStep.FRAME_REVIEW)
 
     def _run_frame_tasks(self, active: ActiveJob, workflow: VideoWorkflow, tasks: list[FrameTask], *,
                          step: WorkflowStep, replacing: bool) -> None:
         """Generate frames in parallel (bounded); each is stored, and marked done, as soon as it exists."""
         width, height = frame_size(workflow.metadata.aspect_ratio)
         count = workflow.planned_frame_count
-        finished = [0]
+        finished, lock = [0], threading.Lock()
 
         def one(task: FrameTask) -> None:
             plan, generator = task.plan, task.generator
@@ -129,9 +134,10 @@ class GenerationSteps:
                 store(w, frame.model_copy(deep=True), now=self.clock())
 
             self._update(workflow.user_id, workflow.id, keep)
-            active.mark_done(part)
-            finished[0] += 1
-            active.report(int(100 * finished[0] / len(tasks)), f"{finished[0]} of {len(tasks)} frames ready")
+            with lock:
+                finished[0] += 1
+                percent, message = int(100 * finished[0] / len(tasks)), f"{finished[0]} of {len(tasks)} frames ready"
+            active.mark_done(part, percent=percent, message=message)
 
         if not tasks:
             return
@@ -193,8 +199,9 @@ class GenerationSteps:
             costs.add_cost(w, cost)
             rules.attach_video(w, output, now=self.clock())
 
-        self._update(workflow.user_id, workflow.id, attach)
+        completed = self._update(workflow.user_id, workflow.id, attach)
         active.mark_done("video")
+        self._notify(completed, "workflow.completed", step=WorkflowStep.VIDEO_GENERATION)
 
 
 def safe_message(model: ResolvedModel, error: BaseException | None) -> str:

@@ -62,11 +62,13 @@ class ActiveJob:
         with self._lock:
             return part in self.job.params.get("completedParts", [])
 
-    def mark_done(self, part: str) -> None:
-        """Persist that this part is finished."""
+    def mark_done(self, part: str, *, percent: int | None = None, message: str | None = None) -> None:
+        """Persist that this part is finished (and the progress it brings, in the same write)."""
         with self._lock:
-            self.store.mark_part_done(self.job, part=part)
+            self.store.mark_part_done(self.job, part=part, percent=percent, message=message)
             self.job.params.setdefault("completedParts", []).append(part)
+            if percent is not None and message is not None:
+                self.job.progress.percent, self.job.progress.message = percent, message
 
     def report(self, percent: int, message: str) -> None:
         """Progress for the UI and API (also renews the lease); never breaks the provider call reporting it."""

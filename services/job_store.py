@@ -179,9 +179,16 @@ class JobStore:
         owner = self.collection.database[PREDICTION_OWNERS].find_one({"_id": prediction_id})
         return (owner["workflowId"], owner["part"]) if owner else None
 
-    def mark_part_done(self, job: Job, *, part: str) -> None:
+    def mark_part_done(self, job: Job, *, part: str, percent: int | None = None, message: str | None = None) -> None:
         """Remember a finished part (a frame, the video), so a resumed job does not redo or re-bill it."""
-        self._owned_update(job, {"$addToSet": {"params.completedParts": part}, "$set": {"updatedAt": self.clock()}})
+        now = self.clock()
+        update: dict[str, Any] = {"updatedAt": now, "heartbeatAt": now, "leaseExpiresAt": now + self.lease}
+        if message is not None:
+            update["progress.message"] = message
+        change: dict[str, Any] = {"$addToSet": {"params.completedParts": part}, "$set": update}
+        if percent is not None:  # parts finish in parallel: progress only ever moves forward
+            change["$max"] = {"progress.percent": max(0, min(100, percent))}
+        self._owned_update(job, change)
 
     def finish(self, job: Job, *, status: JobStatus, error: str | None = None) -> None:
         """Close the job with its outcome."""

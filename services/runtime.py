@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import httpx
 from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -19,8 +21,10 @@ from services.job_dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicRec
 from services.job_runner import JobRunner
 from services.job_store import JobStore, ensure_job_indexes
 from services.media_store import FileMediaStore, MediaStore
+from services.outgoing_webhooks import OutgoingWebhooks, ensure_webhook_indexes
 from services.prompt_cache import build_prompt_cache
-from services.provider_keys import ProviderKeyVault, build_vault
+from services.provider_keys import MasterKeys, ProviderKeyVault, build_vault
+from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
 from services.repository import MongoWorkflowRepository, ensure_indexes
@@ -48,6 +52,8 @@ class Runtime:
     vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
     background: EmbeddedWorkerPool | PeriodicReconciler | None = None
     webhooks: WebhookInbox | None = None  # Replicate callbacks, when REPLICATE_WEBHOOK_SECRET is set
+    callbacks: OutgoingWebhooks | None = None  # users' callback URLs
+    deliverer: PeriodicReconciler | None = None
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     _closed: bool = field(default=False, repr=False)
@@ -70,6 +76,9 @@ class Runtime:
             self.background = PeriodicReconciler(self.service.reconcile,
                                                  interval=self.settings.RECONCILE_INTERVAL_SECONDS)
         self.background.start()
+        if self.callbacks is not None:
+            self.deliverer = PeriodicReconciler(self.callbacks.deliver_due, interval=1.0)
+            self.deliverer.start()
 
     def close(self) -> None:
         """Stop background work, close the client, and stop the embedded database if this process started it."""
@@ -78,6 +87,8 @@ class Runtime:
         self._closed = True
         if self.background is not None:
             self.background.stop()
+        if self.deliverer is not None:
+            self.deliverer.stop()
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -101,6 +112,28 @@ def build_webhook_inbox(settings: Settings, db: Database, *, jobs: JobStore, med
     capture = PredictionOutputCapture(jobs=jobs, media=media, fetcher=build_media_fetcher(settings, Transports()))
     return WebhookInbox(db, secret=settings.REPLICATE_WEBHOOK_SECRET.get_secret_value(), capture=capture,
                         clock=utc_now, now_seconds=time.time)
+
+
+def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhooks:
+    """Users' callback URLs; their secrets are encrypted under the master keys (a kept development key without)."""
+    ensure_webhook_indexes(db)
+    master = settings.PROVIDER_KEY_MASTER_KEYS
+    keys = MasterKeys.parse(master.get_secret_value()).keys if master else {"dev": _development_key(settings)}
+    http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False)
+    return OutgoingWebhooks(db, keys=keys, http=http, resolver=system_resolver, clock=utc_now,
+                            allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+                            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS, backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS)
+
+
+def _development_key(settings: Settings) -> bytes:
+    """A 32-byte key generated once under DATA_DIR (mode 0600) for when no master keys are configured."""
+    path = settings.DATA_DIR / "callback-secrets.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(32))
+    return path.read_bytes()
 
 
 def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:
@@ -152,9 +185,12 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
                                    jobs=jobs, settings=settings, prompt_cache=cache)
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
-    return Runtime(webhooks=webhooks, settings=settings, client=client, db=db, media=media, models=models, service=service,
+    callbacks = build_outgoing_webhooks(settings, db)
+    service.events = callbacks
+    return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
                    users=UserService(db, clock=utc_now), embedded=embedded, vault=vault,
-                   campaigns=CampaignService(db, clock=utc_now), api=build_api_services(settings, db, clock=utc_now))
+                   campaigns=CampaignService(db, clock=utc_now), api=build_api_services(settings, db, clock=utc_now),
+                   webhooks=webhooks, callbacks=callbacks)
 
 
 _lock = threading.Lock()

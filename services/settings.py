@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
     POE_BASE_URL: str = "https://api.poe.com/v1"
     REPLICATE_BASE_URL: str = "https://api.replicate.com"
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool = False  # True only for tests: callback URLs on loopback/private addresses
+    WEBHOOK_MAX_ATTEMPTS: int = Field(6, ge=1, le=20)
+    WEBHOOK_BACKOFF_SECONDS: float = Field(2.0, gt=0, le=3600)
     REPLICATE_WEBHOOK_SECRET: SecretStr | None = None  # whsec_...; set: /api/webhooks/replicate accepts callbacks
     PUBLIC_BASE_URL: str | None = None  # set: Replicate calls back at $PUBLIC_BASE_URL/api/webhooks/replicate
     PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 
 from bson import ObjectId
 
@@ -55,6 +55,10 @@ from services.workflow_rules import FrameReview
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Mutation = Callable[[VideoWorkflow], None]
+
+
+class EventSink(Protocol):
+    def emit(self, *, user_id: str, event_type: str, data: dict) -> int: ...
 MAX_WRITE_ATTEMPTS = 20
 MAX_PAGE_SIZE = 100
 
@@ -87,8 +91,10 @@ class VideoWorkflowService(GenerationSteps):
 
     def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
                  jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now,
-                 prompt_cache: PromptCache | None = None, dispatcher: JobDispatcher | None = None) -> None:
+                 prompt_cache: PromptCache | None = None, dispatcher: JobDispatcher | None = None,
+                 events: EventSink | None = None) -> None:
         self.repository = repository
+        self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
         self.jobs = jobs
@@ -214,7 +220,8 @@ class VideoWorkflowService(GenerationSteps):
             costs.add_cost(workflow, cost)
             rules.complete_refinement(workflow, iteration, now=self.clock())
 
-        return self._update(user_id, workflow_id, complete)
+        return self._notify(self._update(user_id, workflow_id, complete), "workflow.step_completed",
+                            step=WorkflowStep.PROMPT_REFINEMENT)
 
     def _refine(self, user_id: str, workflow_id: str, refiner: ResolvedModel,
                 request: RefinementRequest) -> tuple[RefinementResult, str, bool]:
@@ -350,8 +357,9 @@ class VideoWorkflowService(GenerationSteps):
             if snapshot != last:
                 yield snapshot
                 last = snapshot
-            if snapshot["status"] != WorkflowStatus.PROCESSING.value or time.monotonic() > deadline:
-                return
+            job_open = snapshot["job"] is not None and snapshot["job"]["status"] in ("QUEUED", "RUNNING")
+            if (snapshot["status"] != WorkflowStatus.PROCESSING.value and not job_open) or time.monotonic() > deadline:
+                return  # the job closes just after the workflow settles: wait for both
             time.sleep(poll_seconds)
 
     def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
@@ -443,9 +451,23 @@ class VideoWorkflowService(GenerationSteps):
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
             self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
 
+    def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
+        """Tell the user's callback URLs (if any); a delivery problem never fails the step itself."""
+        if self.events is not None:
+            data = {"workflowId": workflow.id, "title": workflow.title, "step": step.value,
+                    "currentStep": workflow.current_step.value, "status": workflow.status.value}
+            if event_type == "workflow.failed" and workflow.errors:
+                data["error"] = workflow.errors[-1].message
+            try:
+                self.events.emit(user_id=workflow.user_id, event_type=event_type, data=data)
+            except Exception:  # noqa: BLE001 - the outbox is best effort next to the workflow itself
+                log.exception("could not queue %s for workflow %s", event_type, workflow.id)
+        return workflow
+
     def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
-        self._update(user_id, workflow_id,
-                     lambda w: rules.record_failure(w, step=step, message=message, provider=provider, now=self.clock()))
+        failed = self._update(user_id, workflow_id, lambda w: rules.record_failure(
+            w, step=step, message=message, provider=provider, now=self.clock()))
+        self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
 
 

@@ -60,7 +60,10 @@ def test_generate_frames_returns_at_once_with_a_job_and_the_pool_finishes_it(ser
     done = wait_until_settled(service, workflow.id)
     assert (done.status, done.current_step, len(done.generated_frames)) == (
         WorkflowStatus.WAITING_USER_INPUT, WorkflowStep.FRAME_REVIEW, 3)
-    job = service.jobs.store.get(accepted.active_job_id)
+    deadline = time.monotonic() + 5  # the job is closed right after the workflow settles
+    while (job := service.jobs.store.get(accepted.active_job_id)).status is JobStatus.RUNNING:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     assert (job.status, job.progress.percent) == (JobStatus.SUCCEEDED, 100)
 
 

@@ -30,7 +30,8 @@ def system_resolver(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def _is_public(address: str) -> bool:
+def is_public_address(address: str) -> bool:
+    """True for a globally routable address: never loopback, link-local, private, multicast or reserved."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -83,7 +84,7 @@ class MediaFetcher:
             addresses = self.resolver(host)
         if not addresses:
             raise self._refuse(f"host {host} does not resolve")
-        if not all(_is_public(address) for address in addresses):
+        if not all(is_public_address(address) for address in addresses):
             raise self._refuse(f"host {host} resolves to a private, loopback or link-local address")
         return host
 

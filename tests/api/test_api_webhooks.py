@@ -6,9 +6,10 @@ import json
 import time
 
 from services.webhook_inbox import WebhookInbox
-from services.webhook_signing import sign
+from services.webhook_signing import sign, verify
 from services.workflow_service import utc_now
 from tests.api.conftest import ApiServer
+from tests.test_outgoing_webhooks import Receiver, outgoing
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -54,3 +55,31 @@ def test_a_forged_or_stale_delivery_gets_401_and_changes_nothing(api_server: Api
 def test_without_a_webhook_secret_the_endpoint_says_how_to_enable_it(api_server: ApiServer):
     answer = api_server.client().post("/webhooks/replicate", content=b"{}")
     assert answer.status_code == 404 and "REPLICATE_WEBHOOK_SECRET" in answer.json()["detail"]
+
+
+def test_a_registered_callback_url_gets_signed_events_and_only_its_owner_can_remove_it(api_server: ApiServer, db):
+    receiver = Receiver([200])
+    callbacks = outgoing(db, allow_private=True)
+    api_server.runtime.callbacks = api_server.runtime.service.events = callbacks
+    try:
+        _, alice = api_server.sign_up()
+        _, bob = api_server.sign_up()
+        owner = api_server.client(alice["accessToken"])
+        created = owner.post("/webhook-endpoints", json={"url": receiver.url})
+        assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+        listed = owner.get("/webhook-endpoints").json()
+        assert [e["url"] for e in listed] == [receiver.url] and "secret" not in listed[0]
+
+        workflow = owner.post("/video-workflows", json={"title": "Hooked", "initialPrompt": "Tell me"}).json()
+        owner.post(f"/video-workflows/{workflow['id']}/refine-prompt", json={})
+        callbacks.deliver_due()
+        headers, body = receiver.received[0]
+        event = json.loads(verify(secret=created.json()["secret"], headers=headers, body=body, now=time.time()).body)
+        assert (event["type"], event["data"]["workflowId"]) == ("workflow.step_completed", workflow["id"])
+
+        endpoint_id = created.json()["id"]
+        assert api_server.client(bob["accessToken"]).delete(f"/webhook-endpoints/{endpoint_id}").status_code == 404
+        assert owner.delete(f"/webhook-endpoints/{endpoint_id}").status_code == 204
+        assert owner.get("/webhook-endpoints").json() == []
+    finally:
+        receiver.server.shutdown()
