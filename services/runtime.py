@@ -130,9 +130,16 @@ def _development_key(settings: Settings) -> bytes:
     path = settings.DATA_DIR / "callback-secrets.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(os.urandom(32))
+        try:
+            os.link(scratch, path)  # atomic: of several processes starting at once, the first key wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(scratch)
     return path.read_bytes()
 
 

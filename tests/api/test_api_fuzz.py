@@ -29,7 +29,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(make_api_ser
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.base_url}/openapi.json",
         "--header", f"Authorization: Bearer {tokens['accessToken']}",
-        "--max-examples", str(EXAMPLES_PER_OPERATION), "--checks", CHECKS, "--workers", "2",
+        # One worker: with two, Hypothesis' lambda-source inspection races ("AST constructor recursion depth
+        # mismatch") and schemathesis reports a Runtime Error that has nothing to do with the API.
+        "--max-examples", str(EXAMPLES_PER_OPERATION), "--checks", CHECKS, "--workers", "1",
         "--seed", os.environ.get("API_FUZZ_SEED", "1"),
         "--generation-database", "none", "--no-color", "--request-timeout", "60",
         "--report", "junit", "--report-dir", str(tmp_path),
