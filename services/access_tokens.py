@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,9 +11,9 @@ from pathlib import Path
 import jwt
 
 from services.errors import AuthenticationError
+from services.kept_secrets import kept_secret
 from services.settings import Settings
 
-log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
 DEV_KEY_FILE = "jwt-signing-key"
@@ -35,27 +32,9 @@ def signing_keys(settings: Settings) -> list[SigningKey]:
 
 
 def _development_key(path: Path) -> SigningKey:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # O_EXCL: of several app processes starting at once on one DATA_DIR, the first key wins
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            descriptor = None
-        if descriptor is not None:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(f"dev-{secrets.token_hex(4)}:{secrets.token_urlsafe(48)}")
-            log.info("generated a development JWT signing key in %s", path)
-        else:
-            _wait_until_written(path)
-    kid, _, secret = path.read_text().strip().partition(":")
+    text = kept_secret(path, lambda: f"dev-{secrets.token_hex(4)}:{secrets.token_urlsafe(48)}".encode()).decode()
+    kid, _, secret = text.strip().partition(":")
     return SigningKey(kid, secret)
-
-
-def _wait_until_written(path: Path, timeout: float = 5.0) -> None:
-    """Another process is writing the key: wait until it holds a whole line."""
-    deadline = time.monotonic() + timeout
-    while ":" not in path.read_text() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 class AccessTokens:

@@ -20,6 +20,7 @@ from services.embedded_db import EmbeddedDatabase
 from services.job_dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.job_runner import JobRunner
 from services.job_store import JobStore, ensure_job_indexes
+from services.kept_secrets import kept_secret
 from services.media_store import FileMediaStore, MediaStore
 from services.outgoing_webhooks import OutgoingWebhooks, ensure_webhook_indexes
 from services.prompt_cache import build_prompt_cache
@@ -127,20 +128,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
 
 def _development_key(settings: Settings) -> bytes:
     """A 32-byte key generated once under DATA_DIR (mode 0600) for when no master keys are configured."""
-    path = settings.DATA_DIR / "callback-secrets.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(os.urandom(32))
-        try:
-            os.link(scratch, path)  # atomic: of several processes starting at once, the first key wins
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(scratch)
-    return path.read_bytes()
+    return kept_secret(settings.DATA_DIR / "callback-secrets.key", lambda: os.urandom(32))
 
 
 def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:

@@ -10,6 +10,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from services.errors import StudioError
+from services.kept_secrets import kept_secret
 from services.runtime import Runtime
 from services.users import User
 
@@ -23,11 +24,7 @@ def cookie_key(runtime: Runtime) -> str:
     if runtime.settings.UI_COOKIE_KEY is not None:
         return runtime.settings.UI_COOKIE_KEY.get_secret_value()
     path = Path(runtime.settings.DATA_DIR) / "ui-cookie.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return kept_secret(path, lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def _credentials(runtime: Runtime) -> dict:
