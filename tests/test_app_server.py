@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from services.embedded_db import is_listening, uri_for
+from tests.app_process import wait_until_healthy
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,13 +22,16 @@ def test_streamlit_run_app_serves_the_ui_and_a_healthy_api_then_stops_its_databa
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "POE_API_KEY", "REPLICATE_API_KEY")}
     env.update(DATA_DIR=str(tmp_path / "data"), EMBEDDED_DB_PORT=str(db_port))
     streamlit = Path(sys.executable).with_name("streamlit")
+    log_path = tmp_path / "app.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed after the process
     server = subprocess.Popen(
         [str(streamlit), "run", "app.py", "--server.port", str(app_port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{app_port}"
     try:
-        health = _wait_for_health(base, server)
+        wait_until_healthy(base, server, log_path)
+        health = httpx.get(base + "/api/health", timeout=5)
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "database": "ok"}
         assert (tmp_path / "data" / "db").is_dir(), "the embedded database keeps its data under DATA_DIR/db"
@@ -36,17 +39,7 @@ def test_streamlit_run_app_serves_the_ui_and_a_healthy_api_then_stops_its_databa
         assert page.status_code == 200 and "<html" in page.text.lower()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        output = server.communicate(timeout=30)[0].decode(errors="replace")
+        server.wait(timeout=30)
+        log.close()
+        output = log_path.read_text(errors="replace")
     assert not is_listening(uri_for("127.0.0.1", db_port)), f"embedded database left running:\n{output[-2000:]}"
-
-
-def _wait_for_health(base: str, server: subprocess.Popen) -> httpx.Response:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError("the app exited: " + server.stdout.read().decode(errors="replace")[-3000:])
-        try:
-            return httpx.get(base + "/api/health", timeout=5)
-        except httpx.TransportError:
-            time.sleep(0.5)
-    raise AssertionError("the app did not answer /api/health within 90 s")

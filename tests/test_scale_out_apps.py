@@ -20,6 +20,7 @@ from pymongo.database import Database
 
 from services.users import UserService
 from services.workflow_service import utc_now
+from tests.app_process import wait_until_healthy
 from tests.conftest import free_port
 from tests.worker_processes import wait_for
 
@@ -51,8 +52,8 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
         for index in range(2):
             start(f"worker-{index}", [sys.executable, "-m", "services.worker"])
         apps = [f"http://127.0.0.1:{port}/api" for port in ports]
-        for base in apps:
-            wait_for(lambda base=base: True if _healthy(base) else None, timeout=90, every=0.5)
+        for index, port in enumerate(ports):
+            wait_until_healthy(f"http://127.0.0.1:{port}", processes[index], logs / f"app-{index}")
 
         UserService(db, clock=utc_now, bcrypt_rounds=4).register(username="maya", password=PASSWORD, name="Maya")
         token = httpx.post(f"{apps[0]}/auth/token", json={"username": "maya", "password": PASSWORD}).json()
@@ -88,10 +89,3 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/health", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False

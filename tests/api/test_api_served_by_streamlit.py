@@ -18,6 +18,7 @@ from pymongo import MongoClient
 from services.users import UserService
 from services.workflow_service import utc_now
 from tests.api import spec_examples as spec
+from tests.app_process import wait_until_healthy
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
          "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/api"
     try:
-        _wait_for_health(base, process, tmp_path / "streamlit.log")
+        wait_until_healthy(base.removesuffix("/api"), process, tmp_path / "streamlit.log")
         yield base, db_port
     finally:
         process.terminate()
@@ -46,19 +47,6 @@ def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
             process.kill()
             process.wait()
         log.close()
-
-
-def _wait_for_health(base: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"the app exited:\n{log_path.read_text()[-3000:]}"
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"the app did not become healthy:\n{log_path.read_text()[-3000:]}")
 
 
 def follow_job(client: httpx.Client, steps: str, timeout: float = 120) -> dict:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from tests.app_process import wait_until_healthy
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,24 +48,10 @@ def running_app(data_dir: Path) -> Iterator[RunningApp]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log_path)
+        wait_until_healthy(url, process, log_path, timeout=START_TIMEOUT_SECONDS)
         yield RunningApp(url=url, data_dir=data_dir, log_path=log_path, mongo_uri=f"mongodb://127.0.0.1:{db_port}")
     finally:
         _stop(process)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the app did not answer /api/health within {START_TIMEOUT_SECONDS} s:\n{log_path.read_text()}")
 
 
 def _stop(process: subprocess.Popen) -> None:
