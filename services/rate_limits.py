@@ -149,7 +149,11 @@ class ClockedMemoryStorage(Storage, MovingWindowSupport):
             return (events[0], len(events)) if events else (self.clock(), 0)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        raise NotImplementedError("only the moving-window strategy is used")
+        """Count amount hits now; the hits within the last expiry seconds (what a fixed window checks)."""
+        with self._lock:
+            events = self._live(key, expiry)
+            events.extend([self.clock()] * amount)
+            return len(events)
 
     def get(self, key: str) -> int:
         with self._lock:

@@ -136,3 +136,11 @@ def test_a_tier_gives_other_limits_and_every_tier_change_is_audited(settings, db
     limits.set_tier(user_id="u1", tier=None, actor="admin")
     changes = list(db["audit_log"].find({"event": "rate_limit_tier_changed"}, {"_id": 0, "fromTier": 1, "toTier": 1}))
     assert changes == [{"fromTier": None, "toTier": "studio"}, {"fromTier": "studio", "toTier": None}]
+
+
+def test_the_clocked_storage_counts_hits_for_fixed_windows_and_forgets_them_as_time_moves():
+    now = [1000.0]
+    storage = ClockedMemoryStorage(lambda: now[0])
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    now[0] += 61
+    assert storage.incr("k", 60, amount=2) == 2
