@@ -66,6 +66,15 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True)
+class VideoOptions:
+    """The choices a video model allows, for forms and clients."""
+
+    frame_rates: tuple[int, ...]
+    default_fps: int
+    longest_seconds: int
+
+
+@dataclass(frozen=True)
 class NewWorkflow:
     """The brief a user fills in to start a workflow."""
 
@@ -307,6 +316,17 @@ class VideoWorkflowService(JobControl, GenerationSteps):
         return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_VIDEO,
                                params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
                                idempotency_key=idempotency_key)
+
+    def video_options(self, model: str) -> VideoOptions:
+        """What a video model can be asked for: its frame rates and its longest video (its clips, joined)."""
+        s, spec = self.settings, self.models.video_generator(model).spec
+        rates = [r for r in (spec.fps if spec is not None and spec.fps else range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
+                 if s.MIN_VIDEO_FPS <= r <= s.MAX_VIDEO_FPS]
+        longest = s.MAX_VIDEO_DURATION
+        if spec is not None and spec.clip_seconds:
+            longest = min(longest, max(spec.clip_seconds) * spec.max_clips)
+        default_fps = min(rates, key=lambda rate: abs(rate - s.DEFAULT_VIDEO_FPS))
+        return VideoOptions(frame_rates=tuple(rates), default_fps=default_fps, longest_seconds=longest)
 
     def estimate_cost(self, *, user_id: str, workflow_id: str, step: WorkflowStep, model: str | None = None,
                       frame_count: int | None = None, frame_numbers: list[int] | None = None,

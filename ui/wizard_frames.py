@@ -126,18 +126,13 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     """Step 3: model, fps and duration, the final prompt for review, the cost, then "Generate Video"."""
-    s = ctx.runtime.settings
     models = ctx.runtime.models.model_ids(ModelRole.VIDEO)
     model = st.selectbox("Video model", models, index=index_of(models, workflow.model_selections.video),
                          key=f"video-model-{workflow.id}")
-    spec = ctx.runtime.models.video_generator(model).spec
-    fps_options = list(spec.fps) if spec is not None and spec.fps else list(range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
-    longest = s.MAX_VIDEO_DURATION
-    if spec is not None and spec.clip_seconds:  # the model's clips, joined, bound the length
-        longest = min(longest, max(spec.clip_seconds) * spec.max_clips)
+    options = ctx.runtime.service.video_options(model)
+    longest = options.longest_seconds
     fps_col, duration_col = st.columns(2)
-    fps = fps_col.select_slider("Frames per second", options=fps_options,
-                                value=min(fps_options, key=lambda rate: abs(rate - s.DEFAULT_VIDEO_FPS)),
+    fps = fps_col.select_slider("Frames per second", options=list(options.frame_rates), value=options.default_fps,
                                 key=f"fps-{workflow.id}-{model}")
     duration = duration_col.number_input("Duration (seconds)", min_value=1, max_value=longest,
                                          value=min(workflow.metadata.duration, longest),

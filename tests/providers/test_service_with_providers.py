@@ -171,3 +171,13 @@ def test_a_failed_prediction_is_recorded_on_the_workflow_with_the_models_text(db
     failed = service.get_workflow(user_id=ALICE, workflow_id=workflow.id)
     assert "stable-diffusion-xl failed: CUDA out of memory" in failed.errors[-1].message
     assert failed.errors[-1].provider == "replicate"
+
+
+def test_video_options_follow_the_model_veo_at_24_fps_and_its_joined_clips_offline_at_any_rate(wired):
+    service = wired[0]
+    veo = service.video_options("veo-3")
+    assert (veo.frame_rates, veo.default_fps) == ((24,), 24)
+    assert veo.longest_seconds == min(service.settings.MAX_VIDEO_DURATION, 8 * 8)  # 8 s clips, up to 8 of them
+    offline = service.video_options("offline-animatic")
+    assert offline.frame_rates == tuple(range(service.settings.MIN_VIDEO_FPS, service.settings.MAX_VIDEO_FPS + 1))
+    assert offline.longest_seconds == service.settings.MAX_VIDEO_DURATION
