@@ -345,13 +345,14 @@ class VideoWorkflowService(JobControl, GenerationSteps):
 
     def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow:
         """Apply mutate to fresh data and save conditionally; on a lost race, retry on fresher data."""
-        for _ in range(MAX_WRITE_ATTEMPTS):
+        for attempt in range(MAX_WRITE_ATTEMPTS):
             workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
             mutate(workflow)
             try:
                 return self.repository.save(workflow)
             except ConflictError:
-                time.sleep(random.uniform(0, 0.005))
+                # Exponential backoff with jitter: a writer that keeps losing steps out of the winner's rhythm.
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
 
     def _call(self, user_id: str, workflow_id: str, step: WorkflowStep, model: ResolvedModel,
