@@ -104,6 +104,7 @@ class GeneratedFrame(CamelModel):
     generated_at: datetime
     history: list[FrameVersion] = Field(default_factory=list)
     cost_usd: float = 0.0
+    duration_ms: int = 0  # how long the provider took to make this version
 
 
 class VideoOutput(CamelModel):
@@ -119,6 +120,14 @@ class VideoOutput(CamelModel):
     generated_at: datetime
     clips: int = 1  # provider clips joined into this video
     cost_usd: float = 0.0
+    duration_ms: int = 0  # how long the provider took to render it
+
+
+class ReviewTally(CamelModel):
+    """Every frame review decision ever made on a workflow, for the frame approval rate."""
+
+    approved: int = 0
+    rejected: int = 0
 
 
 class WorkflowError(CamelModel):
@@ -153,6 +162,7 @@ class VideoWorkflow(CamelModel):
     frame_seed: int = 0
     generated_frames: list[GeneratedFrame] = Field(default_factory=list)
     frames_approved: bool = False
+    frame_reviews: ReviewTally = Field(default_factory=ReviewTally)
     video_output: VideoOutput | None = None
     active_job_id: str | None = None
     model_selections: ModelSelections

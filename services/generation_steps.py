@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -117,7 +118,9 @@ class GenerationSteps:
                                    seed=workflow.frame_seed + plan.frame_number, model=generator.model_id,
                                    user_id=workflow.user_id)
             part = f"frame-{plan.frame_number}"
+            started = time.monotonic()
             result = self._frame_image(part, generator, request)
+            duration_ms = int(1000 * (time.monotonic() - started))
             provider = result.provider or generator.provider_name
             cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
@@ -126,6 +129,7 @@ class GenerationSteps:
                 frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=task.prompt,
                 image_key=key, width=width, height=height, model=generator.model_id,
                 provider=provider, seed=request.seed, generated_at=self.clock(), cost_usd=cost,
+                duration_ms=duration_ms,
             )
             store = rules.replace_frame if replacing else rules.add_generated_frame
 
@@ -178,6 +182,7 @@ class GenerationSteps:
             with job_part("video"):
                 return generator.implementation.generate_video(request, scratch)
 
+        started = time.monotonic()
         try:
             result = render()
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
@@ -185,6 +190,7 @@ class GenerationSteps:
                 raise JobCanceledError("The video generation was canceled.") from None
             self._fail(workflow.user_id, workflow.id, WorkflowStep.VIDEO_GENERATION, generator.provider_name,
                        safe_message(generator, exc))
+        duration_ms = int(1000 * (time.monotonic() - started))
         key = video_key(workflow.id)
         size = result.path.stat().st_size
         self.media.put_file(key, result.path)
@@ -193,7 +199,7 @@ class GenerationSteps:
         output = VideoOutput(video_key=key, model=generator.model_id, provider=provider,
                              duration=params["duration"], fps=params["fps"], width=width, height=height,
                              frame_count=result.frame_count, size_bytes=size, generated_at=self.clock(),
-                             clips=params.get("clips", 1), cost_usd=cost)
+                             clips=params.get("clips", 1), cost_usd=cost, duration_ms=duration_ms)
 
         def attach(w: VideoWorkflow) -> None:
             costs.add_cost(w, cost)

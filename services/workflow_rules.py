@@ -122,6 +122,10 @@ def apply_reviews(workflow: VideoWorkflow, reviews: list[FrameReview], *, now: d
     for frame, review in zip(frames, reviews, strict=True):
         frame.approved = review.approved
         frame.feedback = review.feedback or None
+        if review.approved:
+            workflow.frame_reviews.approved += 1
+        else:
+            workflow.frame_reviews.rejected += 1
     workflow.frames_approved = bool(workflow.generated_frames) and all(f.approved for f in workflow.generated_frames)
     workflow.status = WorkflowStatus.WAITING_USER_INPUT
     workflow.last_activity = now

@@ -58,6 +58,13 @@ def test_frames_are_approved_only_when_every_frame_is():
     assert not workflow.frames_approved and workflow.frame(2).feedback == "too dark"
 
 
+def test_every_review_decision_is_tallied_for_the_approval_rate():
+    workflow = in_review(a_frame(1), a_frame(2))
+    rules.apply_reviews(workflow, [FrameReview(1, True), FrameReview(2, False, "too dark")], now=NOW)
+    rules.apply_reviews(workflow, [FrameReview(2, True)], now=NOW)
+    assert (workflow.frame_reviews.approved, workflow.frame_reviews.rejected) == (2, 1)
+
+
 def test_reviewing_an_unknown_frame_names_the_frames_that_exist():
     with pytest.raises(ValidationError, match="Frame 7 does not exist in this workflow. Frames: 1, 2"):
         rules.apply_reviews(in_review(a_frame(1), a_frame(2)), [FrameReview(7, True)], now=NOW)
