@@ -6,7 +6,6 @@ a same-file launcher would run twice.
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,14 +13,21 @@ import anyio
 import streamlit as st
 
 from api.main import mount_api
+from services.errors import ConfigurationError
+from services.log_setup import configure_logging, route_own_handlers_to_root
 from services.runtime import get_runtime, shutdown_runtime
+from services.settings import Settings, load_settings
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+try:
+    configure_logging(load_settings())
+except ConfigurationError:
+    configure_logging(Settings.model_construct())  # defaults; the lifespan's start-up names the bad setting
 
 
 @asynccontextmanager
 async def lifespan(_app):  # type: ignore[no-untyped-def]
     """Start the database (embedded unless MONGODB_URI is set) before serving; stop it after."""
+    route_own_handlers_to_root()  # uvicorn set up its own loggers after this module was imported
     await anyio.to_thread.run_sync(get_runtime)
     try:
         yield

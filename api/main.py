@@ -6,15 +6,16 @@ import re
 from collections.abc import Callable
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from api.observability import RequestObservability
 from api.routes_auth import auth_router, keys_router
 from api.routes_callbacks import callbacks_router
 from api.routes_media import media_router
+from api.routes_monitoring import monitoring_router
 from api.routes_webhooks import webhooks_router
 from api.routes_workflows import router as workflows_router
 from services.runtime import Runtime, get_runtime
@@ -45,21 +46,12 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
     api.state.runtime_provider = runtime_provider
     install_error_handlers(api)
     api.add_middleware(BodySizeLimit, max_bytes=lambda: runtime_provider().settings.MAX_REQUEST_BODY_BYTES)
-    routers = (auth_router, keys_router, workflows_router, media_router, webhooks_router, callbacks_router)
+    routers = (auth_router, keys_router, workflows_router, media_router, webhooks_router, callbacks_router,
+               monitoring_router)
     for router in routers:
         api.include_router(router)
+    api.add_middleware(RequestObservability)  # outermost: it times and tags everything, body limit included
     # Every method of every path, so a 405 can list them all in Allow.
     api.state.route_methods = [(route.path_regex, route.methods) for router in routers for route in router.routes
                                if isinstance(route, APIRoute)]
-
-    @api.get("/health", summary="Liveness and database check", tags=["health"],
-             responses={503: {"description": "The database is unreachable."}})
-    def health() -> JSONResponse:
-        runtime = runtime_provider()
-        database = "ok" if runtime.database_ok() else "unreachable"
-        status_code = 200 if database == "ok" else 503
-        headers = {} if status_code == 200 else {"Retry-After": "5"}
-        return JSONResponse({"status": "ok" if status_code == 200 else "degraded", "database": database},
-                            status_code=status_code, headers=headers)
-
     return api

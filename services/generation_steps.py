@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
-from services import costs
+from services import costs, metrics
 from services import workflow_rules as rules
 from services.domain import GeneratedFrame, VideoOutput, VideoWorkflow, WorkflowStatus, WorkflowStep
 from services.errors import JobCanceledError, JobSupersededError, ProviderError
 from services.frame_planning import PlannedFrame, frame_size, plan_frames, prompt_with_feedback
 from services.job_context import ActiveJob, in_current_context, job_part
 from services.job_store import JobKind
+from services.log_setup import bound
 from services.media_store import MediaStore, frame_key, video_key
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.registry import ModelRegistry, ResolvedModel
@@ -63,7 +64,8 @@ class GenerationSteps:
             JobKind.REGENERATE_FRAMES: self._execute_regeneration,
             JobKind.GENERATE_VIDEO: self._execute_video,
         }
-        steps[active.job.kind](active)
+        with bound(workflow_id=active.job.workflow_id, job_id=active.job.id):  # on every log line of the job
+            steps[active.job.kind](active)
 
     def _workflow_for(self, active: ActiveJob) -> VideoWorkflow:
         job = active.job
@@ -121,6 +123,7 @@ class GenerationSteps:
             started = time.monotonic()
             result = self._frame_image(part, generator, request)
             duration_ms = int(1000 * (time.monotonic() - started))
+            metrics.generation_timed(step="frame", model=generator.model_id, seconds=duration_ms / 1000)
             provider = result.provider or generator.provider_name
             cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
@@ -188,6 +191,7 @@ class GenerationSteps:
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
             if active.canceled():
                 raise JobCanceledError("The video generation was canceled.") from None
+            metrics.video_finished(model=generator.model_id, succeeded=False)
             self._fail(workflow.user_id, workflow.id, WorkflowStep.VIDEO_GENERATION, generator.provider_name,
                        safe_message(generator, exc))
         duration_ms = int(1000 * (time.monotonic() - started))
@@ -206,6 +210,8 @@ class GenerationSteps:
             rules.attach_video(w, output, now=self.clock())
 
         completed = self._update(workflow.user_id, workflow.id, attach)
+        metrics.generation_timed(step="video", model=generator.model_id, seconds=duration_ms / 1000)
+        metrics.video_finished(model=generator.model_id, succeeded=True)
         active.mark_done("video")
         self._notify(completed, "workflow.completed", step=WorkflowStep.VIDEO_GENERATION)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from services import metrics
 from services import workflow_rules as rules
 from services.domain import VideoWorkflow, WorkflowStatus
 from services.errors import BusyError, NotFoundError, StudioError, ValidationError
@@ -111,8 +112,13 @@ class JobControl:
                 continue
             failed += 1
             with contextlib.suppress(NotFoundError):  # a deleted workflow needs no failure note
-                self._update(job.user_id, job.workflow_id,
-                             functools.partial(_fail_if_current, job_id=job.id, message=message, now=self.clock()))
+                now = self.clock()
+                workflow = self._update(job.user_id, job.workflow_id, functools.partial(
+                    _fail_if_current, job_id=job.id, message=message, now=now))
+                if workflow.errors and (workflow.errors[-1].message, workflow.errors[-1].occurred_at) == (message, now):
+                    metrics.step_failed(step=workflow.current_step.value, provider=None)
+                    if job.kind is JobKind.GENERATE_VIDEO:
+                        metrics.video_finished(model=str(job.params.get("model")), succeeded=False)
         return failed
 
     def _start_job(self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind,

@@ -18,6 +18,7 @@ from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pymongo.database import Database
 
+from services import metrics
 from services.audit import AuditLog
 from services.errors import StudioError, ValidationError
 from services.settings import Settings
@@ -91,6 +92,7 @@ class RateLimits:
             retry_after = max(1, math.ceil(reset_at - self.wall_clock()))
             self.audit.record("rate_limited", actor=user_id or identity, identity=identity, operation=operation,
                               limit=describe(item), retryAfter=retry_after)
+            metrics.rate_limited(operation=operation)
             raise RateLimitedError(
                 f"Rate limit for {operation.replace('_', ' ')} reached: {describe(item)}. "
                 f"Retry in {retry_after} seconds.", limit=describe(item), operation=operation, retry_after=retry_after,

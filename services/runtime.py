@@ -67,6 +67,13 @@ class Runtime:
         except PyMongoError:
             return False
 
+    def readiness(self) -> dict[str, str]:
+        """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
+        checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        for name, url in redis_dependencies(self.settings).items():
+            checks[name] = "ok" if redis_answers(url) else "unreachable"
+        return checks
+
     def start_background(self) -> None:
         """Start this process's job workers (embedded mode) or its reconciler (inline mode)."""
         if self.background is not None or self.settings.JOB_BACKEND == "redis":
@@ -93,6 +100,30 @@ class Runtime:
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
+
+
+def redis_dependencies(settings: Settings) -> dict[str, str]:
+    """The Redis servers scale-out mode relies on: the job queue and shared rate limits, by role."""
+    needed = {}
+    if settings.JOB_BACKEND == "redis" and settings.REDIS_URL is not None:
+        needed["redis"] = settings.REDIS_URL.get_secret_value()
+    limits_url = settings.RATE_LIMIT_STORAGE_URI
+    if limits_url.startswith(("redis://", "rediss://")) and limits_url != needed.get("redis"):
+        needed["rateLimitStorage"] = limits_url
+    return needed
+
+
+def redis_answers(url: str) -> bool:
+    """True when the Redis server at url answers PING within two seconds."""
+    import redis  # scale-out only
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
 
 
 def build_model_registry(settings: Settings, *, vault: ProviderKeyVault | None = None) -> ModelRegistry:

@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
     IDEMPOTENCY_TTL_SECONDS: int = Field(86_400, ge=60)
 
+    # Observability (README "Monitoring"). PROMETHEUS_MULTIPROC_DIR is read by prometheus-client itself,
+    # so it must be in the process environment (not only .env) of every app server and worker on the host.
+    LOG_FORMAT: Literal["text", "json"] = "text"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    PROMETHEUS_MULTIPROC_DIR: Path | None = None
+    WORKER_METRICS_PORT: int | None = Field(None, ge=1, le=65535)  # set: a job worker serves /metrics on it
+    METRICS_TOKEN: SecretStr | None = None  # set: GET /api/metrics needs Authorization: Bearer <token>
+
     @field_validator("MONGODB_URI")
     @classmethod
     def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:

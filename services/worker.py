@@ -10,11 +10,15 @@ import signal
 import threading
 
 import dramatiq
+from prometheus_client import start_http_server
 
+from services import metrics
 from services.job_dispatch import PeriodicReconciler
 from services.job_queue import ACTOR_NAME, QUEUE_NAME, build_broker
+from services.log_setup import configure_logging
 from services.runtime import Runtime, start_runtime
 from services.settings import load_settings
+from services.workflow_service import utc_now
 
 log = logging.getLogger(__name__)
 ACTOR_TIME_LIMIT_MS = 3 * 60 * 60 * 1000  # longer than any video; our own leases detect stuck work
@@ -45,11 +49,13 @@ def serve(runtime: Runtime, *, stop: threading.Event) -> None:
 
 def main() -> None:
     """Start a worker with the environment's settings; SIGTERM or Ctrl-C stops it after its current jobs."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    configure_logging(settings)
     if settings.JOB_BACKEND != "redis":
         raise SystemExit("services.worker runs scale-out jobs: set JOB_BACKEND=redis and REDIS_URL.")
     runtime = start_runtime(settings)
+    if settings.WORKER_METRICS_PORT is not None:  # a worker on a host without an app server to scrape
+        start_http_server(settings.WORKER_METRICS_PORT, registry=metrics.scrape_registry(runtime.db, utc_now))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -13,10 +13,9 @@ from typing import NoReturn, Protocol, TypeVar
 
 from bson import ObjectId
 
-from services import costs
+from services import costs, metrics
 from services import workflow_rules as rules
 from services.domain import (
-    CostEstimate,
     ModelSelections,
     RefinementIteration,
     VideoWorkflow,
@@ -45,6 +44,7 @@ from services.providers.registry import ModelRegistry, ResolvedModel
 from services.repository import WorkflowPage, WorkflowRepository
 from services.settings import ASPECT_RATIOS, Settings
 from services.state_machine import WorkflowAction
+from services.step_options import StepOptions
 from services.validation import check_int_range, clean_text
 from services.workflow_rules import FrameReview
 
@@ -56,6 +56,7 @@ Mutation = Callable[[VideoWorkflow], None]
 class EventSink(Protocol):
     def emit(self, *, user_id: str, event_type: str, data: dict) -> int: ...
 MAX_WRITE_ATTEMPTS = 20
+REFINEMENT_STEPS = (WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO)
 MAX_PAGE_SIZE = 100
 
 
@@ -63,15 +64,6 @@ def utc_now() -> datetime:
     """Now, in UTC, at millisecond precision (what MongoDB stores)."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-@dataclass(frozen=True)
-class VideoOptions:
-    """The choices a video model allows, for forms and clients."""
-
-    frame_rates: tuple[int, ...]
-    default_fps: int
-    longest_seconds: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +83,7 @@ class NewWorkflow:
     video_model: str | None = None
 
 
-class VideoWorkflowService(JobControl, GenerationSteps):
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
@@ -149,6 +141,7 @@ class VideoWorkflowService(JobControl, GenerationSteps):
             last_activity=now,
         )
         self.repository.insert(workflow)
+        metrics.workflow_created()
         return workflow
 
     def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
@@ -225,8 +218,9 @@ class VideoWorkflowService(JobControl, GenerationSteps):
             costs.add_cost(workflow, cost)
             rules.complete_refinement(workflow, iteration, now=self.clock())
 
-        return self._notify(self._update(user_id, workflow_id, complete), "workflow.step_completed",
-                            step=WorkflowStep.PROMPT_REFINEMENT)
+        refined_workflow = self._update(user_id, workflow_id, complete)
+        metrics.refinement_completed(model=refiner.model_id, cached=cached, seconds=elapsed_ms / 1000)
+        return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
 
     def _refine(self, user_id: str, workflow_id: str, refiner: ResolvedModel,
                 request: RefinementRequest) -> tuple[RefinementResult, str, bool]:
@@ -259,9 +253,12 @@ class VideoWorkflowService(JobControl, GenerationSteps):
             workflow.model_selections.frames = generator.model_id
             rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
 
-        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_FRAMES,
-                               params={"frameCount": count, "model": generator.model_id},
-                               idempotency_key=idempotency_key)
+        started = self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_FRAMES,
+                                  params={"frameCount": count, "model": generator.model_id},
+                                  idempotency_key=idempotency_key)
+        if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
+            metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
+        return started
 
     def review_frames(self, *, user_id: str, workflow_id: str, reviews: list[FrameReview]) -> VideoWorkflow:
         """Approve or reject frames, with feedback; framesApproved once all are approved."""
@@ -272,7 +269,9 @@ class VideoWorkflowService(JobControl, GenerationSteps):
                                    required=False))
             for r in reviews
         ]
-        return self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+        reviewed = self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+        metrics.frames_reviewed(review.approved for review in cleaned)
+        return reviewed
 
     def regenerate_frames(self, *, user_id: str, workflow_id: str, frame_numbers: list[int],
                           idempotency_key: str | None = None) -> VideoWorkflow:
@@ -317,27 +316,6 @@ class VideoWorkflowService(JobControl, GenerationSteps):
                                params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
                                idempotency_key=idempotency_key)
 
-    def video_options(self, model: str) -> VideoOptions:
-        """What a video model can be asked for: its frame rates and its longest video (its clips, joined)."""
-        s, spec = self.settings, self.models.video_generator(model).spec
-        rates = [r for r in (spec.fps if spec is not None and spec.fps else range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
-                 if s.MIN_VIDEO_FPS <= r <= s.MAX_VIDEO_FPS]
-        longest = s.MAX_VIDEO_DURATION
-        if spec is not None and spec.clip_seconds:
-            longest = min(longest, max(spec.clip_seconds) * spec.max_clips)
-        default_fps = min(rates, key=lambda rate: abs(rate - s.DEFAULT_VIDEO_FPS))
-        return VideoOptions(frame_rates=tuple(rates), default_fps=default_fps, longest_seconds=longest)
-
-    def estimate_cost(self, *, user_id: str, workflow_id: str, step: WorkflowStep, model: str | None = None,
-                      frame_count: int | None = None, frame_numbers: list[int] | None = None,
-                      duration: int | None = None, fps: int | None = None) -> CostEstimate:
-        """What the next run of step would cost with the registry's prices (video: refused if impossible)."""
-        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
-        return costs.estimate_step(workflow, self.models, step=step, model=model,
-                                   default_fps=self.settings.DEFAULT_VIDEO_FPS, frame_count=count,
-                                   frame_numbers=frame_numbers, duration=duration, fps=fps)
-
     # ---- plumbing ---------------------------------------------------------------------------
 
     def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
@@ -379,6 +357,7 @@ class VideoWorkflowService(JobControl, GenerationSteps):
     def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
         failed = self._update(user_id, workflow_id, lambda w: rules.record_failure(
             w, step=step, message=message, provider=provider, now=self.clock()))
+        metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
 

@@ -1,4 +1,4 @@
-"""Waiting for an app process started the README's way (`streamlit run app.py`) to serve /api/health."""
+"""Waiting for an app process started the README's way (`streamlit run app.py`) to serve /api/ready."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from pathlib import Path
 import httpx
 
 
-def wait_until_healthy(origin: str, process: subprocess.Popen, log_path: Path, *, timeout: float = 90) -> None:
-    """Return once origin/api/health answers 200; fail with the app's log if it exits or stays silent."""
+def wait_until_ready(origin: str, process: subprocess.Popen, log_path: Path, *, timeout: float = 90) -> None:
+    """Return once origin/api/ready answers 200; fail with the app's log if it exits or stays silent."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"the app exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
         try:
-            if httpx.get(f"{origin}/api/health", timeout=2).status_code == 200:
+            if httpx.get(f"{origin}/api/ready", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.5)
-    raise AssertionError(f"the app did not answer /api/health within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
+    raise AssertionError(f"the app did not answer /api/ready within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")

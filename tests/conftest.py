@@ -117,7 +117,8 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
     """Build a service on the test database; pass models= or settings overrides to change parts."""
 
     def build(models: ModelRegistry | None = None, **overrides: object) -> VideoWorkflowService:
-        effective = settings.model_copy(update=overrides) if overrides else settings
+        # Validated like the environment would be, so "5/hour" or a SecretStr arrive in their real types.
+        effective = Settings(_env_file=None, **{**settings.model_dump(), **overrides}) if overrides else settings  # type: ignore[call-arg]
         return VideoWorkflowService(
             repository=MongoWorkflowRepository(db),
             media=FileMediaStore(effective.media_dir),

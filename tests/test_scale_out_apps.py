@@ -3,7 +3,8 @@
 Both apps run `streamlit run app.py` in JOB_BACKEND=redis with rate limits stored in Redis; the
 workers run `python -m services.worker`, the command `make worker` runs. Fifty frame requests
 arrive concurrently, spread over both apps, against a shared limit of 30 a minute: exactly 30
-are accepted (the limit is shared, not doubled) and each of their jobs runs exactly once.
+are accepted (the limit is shared, not doubled) and each of their jobs runs exactly once. All four
+processes share one PROMETHEUS_MULTIPROC_DIR, and a scrape of either app adds up what each one did.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pymongo.database import Database
 
 from services.users import UserService
 from services.workflow_service import utc_now
-from tests.app_process import wait_until_healthy
+from tests.app_process import wait_until_ready
 from tests.conftest import free_port
+from tests.scraped_metrics import scrape
 from tests.worker_processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +37,8 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
            "JOB_BACKEND": "redis", "REDIS_URL": redis_url, "RATE_LIMIT_STORAGE_URI": redis_url,
            "RATE_LIMIT_FRAMES": f"{FRAME_LIMIT}/minute", "RATE_LIMIT_REFINEMENT": "1000/minute",
            "RATE_LIMIT_PER_IP": "100000/minute", "JWT_SIGNING_KEYS": f"k1:{secrets.token_urlsafe(48)}",
-           "RECONCILE_INTERVAL_SECONDS": "1"}
+           "RECONCILE_INTERVAL_SECONDS": "1", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()
     logs = tmp_path / "logs"
     logs.mkdir()
     processes: list[subprocess.Popen] = []
@@ -53,7 +56,7 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
             start(f"worker-{index}", [sys.executable, "-m", "services.worker"])
         apps = [f"http://127.0.0.1:{port}/api" for port in ports]
         for index, port in enumerate(ports):
-            wait_until_healthy(f"http://127.0.0.1:{port}", processes[index], logs / f"app-{index}")
+            wait_until_ready(f"http://127.0.0.1:{port}", processes[index], logs / f"app-{index}")
 
         UserService(db, clock=utc_now, bcrypt_rounds=4).register(username="maya", password=PASSWORD, name="Maya")
         token = httpx.post(f"{apps[0]}/auth/token", json={"username": "maya", "password": PASSWORD}).json()
@@ -81,6 +84,17 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
         jobs = list(db["jobs"].find())
         assert len(jobs) == FRAME_LIMIT and all(job["attempts"] == 1 for job in jobs), "each job ran exactly once"
         assert db["video_workflows"].count_documents({"currentStep": "FRAME_REVIEW"}) == FRAME_LIMIT
+
+        # One PROMETHEUS_MULTIPROC_DIR for the host: either app's scrape adds up all four processes.
+        for app in apps:
+            scraped = scrape(app)
+            assert scraped.value("vws_workflows_created_total") == REQUESTS, "created on both apps"
+            assert scraped.total("vws_refinement_iterations_total") == REQUESTS
+            assert scraped.value("vws_rate_limit_rejections_total", operation="frames") == REQUESTS - FRAME_LIMIT
+            frames_made = scraped.value("vws_generation_duration_seconds_count", step="frame",
+                                        model="stable-diffusion-xl")
+            assert frames_made == FRAME_LIMIT, "the frames were made by the two worker processes"
+            assert scraped.value("vws_job_queue_depth", status="queued") == 0
     finally:
         for process in processes:
             process.terminate()

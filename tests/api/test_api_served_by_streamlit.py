@@ -18,7 +18,7 @@ from pymongo import MongoClient
 from services.users import UserService
 from services.workflow_service import utc_now
 from tests.api import spec_examples as spec
-from tests.app_process import wait_until_healthy
+from tests.app_process import wait_until_ready
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
          "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/api"
     try:
-        wait_until_healthy(base.removesuffix("/api"), process, tmp_path / "streamlit.log")
+        wait_until_ready(base.removesuffix("/api"), process, tmp_path / "streamlit.log")
         yield base, db_port
     finally:
         process.terminate()

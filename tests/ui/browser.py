@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
-from tests.app_process import wait_until_healthy
+from tests.app_process import wait_until_ready
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def running_app(data_dir: Path) -> Iterator[RunningApp]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, process, log_path, timeout=START_TIMEOUT_SECONDS)
+        wait_until_ready(url, process, log_path, timeout=START_TIMEOUT_SECONDS)
         yield RunningApp(url=url, data_dir=data_dir, log_path=log_path, mongo_uri=f"mongodb://127.0.0.1:{db_port}")
     finally:
         _stop(process)
