@@ -1,8 +1,12 @@
 """The Streamlit UI script: signs the user in, then routes the pages. Started through app.py."""
 
+import uuid
+
 import streamlit as st
 
+from services.log_setup import bound
 from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui.wizard_context import WORKFLOW_PARAM
 from ui_support import cached_runtime
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
@@ -25,4 +29,6 @@ if user is None:
     render_sign_in(runtime, auth)
     st.stop()
 render_account_box(user, auth)
-navigation.run()
+# Each script run is one UI "request": its log lines carry a run id and the open workflow.
+with bound(request_id=f"ui-{uuid.uuid4().hex[:16]}", workflow_id=st.query_params.get(WORKFLOW_PARAM)):
+    navigation.run()

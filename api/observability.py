@@ -17,7 +17,7 @@ log = logging.getLogger("api.access")
 REQUEST_ID_HEADER = b"x-request-id"
 # A caller's own request id is kept (to follow one request across services) only when it is plain.
 ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-WORKFLOW_IN_PATH = re.compile(r"/workflows/([0-9a-f]{24})(?:/|$)")
+WORKFLOW_IN_PATH = re.compile(r"/video-workflows/([0-9a-f]{24})(?:/|$)")
 UNMATCHED_ROUTE = "unmatched"  # one label for every unknown path, so scanners cannot explode the series
 
 

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -40,6 +41,7 @@ SECRET_SHAPES = re.compile(
     r"|r8_[A-Za-z0-9]{8,}"
     r"|(?i:api[_-]?key|password|secret|token)[\"']?\s*[:=]\s*[\"']?[^\s\"',}]{4,}"
 )
+KEY_LIST_SETTINGS = ("JWT_SIGNING_KEYS", "PROVIDER_KEY_MASTER_KEYS")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [request=%(request_id)s workflow=%(workflow_id)s]: %(message)s"
 JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id", "workflow_id", "job_id"]
 # Loggers that ship their own handler and do not propagate; routed through ours so every line has one format.
@@ -103,15 +105,21 @@ class RedactingJsonFormatter(JsonFormatter):
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """The plain values of every secret setting, and of each part of the comma/colon-separated ones."""
+    """The plain secret in every secret setting: each key of a key list, the password of a URL."""
     values: list[str] = []
     for name in type(settings).model_fields:
         value = getattr(settings, name)
-        if isinstance(value, SecretStr):
-            plain = value.get_secret_value()
+        if not isinstance(value, SecretStr):
+            continue
+        plain = value.get_secret_value()
+        if name in KEY_LIST_SETTINGS:  # "id:secret,id:secret": the ids are not secret, and appear in tokens
+            values.extend(entry.partition(":")[2].strip() for entry in plain.split(","))
+        elif "://" in plain:  # a server address is not secret; its password is
+            password = urlsplit(plain).password
+            values.extend([password] if password else [])
+        else:
             values.append(plain)
-            values.extend(part for piece in plain.split(",") for part in piece.split(":"))
-    return values
+    return [v for v in values if v]
 
 
 def configure_logging(settings: Settings, *, stream=None) -> logging.Handler:  # type: ignore[no-untyped-def]

@@ -23,8 +23,20 @@ from services.repository import MongoWorkflowRepository, ensure_indexes
 from services.runtime import build_job_runner, build_model_registry
 from services.settings import Settings
 from services.workflow_service import NewWorkflow, VideoWorkflowService
+from tests import log_audit
 
 _real_connect = socket.socket.connect
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Capture every log line of the session, and remember every secret it uses, for the log audit."""
+    log_audit.start_capture()
+    log_audit.watch_secrets()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked runs_last go last (stable: the rest keep their order)."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
 def _is_local(address: object) -> bool:
