@@ -21,6 +21,10 @@ from pymongo.database import Database
 
 __all__ = ["CONTENT_TYPE_LATEST", "exposition"]
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus-client opens its value files there as the metrics below are defined.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 PREFIX = "vws"
 # Provider calls take from under a second (offline, cached) to minutes (video), per the provider reference.
 GENERATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200)

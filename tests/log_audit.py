@@ -13,11 +13,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE_LOG = ROOT / "test-output" / "logs" / "suite.log"
+HANDLER_NAME = "suite-log-audit"
 MIN_SECRET_LENGTH = 8  # shorter "secrets" (test fixtures like "x") would match innocent text
 # Credential shapes worth flagging even when the value was minted in another process.
 CREDENTIAL_SHAPES = re.compile(
@@ -55,7 +57,7 @@ def start_capture() -> logging.Handler:
     handler = logging.FileHandler(SUITE_LOG, mode="a", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.DEBUG)
-    handler.set_name("suite-log-audit")
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
     root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
@@ -63,6 +65,19 @@ def start_capture() -> logging.Handler:
     for ours in ("services", "api", "ui"):
         logging.getLogger(ours).setLevel(logging.DEBUG)
     return handler
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Stop capturing for a block that leaks a secret on purpose (to prove the app's formatter masks it)."""
+    handlers = [h for h in logging.getLogger().handlers if h.get_name() == HANDLER_NAME]
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            logging.getLogger().addHandler(handler)
 
 
 def watch_secrets() -> None:

@@ -43,8 +43,9 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
     logs.mkdir()
     processes: list[subprocess.Popen] = []
 
-    def start(name: str, command: list[str]) -> None:
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(logs / name, "wb"),  # noqa: SIM115
+    def start(name: str, command: list[str], **extra_env: str) -> None:
+        processes.append(subprocess.Popen(command, cwd=ROOT, env={**env, **extra_env},
+                                          stdout=open(logs / f"{name}.log", "wb"),  # noqa: SIM115
                                           stderr=subprocess.STDOUT))
 
     ports = [free_port(), free_port()]
@@ -52,11 +53,13 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
         for index, port in enumerate(ports):
             start(f"app-{index}", [str(Path(sys.executable).parent / "streamlit"), "run", "app.py",
                                    "--server.port", str(port), "--server.headless", "true"])
+        worker_metrics_port = free_port()  # the first worker also serves /metrics itself (WORKER_METRICS_PORT)
         for index in range(2):
-            start(f"worker-{index}", [sys.executable, "-m", "services.worker"])
+            start(f"worker-{index}", [sys.executable, "-m", "services.worker"],
+                  **({"WORKER_METRICS_PORT": str(worker_metrics_port)} if index == 0 else {}))
         apps = [f"http://127.0.0.1:{port}/api" for port in ports]
         for index, port in enumerate(ports):
-            wait_until_ready(f"http://127.0.0.1:{port}", processes[index], logs / f"app-{index}")
+            wait_until_ready(f"http://127.0.0.1:{port}", processes[index], logs / f"app-{index}.log")
 
         UserService(db, clock=utc_now, bcrypt_rounds=4).register(username="maya", password=PASSWORD, name="Maya")
         token = httpx.post(f"{apps[0]}/auth/token", json={"username": "maya", "password": PASSWORD}).json()
@@ -86,8 +89,8 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
         assert db["video_workflows"].count_documents({"currentStep": "FRAME_REVIEW"}) == FRAME_LIMIT
 
         # One PROMETHEUS_MULTIPROC_DIR for the host: either app's scrape adds up all four processes.
-        for app in apps:
-            scraped = scrape(app)
+        for target in [*apps, f"http://127.0.0.1:{worker_metrics_port}"]:
+            scraped = scrape(target)
             assert scraped.value("vws_workflows_created_total") == REQUESTS, "created on both apps"
             assert scraped.total("vws_refinement_iterations_total") == REQUESTS
             assert scraped.value("vws_rate_limit_rejections_total", operation="frames") == REQUESTS - FRAME_LIMIT

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import timedelta
 
 import httpx
@@ -66,25 +64,22 @@ def wired(db, tmp_path):
     return service, poe, replicate, clock
 
 
-def test_an_identical_refinement_is_served_from_the_cache_with_no_provider_call_in_under_20_ms(wired, db):
+def test_an_identical_refinement_is_served_from_the_cache_with_no_provider_call(wired, db):
+    """The < 20 ms target is a speed figure: bench/prompt_cache.py measures it, not this test."""
     service, poe, _, _ = wired
     first = service.create_workflow(user_id=ALICE, brief=a_brief(duration=8))
     service.refine_prompt(user_id=ALICE, workflow_id=first.id)
     assert len(poe.requests) == 1
     same_after_normalising = a_brief(duration=8, title="  SNEAKER   launch ",
                                      initial_prompt="a runner crosses the city at DAWN in our new  sneakers")
-    timings = []
-    for _ in range(5):  # the median of a few hits, so one scheduling hiccup on a shared machine can't decide
+    for _ in range(3):
         workflow = service.create_workflow(user_id=ALICE, brief=same_after_normalising)
-        started = time.perf_counter()
         cached = service.refine_prompt(user_id=ALICE, workflow_id=workflow.id)
-        timings.append((time.perf_counter() - started) * 1000)
 
     assert len(poe.requests) == 1, "a cache hit must not call the provider"
     iteration = cached.refinement_iterations[0]
     assert iteration.cached and iteration.refined_prompt == "A neon dawn run." and iteration.cost_usd == 0
     assert iteration.provider == "poe"
-    assert statistics.median(timings) < 20, f"cache hits took {timings} ms"
     assert db[PROMPT_CACHE].count_documents({}) == 1
 
 
