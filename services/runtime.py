@@ -14,6 +14,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.admins import AdminRoles
 from services.api_services import ApiServices, build_api_services
 from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.embedded_db import EmbeddedDatabase
@@ -182,9 +183,12 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
+    users = UserService(db, clock=utc_now)
+    api = build_api_services(settings, db, clock=utc_now)
+    AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=UserService(db, clock=utc_now), embedded=embedded, vault=vault,
-                   campaigns=CampaignService(db, clock=utc_now), api=build_api_services(settings, db, clock=utc_now),
+                   users=users, embedded=embedded, vault=vault,
+                   campaigns=CampaignService(db, clock=utc_now), api=api,
                    webhooks=webhooks, callbacks=callbacks)
 
 
