@@ -15,6 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from services.admins import AdminRoles
+from services.analytics import AnalyticsService
 from services.api_services import ApiServices, build_api_services
 from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.embedded_db import EmbeddedDatabase
@@ -58,6 +59,7 @@ class Runtime:
     deliverer: PeriodicReconciler | None = None
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
+    analytics: AnalyticsService | None = None  # the Analytics page's figures
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -189,7 +191,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
                    users=users, embedded=embedded, vault=vault,
                    campaigns=CampaignService(db, clock=utc_now), api=api,
-                   webhooks=webhooks, callbacks=callbacks)
+                   webhooks=webhooks, callbacks=callbacks, analytics=AnalyticsService(db, users=users))
 
 
 _lock = threading.Lock()

@@ -72,13 +72,15 @@ def test_admin_usernames_are_read_comma_separated_and_lower_cased(settings: Sett
     assert settings.model_copy(update={"ADMIN_USERNAMES": " Maya, root ,,"}).admin_usernames == ["maya", "root"]
 
 
-def test_the_runtime_bootstraps_admins_from_the_settings(db, users, settings, mongo_uri):
+def test_the_runtime_bootstraps_admins_from_the_settings_and_wires_analytics(db, users, settings, mongo_uri):
     register(users, "root")
     configured = settings.model_copy(update={"MONGODB_URI": SecretStr(mongo_uri), "MONGODB_DATABASE": db.name,
                                              "ADMIN_USERNAMES": "Root,ghost"})
     runtime = start_runtime(configured)
     try:
-        assert is_admin(users.get_by_username("root"))
+        root = users.get_by_username("root")
+        assert is_admin(root)
+        assert runtime.analytics is not None and runtime.analytics.can_see_everyone(viewer_id=root.id)
     finally:
         runtime.close()
 
