@@ -84,3 +84,10 @@ bench-ui: install-dev
 	$(PY) bench/ui_render.py
 
 bench: bench-ui
+
+## The admin role (admins see everyone's figures on the Analytics page): make grant-admin ADMIN=maya
+.PHONY: grant-admin revoke-admin
+grant-admin: install
+	$(PY) -m services.admins grant $(ADMIN)
+revoke-admin: install
+	$(PY) -m services.admins revoke $(ADMIN)

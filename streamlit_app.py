@@ -20,6 +20,9 @@ pages = [
             help="Brief, refine, storyboard, review and render one video, step by step."),
     st.Page("app_pages/workflows.py", title="My Workflows", icon=":material/list:", url_path="workflows",
             help="Every workflow you started, newest activity first. Open, resume or delete one."),
+    st.Page("app_pages/analytics.py", title="Analytics", icon=":material/bar_chart:", url_path="analytics",
+            help="Charts over a period: workflows created, refinement rounds, approval and video success rates, "
+                 "generation time, errors and cost by model. Admins see every user's figures."),
     st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings",
             help="Your password, provider keys and API keys."),
 ]

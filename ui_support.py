@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from services.analytics import AnalyticsService
 from services.campaigns import CampaignService
 from services.runtime import Runtime, get_runtime
 
@@ -26,3 +27,9 @@ def campaign_service(runtime: Runtime) -> CampaignService:
     """The runtime's campaign service."""
     assert runtime.campaigns is not None, "start_runtime wires the campaign service"
     return runtime.campaigns
+
+
+def analytics_service(runtime: Runtime) -> AnalyticsService:
+    """The runtime's analytics service."""
+    assert runtime.analytics is not None, "start_runtime wires the analytics service"
+    return runtime.analytics

@@ -40,6 +40,8 @@ def ensure_indexes(db: Database) -> None:
         # Serves the default list: a user's live workflows, newest activity first.
         IndexModel([("userId", ASCENDING), ("deletedAt", ASCENDING), ("lastActivity", DESCENDING)],
                    name="userId_deletedAt_lastActivity"),
+        # Serves an admin's analytics over everyone's workflows created in a period.
+        IndexModel([("createdAt", DESCENDING)], name="createdAt"),
     ])
 
 

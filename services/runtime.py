@@ -14,6 +14,8 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.admins import AdminRoles
+from services.analytics import AnalyticsService
 from services.api_services import ApiServices, build_api_services
 from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.embedded_db import EmbeddedDatabase
@@ -57,6 +59,7 @@ class Runtime:
     deliverer: PeriodicReconciler | None = None
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
+    analytics: AnalyticsService | None = None  # the Analytics page's figures
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -213,10 +216,13 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
+    users = UserService(db, clock=utc_now)
+    api = build_api_services(settings, db, clock=utc_now)
+    AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=UserService(db, clock=utc_now), embedded=embedded, vault=vault,
-                   campaigns=CampaignService(db, clock=utc_now), api=build_api_services(settings, db, clock=utc_now),
-                   webhooks=webhooks, callbacks=callbacks)
+                   users=users, embedded=embedded, vault=vault,
+                   campaigns=CampaignService(db, clock=utc_now), api=api,
+                   webhooks=webhooks, callbacks=callbacks, analytics=AnalyticsService(db, users=users))
 
 
 _lock = threading.Lock()

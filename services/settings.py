@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     # $DATA_DIR/ui-cookie.key (set it explicitly when several app servers share users).
     UI_COOKIE_KEY: SecretStr | None = None
     UI_COOKIE_EXPIRY_DAYS: float = Field(7.0, ge=0, le=365)
+    # Comma-separated usernames given the admin role at start-up (admins see everyone's analytics).
+    ADMIN_USERNAMES: str = ""
     # REST API (see README "REST API"). Outside development, JWT_SIGNING_KEYS is required.
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     JWT_SIGNING_KEYS: SecretStr | None = None  # "kid:secret[,kid:secret...]"; the first signs, all verify
@@ -170,6 +172,11 @@ class Settings(BaseSettings):
                 raise ValueError("JWT_SIGNING_KEYS must look like kid:secret[,kid:secret...]")
             pairs.append((kid, secret))
         return pairs
+
+    @property
+    def admin_usernames(self) -> list[str]:
+        """The usernames listed in ADMIN_USERNAMES, lower-cased as usernames are stored."""
+        return [name.strip().lower() for name in self.ADMIN_USERNAMES.split(",") if name.strip()]
 
     @property
     def media_dir(self) -> Path:

@@ -107,6 +107,20 @@ class UserService:
             query["username"] = username.strip().lower()
         return [_user_from(d) for d in self.collection.find(query)]
 
+    def everyone(self) -> list[User]:
+        """Every account, disabled ones included, by name."""
+        return [_user_from(d) for d in self.collection.find({}).sort([("name", ASCENDING), ("username", ASCENDING)])]
+
+    def set_role(self, *, username: str, role: str, granted: bool) -> User:
+        """Add (granted) or remove a role on the user with this username; NotFoundError when there is none."""
+        change = {"$addToSet": {"roles": role}} if granted else {"$pull": {"roles": role}}
+        handle = (username or "").strip().lower()
+        if self.collection.update_one({"username": handle}, change).matched_count == 0:
+            raise NotFoundError(f"No user {handle!r}. Create the account first (scripts/create_user.py or sign up).")
+        user = self.get_by_username(handle)
+        assert user is not None
+        return user
+
     def change_password(self, *, user_id: str, current_password: str, new_password: str) -> None:
         """Replace the password after checking the current one."""
         user = self.get(user_id)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from pymongo import MongoClient
+from pymongo.database import Database
 
+from services.embedded_db import EmbeddedDatabase
 from tests.app_process import wait_until_ready
 from tests.conftest import free_port
 
@@ -21,6 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 START_TIMEOUT_SECONDS = 90
 ACTION_TIMEOUT_MS = 120_000
+APP_DATABASE = "video_workflow_studio"  # MONGODB_DATABASE's default
+needs_chromium = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Debian's chromium (make test installs it)")
 
 
 @dataclass(frozen=True)
@@ -31,13 +38,26 @@ class RunningApp:
     mongo_uri: str  # the app's embedded database, for tests that change state behind the UI's back
 
 
+def seed_database(data_dir: Path, seed: Callable[[Database], None]) -> None:
+    """Write to the embedded database under data_dir before the app starts on it (only one server may open it)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedDatabase(storage_path=(data_dir / "db").resolve(), port=free_port(),
+                              log_path=data_dir / "seed-db.log")
+    uri = server.start()
+    try:
+        with MongoClient(uri, tz_aware=True) as client:
+            seed(client[APP_DATABASE])
+    finally:
+        server.stop()
+
+
 @contextmanager
-def running_app(data_dir: Path) -> Iterator[RunningApp]:
-    """`streamlit run app.py` on free loopback ports with its own DATA_DIR; stopped afterwards."""
+def running_app(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on free loopback ports with its own DATA_DIR (and these variables); stopped afterwards."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
     db_port = free_port()
-    env.update(DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(db_port))
+    env = {**{k: v for k, v in os.environ.items() if k != "MONGODB_URI"}, **(env or {}),
+           "DATA_DIR": str(data_dir), "EMBEDDED_DB_PORT": str(db_port)}
     log_path = data_dir / "server.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
@@ -95,10 +115,28 @@ def fill(scope: Page | Locator, name: str, value: str) -> None:
     box.press("Tab")
 
 
-def sign_up_and_in(page: Page, url: str, *, username: str, password: str, name: str) -> None:
-    """Create an account on the sign-in screen, then sign in with it."""
+def _open_sign_in(page: Page, url: str) -> None:
     page.goto(url)
     page.get_by_role("textbox", name="Username", exact=True).wait_for(timeout=ACTION_TIMEOUT_MS)
+
+
+def _submit_sign_in(page: Page, *, username: str, password: str) -> None:
+    fill(page, "Username", username)
+    fill(page, "Password", password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=ACTION_TIMEOUT_MS)
+    settle(page)
+
+
+def sign_in(page: Page, url: str, *, username: str, password: str) -> None:
+    """Open the app and sign in with an existing account."""
+    _open_sign_in(page, url)
+    _submit_sign_in(page, username=username, password=password)
+
+
+def sign_up_and_in(page: Page, url: str, *, username: str, password: str, name: str) -> None:
+    """Create an account on the sign-in screen, then sign in with it."""
+    _open_sign_in(page, url)
     page.get_by_text("Create account", exact=True).first.click()
     settle(page)
     fill(page, "Your name", name)
@@ -107,8 +145,4 @@ def sign_up_and_in(page: Page, url: str, *, username: str, password: str, name: 
     fill(page, "Repeat the password", password)
     click(page, "Create account", page)
     page.get_by_text("Your account is ready").wait_for(timeout=ACTION_TIMEOUT_MS)
-    fill(page, "Username", username)
-    fill(page, "Password", password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_role("button", name="Sign out").wait_for(timeout=ACTION_TIMEOUT_MS)
-    settle(page)
+    _submit_sign_in(page, username=username, password=password)

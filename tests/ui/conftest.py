@@ -10,6 +10,7 @@ import streamlit as st
 from pymongo.database import Database
 from streamlit.testing.v1 import AppTest
 
+from services.analytics import AnalyticsService
 from services.api_services import build_api_services
 from services.campaigns import CampaignService, ensure_campaign_indexes
 from services.provider_keys import ProviderKeyVault
@@ -30,10 +31,12 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
     ensure_campaign_indexes(db)
 
     def build(service: VideoWorkflowService, *, vault: ProviderKeyVault | None = None) -> Runtime:
+        users = UserService(db, clock=utc_now, bcrypt_rounds=4)
         built = Runtime(settings=service.settings, client=db.client, db=db, media=service.media,
-                        models=service.models, service=service, users=UserService(db, clock=utc_now, bcrypt_rounds=4),
+                        models=service.models, service=service, users=users,
                         campaigns=CampaignService(db, clock=utc_now), vault=vault,
-                        api=build_api_services(service.settings, db, clock=utc_now))
+                        api=build_api_services(service.settings, db, clock=utc_now),
+                        analytics=AnalyticsService(db, users=users))
         st.cache_resource.clear()
         install_runtime(built)
         return built

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -13,20 +12,17 @@ from pymongo import MongoClient
 
 from tests.ui.browser import (
     ACTION_TIMEOUT_MS,
-    CHROMIUM,
     ROOT,
     chromium,
     click,
     fill,
+    needs_chromium,
     running_app,
     settle,
     sign_up_and_in,
 )
 
-pytestmark = [
-    pytest.mark.timeout(900),
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Debian's chromium (make test installs it)"),
-]
+pytestmark = [pytest.mark.timeout(900), needs_chromium]
 OUTPUT = ROOT / "test-output" / "e2e"
 PASSWORD = "a long secret"
 DURATION, FPS = 3, 12
