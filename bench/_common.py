@@ -50,14 +50,15 @@ class Figure:
         return self.ours / self.baseline if self.baseline else None
 
 
-def write_results(script: str, figures: list[Figure], *, started: float, parameters: dict) -> Path:
-    """Write bench/results/<script>.json (figures, parameters, machine, date, elapsed seconds)."""
+def write_results(script: str, figures: list[Figure], *, started: float, parameters: dict,
+                  details: dict | None = None) -> Path:
+    """Write bench/results/<script>.json (figures, parameters, details, machine, date, elapsed seconds)."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{script}.json"
     rows = [{**asdict(figure), "ratio": figure.ratio} for figure in figures]
     record = {"script": f"bench/{script}.py", "date": datetime.now(UTC).isoformat(timespec="seconds"),
               "elapsed_seconds": round(time.perf_counter() - started, 1), "parameters": parameters,
-              "machine": machine_info(), "figures": rows}
+              "machine": machine_info(), "figures": rows, "details": details or {}}
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"results written to {path.relative_to(ROOT)}")
     return path
