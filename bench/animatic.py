@@ -78,7 +78,7 @@ def main() -> None:
     write_results("animatic", [
         Figure(f"Animatic render, {args.duration} s {args.width}x{args.height} {args.fps} fps: real-time factor",
                args.duration / ours, "x real time", baseline=args.duration / ffmpeg_seconds,
-               baseline_is="ffmpeg CLI encoding the same frames, same codec settings (encode only)",
+               baseline_is="ffmpeg CLI, encode only, same frames and codec settings",
                target=">= 3 x real time",
                notes=f"ours composes + encodes in {ours:.1f} s; ffmpeg encodes in {ffmpeg_seconds:.1f} s; "
                      f"{encoder.codec} {encoder.preset} crf {encoder.crf}"),

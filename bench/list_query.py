@@ -200,8 +200,8 @@ def main() -> None:
         print(f"  {plan}")
     write_results("list_query", [
         Figure(f"List page of {PAGE_SIZE}, {seeded:,} workflows / {args.users:,} users: p99", indexed_ms["p99"], "ms",
-               baseline=scan_median, baseline_is=f"same call and data with no secondary indexes (collection scan), "
-                                                 f"median of {args.scan_queries} calls",
+               baseline=scan_median, baseline_is=f"same call and data without secondary indexes: a collection "
+                                                 f"scan; median of {args.scan_queries} calls",
                notes=f"index used: {'yes' if uses_index else 'NO'}: {describe(plans)}; baseline {describe(scan_plans)}; "
                      f"p50 {indexed_ms['p50']:.1f} / p95 {indexed_ms['p95']:.1f} ms"),
     ], started=started, parameters=vars(args), details={
