@@ -163,12 +163,12 @@ def main() -> None:
     if not has_redis:
         print("   redis: skipped (no redis-server; make system-deps installs it)")
     webhooks = results["embedded"][2]
-    print(f"webhook ingestion: {webhooks:.0f} signed events/s (verify, dedupe, merge, capture); "
+    print(f"webhook ingestion: {webhooks:.0f} signed events/s (verify, record deduplicated, merge); "
           f"raw insert_one of the same events: {raw_rate:.0f} events/s")
     figures.append(Figure("Webhook ingestion, signed Replicate deliveries", webhooks, "events/s", baseline=raw_rate,
                           baseline_is="one plain insert_one per event into the same database",
-                          notes="verify signature, dedupe by webhook-id, merge into the job, capture; "
-                                "one delivery at a time"))
+                          notes="verify the signature, record the event (deduplicated by webhook-id), "
+                                "merge the status into the prediction's record; one delivery at a time"))
     write_results("jobs", figures, started=started, parameters=vars(args))
 
 

@@ -29,7 +29,7 @@ def row(figure: dict) -> str:
     baseline = number(figure["baseline"], figure["unit"])
     if figure["baseline_is"]:
         baseline += f" ({figure['baseline_is']})"
-    ratio = f"{figure['ratio']:.2f} ×" if figure["ratio"] is not None else "—"
+    ratio = f"{figure['ratio']:.3g} ×" if figure["ratio"] is not None else "—"
     remarks = "; ".join(part for part in (f"target: {figure['target']}" if figure["target"] else "", figure["notes"])
                         if part)
     cells = (figure["figure"], f"**{number(figure['ours'], figure['unit'])}**", baseline, ratio, remarks)

@@ -33,6 +33,7 @@ import httpx
 import psutil
 from _common import ROOT, Figure, machine_line, write_results
 from pymongo import MongoClient
+from pymongo.database import Database
 
 from services.users import UserService
 from services.workflow_service import utc_now
@@ -41,8 +42,9 @@ from tests.conftest import free_port
 
 PASSWORD = "soak test password"
 UNLIMITED = "1000000/minute"
-PROVIDER_ENV = ("MONGODB_URI", "POE_API_KEY", "REPLICATE_API_KEY", "JOB_BACKEND", "REDIS_URL", "PUBLIC_BASE_URL",
-                "REPLICATE_WEBHOOK_SECRET")
+CLEARED_ENV = ("MONGODB_URI", "MONGODB_DATABASE", "POE_API_KEY", "REPLICATE_API_KEY", "JOB_BACKEND", "REDIS_URL",
+               "PUBLIC_BASE_URL", "REPLICATE_WEBHOOK_SECRET")  # the README's defaults: embedded database, offline
+APP_DATABASE = "video_workflow_studio"
 KEEP_PER_USER = 5  # workflows a client keeps before hard-deleting its oldest
 BRIEF = {"title": "Soak", "initialPrompt": "A cyclist crosses a bridge at sunrise",
          "metadata": {"duration": 4, "tone": "Calm", "style": "Film grain", "aspectRatio": "16:9"}}
@@ -56,7 +58,7 @@ class CycleFailed(Exception):
 def running_app(data_dir: Path) -> Iterator[tuple[str, psutil.Process, psutil.Process, int]]:
     """`streamlit run app.py` on loopback, offline providers; yields (origin, server, its database, database port)."""
     port, db_port = free_port(), free_port()
-    env = {name: value for name, value in os.environ.items() if name not in PROVIDER_ENV}
+    env = {name: value for name, value in os.environ.items() if name not in CLEARED_ENV}
     env.update(DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(db_port), RATE_LIMIT_REFINEMENT=UNLIMITED,
                RATE_LIMIT_FRAMES=UNLIMITED, RATE_LIMIT_VIDEO=UNLIMITED, RATE_LIMIT_PER_IP=UNLIMITED,
                RATE_LIMIT_LOGIN_PER_IP=UNLIMITED)
@@ -195,18 +197,32 @@ def growth(samples: list[dict], key: str, warmup: float) -> dict[str, float]:
             "growth_percent": (end - start) / start * 100, "mb_per_hour": slope * 3600}
 
 
-def register_users(db_port: int, count: int) -> list[str]:
-    """Accounts made straight in the app's database, as scripts/create_user.py would (there is no sign-up route)."""
+@contextlib.contextmanager
+def app_database(db_port: int) -> Iterator[Database]:
+    """The running app's own database, through a client of our own."""
     client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{db_port}/?directConnection=true", tz_aware=True)
     try:
-        users = UserService(client["video_workflow_studio"], clock=utc_now, bcrypt_rounds=4)
-        return [users.register(username=f"soak{n}", password=PASSWORD, name=f"Soak {n}").username for n in range(count)]
+        yield client[APP_DATABASE]
     finally:
         client.close()
 
 
-def soak(args: argparse.Namespace, data_dir: Path) -> tuple[list[dict], Counter, float]:
-    """Run the load for args.seconds while sampling memory; (samples, tally, seconds run)."""
+def register_users(db_port: int, count: int) -> list[str]:
+    """Accounts made straight in the app's database, as scripts/create_user.py would (there is no sign-up route)."""
+    with app_database(db_port) as db:
+        users = UserService(db, clock=utc_now, bcrypt_rounds=4)
+        return [users.register(username=f"soak{n}", password=PASSWORD, name=f"Soak {n}").username for n in range(count)]
+
+
+def stored(db_port: int) -> dict[str, float]:
+    """Documents in the app's database, and MB of data and indexes: what its server's memory holds a cache of."""
+    with app_database(db_port) as db:
+        stats = db.command("dbStats")
+    return {"documents": stats["objects"], "mb": (stats["dataSize"] + stats["indexSize"]) / 2**20}
+
+
+def soak(args: argparse.Namespace, data_dir: Path) -> tuple[list[dict], Counter, float, dict[str, float]]:
+    """Run the load for args.seconds while sampling memory; (samples, tally, seconds run, what the database holds)."""
     tally: Counter = Counter()
     lock = threading.Lock()
     samples: list[dict] = []
@@ -231,7 +247,7 @@ def soak(args: argparse.Namespace, data_dir: Path) -> tuple[list[dict], Counter,
                       f"app {samples[-1]['app_mb']:.0f} MB  database {samples[-1]['db_mb']:.0f} MB", flush=True)
         stop.set()
         sampler.join()
-        return samples, tally, time.monotonic() - started
+        return samples, tally, time.monotonic() - started, stored(db_port)
 
 
 def main() -> None:
@@ -247,7 +263,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            samples, tally, ran = soak(args, Path(scratch) / "data")
+            samples, tally, ran, held = soak(args, Path(scratch) / "data")
     except KeyboardInterrupt:
         raise SystemExit("soak interrupted: the app and its database were stopped, nothing was written") from None
     warmup = min(60.0, args.seconds / 5)
@@ -271,9 +287,11 @@ def main() -> None:
         Figure("Embedded database RSS at the end of the same soak", db["end_mb"], "MB",
                baseline=db["after_warmup_mb"], baseline_is=f"its RSS after {warmup:.0f} s of warm-up",
                notes=f"{db['growth_mb']:+.1f} MB ({db['growth_percent']:+.1f}%), trend {db['mb_per_hour']:+.0f} MB/hour; "
-                     "a separate process (SecantusDB on WiredTiger, data on disk)"),
+                     f"a separate process (SecantusDB on WiredTiger, data on disk) holding {held['documents']:,} documents, "
+                     f"{held['mb']:.1f} MB of data and indexes at the end"),
     ], started=started, parameters=vars(args), details={"warmup_seconds": warmup, "seconds_run": ran, "app": app,
-                                                        "database": db, "errors_by_kind": errors, "samples": samples})
+                                                        "database": db, "stored": held, "errors_by_kind": errors,
+                                                        "samples": samples})
 
 
 if __name__ == "__main__":
