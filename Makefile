@@ -36,12 +36,10 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-## Run the benchmark scripts; each prints its figures.
-bench: install-dev
-	$(PY) bench/frames_parallel.py
-	$(PY) bench/animatic.py
-	$(PY) bench/prompt_cache.py
-	$(PY) bench/jobs.py
+## Run every benchmark in order (about 15 minutes, 10 of them the soak; SOAK_SECONDS=60 for a quick look),
+## print each one's time, and write bench/RESULTS.md. README, Benchmarks, explains the figures.
+bench: install-dev chromium redis-server
+	$(PY) bench/run_all.py
 
 .PHONY: smoke rotate-provider-keys
 
@@ -82,8 +80,6 @@ worker: install
 .PHONY: bench-ui
 bench-ui: install-dev
 	$(PY) bench/ui_render.py
-
-bench: bench-ui
 
 ## The admin role (admins see everyone's figures on the Analytics page): make grant-admin ADMIN=maya
 .PHONY: grant-admin revoke-admin

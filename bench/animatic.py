@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 import numpy as np
-from _common import machine_line
+from _common import Figure, machine_line, write_results
 
 from services.providers.base import FrameRequest, VideoRequest
 from services.providers.offline_animatic import EncoderSettings, OfflineAnimaticRenderer, _decode_rgb, compose_frames
@@ -36,6 +36,7 @@ def storyboard(width: int, height: int) -> tuple[bytes, ...]:
 
 
 def main() -> None:
+    started_script = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--fps", type=int, default=30)
@@ -74,6 +75,14 @@ def main() -> None:
     print(f"ffmpeg CLI (encode only, same frames and settings): {ffmpeg_seconds:.2f} s -> "
           f"real-time factor {args.duration / ffmpeg_seconds:.2f}x")
     print(f"ours / ffmpeg time ratio: {ours / ffmpeg_seconds:.2f}")
+    write_results("animatic", [
+        Figure(f"Animatic render, {args.duration} s {args.width}x{args.height} {args.fps} fps: real-time factor",
+               args.duration / ours, "x real time", baseline=args.duration / ffmpeg_seconds,
+               baseline_is="ffmpeg CLI, encode only, same frames and codec settings",
+               target=">= 3 x real time",
+               notes=f"ours composes + encodes in {ours:.1f} s; ffmpeg encodes in {ffmpeg_seconds:.1f} s; "
+                     f"{encoder.codec} {encoder.preset} crf {encoder.crf}"),
+    ], started=started_script, parameters=vars(args))
 
 
 if __name__ == "__main__":

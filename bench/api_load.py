@@ -7,7 +7,7 @@ one user and some workflows, then runs 50 concurrent clients against, in turn:
   GET /bare/{id}                  (a bare FastAPI route doing the same single pymongo find_one)
 and prints p50/p95/p99 latency, requests per second and errors for each, and the API/bare ratios.
 
-    .venv/bin/python bench/api_load.py [--seconds 15] [--clients 50]
+    .venv/bin/python bench/api_load.py [--seconds 10] [--clients 50]
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
+from _common import ROOT, Figure, in_memory_database, machine_line, percentiles, write_results
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase  # noqa: E402
+from tests.conftest import free_port
 
 PASSWORD = "benchmark password"
 
@@ -84,9 +80,7 @@ async def load(url: str, *, headers: dict[str, str], clients: int, seconds: floa
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - started
-    cuts = statistics.quantiles(latencies, n=100)
-    return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "rps": len(latencies) / elapsed,
-            "requests": len(latencies), "errors": errors}
+    return {**percentiles(latencies), "rps": len(latencies) / elapsed, "requests": len(latencies), "errors": errors}
 
 
 def _wait(url: str, process: subprocess.Popen) -> None:
@@ -102,10 +96,51 @@ def _wait(url: str, process: subprocess.Popen) -> None:
     raise SystemExit("the benchmark server did not start")
 
 
+BY_ID, LIST, BARE = "GET /api/video-workflows/{id}", "GET /api/video-workflows", "GET /bare/{id} (FastAPI + find_one)"
+
+
+def measure(base: str, workflows: int, *, clients: int, seconds: float) -> dict[str, dict[str, float]]:
+    """Sign in, seed workflows, then load each endpoint in turn (after a 2 s warm-up); results by endpoint."""
+    token = httpx.post(f"{base}/api/auth/token", json={"username": "bench", "password": PASSWORD}).json()
+    auth = {"Authorization": f"Bearer {token['accessToken']}"}
+    brief = {"title": "Bench", "initialPrompt": "A product shot", "metadata": {"duration": 5}}
+    ids = [httpx.post(f"{base}/api/video-workflows", json=brief, headers=auth).json()["id"] for _ in range(workflows)]
+    targets = {BY_ID: (f"{base}/api/video-workflows/{ids[0]}", auth), LIST: (f"{base}/api/video-workflows", auth),
+               BARE: (f"{base}/bare/{ids[0]}", {})}
+    print(f"{clients} concurrent clients, {seconds:.0f} s each, loopback, one uvicorn process")
+    print(f"{'endpoint':40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7}")
+    results = {}
+    for name, (url, headers) in targets.items():
+        asyncio.run(load(url, headers=headers, clients=clients, seconds=2))  # warm-up
+        results[name] = r = asyncio.run(load(url, headers=headers, clients=clients, seconds=seconds))
+        print(f"{name:40} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['rps']:8.0f} "
+              f"{r['requests']:9d} {r['errors']:7d}")
+    return results
+
+
+def figures_of(results: dict[str, dict[str, float]], clients: int) -> list[Figure]:
+    """p95 and throughput of each API endpoint beside the bare route's."""
+    bare = results[BARE]
+    figures = []
+    for name in (BY_ID, LIST):
+        ours = results[name]
+        errors = f"errors {ours['errors']} of {ours['requests']:.0f} requests"
+        figures += [
+            Figure(f"{name}, {clients} clients: p95 latency", ours["p95"], "ms", baseline=bare["p95"],
+                   baseline_is="bare FastAPI route + one pymongo find_one, same process", target="p95 < 200 ms, < 1% errors",
+                   notes=f"p50 {ours['p50']:.0f} / p99 {ours['p99']:.0f} ms (bare p99 {bare['p99']:.0f}); {errors}"),
+            Figure(f"{name}, {clients} clients: throughput", ours["rps"], "req/s", baseline=bare["rps"],
+                   baseline_is="the same bare route", notes="JWT check, per-IP limit, ownership, public view"
+                   if name == BY_ID else "JWT check, per-IP limit, count + one page of 20"),
+        ]
+    return figures
+
+
 def main() -> None:
     """Start database and server, seed, measure, print."""
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=15.0, help="duration of each measured run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each measured run")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
     parser.add_argument("--workflows", type=int, default=20, help="workflows to seed")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "MONGO_URI", "DATA_DIR"), help=argparse.SUPPRESS)
@@ -113,44 +148,23 @@ def main() -> None:
     if args.serve:
         serve(int(args.serve[0]), args.serve[1], args.serve[2])
         return
-
-    from tests.conftest import free_port
-
-    with tempfile.TemporaryDirectory() as scratch:
-        database = EmbeddedDatabase(storage_path=IN_MEMORY, port=free_port(), log_path=Path(scratch) / "db.log")
-        mongo_uri = database.start()
+    with in_memory_database() as mongo_uri, tempfile.TemporaryDirectory() as scratch:
         port = free_port()
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), mongo_uri, scratch], cwd=ROOT,
                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait(f"{base}/api/health", server)
-            token = httpx.post(f"{base}/api/auth/token", json={"username": "bench", "password": PASSWORD}).json()
-            auth = {"Authorization": f"Bearer {token['accessToken']}"}
-            brief = {"title": "Bench", "initialPrompt": "A product shot", "metadata": {"duration": 5}}
-            ids = [httpx.post(f"{base}/api/video-workflows", json=brief, headers=auth).json()["id"]
-                   for _ in range(args.workflows)]
-            targets = {
-                "GET /api/video-workflows/{id}": (f"{base}/api/video-workflows/{ids[0]}", auth),
-                "GET /api/video-workflows": (f"{base}/api/video-workflows", auth),
-                "GET /bare/{id} (FastAPI + find_one)": (f"{base}/bare/{ids[0]}", {}),
-            }
-            print(f"{args.clients} concurrent clients, {args.seconds:.0f} s each, loopback, one uvicorn process")
-            print(f"{'endpoint':40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7}")
-            results = {}
-            for name, (url, headers) in targets.items():
-                asyncio.run(load(url, headers=headers, clients=args.clients, seconds=2))  # warm-up
-                results[name] = r = asyncio.run(load(url, headers=headers, clients=args.clients, seconds=args.seconds))
-                print(f"{name:40} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['rps']:8.0f} "
-                      f"{r['requests']:9d} {r['errors']:7d}")
-            bare = results["GET /bare/{id} (FastAPI + find_one)"]
-            for name in list(results)[:2]:
-                print(f"ratio {name} / bare: p95 x{results[name]['p95'] / bare['p95']:.2f}, "
-                      f"throughput x{results[name]['rps'] / bare['rps']:.2f}")
+            _wait(f"{base}/api/ready", server)
+            results = measure(base, args.workflows, clients=args.clients, seconds=args.seconds)
         finally:
             server.terminate()
             server.wait(timeout=20)
-            database.stop()
+    print(machine_line())
+    for name in (BY_ID, LIST):
+        print(f"ratio {name} / bare: p95 x{results[name]['p95'] / results[BARE]['p95']:.2f}, "
+              f"throughput x{results[name]['rps'] / results[BARE]['rps']:.2f}")
+    parameters = {name: value for name, value in vars(args).items() if name != "serve"}
+    write_results("api_load", figures_of(results, args.clients), started=started, parameters=parameters)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Parallel vs sequential frame generation, with a scripted provider that takes a fixed time per frame.
 
-Prints both wall-clock times and their ratio. Uses a real embedded database (in memory).
+Prints both wall-clock times and their ratio. Uses the app's wiring on a real embedded database (in memory),
+with the job run inside the request so the time is the generation's own.
 """
 
 from __future__ import annotations
@@ -10,13 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import machine_line
+from _common import Figure, bench_runtime, in_memory_database, machine_line, write_results
 
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.runtime import start_runtime
-from services.settings import Settings
 from services.workflow_service import NewWorkflow
-from tests.conftest import free_port
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 
@@ -24,36 +21,40 @@ def time_frames(runtime, *, concurrency: int, frames: int, delay: float) -> floa
     """Seconds to generate `frames` frames with the given concurrency."""
     service = runtime.service
     service.settings = service.settings.model_copy(update={"FRAME_GENERATION_CONCURRENCY": concurrency})
-    frames = ScriptedFrameGenerator(delay=delay, redraw=False)  # provider time is exactly `delay`
-    service.models = scripted_registry(ScriptedRefiner(), frames, ScriptedVideoGenerator())
+    generator = ScriptedFrameGenerator(delay=delay, redraw=False)  # provider time is exactly `delay`
+    service.models = scripted_registry(ScriptedRefiner(), generator, ScriptedVideoGenerator())
     workflow = service.create_workflow(user_id="bench", brief=NewWorkflow(title="Bench", initial_prompt="A bench test"))
     service.refine_prompt(user_id="bench", workflow_id=workflow.id)
     started = time.perf_counter()
     service.generate_frames(user_id="bench", workflow_id=workflow.id, frame_count=frames)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    assert len(service.get_workflow(user_id="bench", workflow_id=workflow.id).generated_frames) == frames
+    return elapsed
 
 
 def main() -> None:
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=3)
     parser.add_argument("--delay", type=float, default=1.0, help="seconds the scripted provider takes per frame")
     args = parser.parse_args()
-    server = EmbeddedDatabase(storage_path=IN_MEMORY, port=free_port())
-    uri = server.start()
-    try:
-        with tempfile.TemporaryDirectory() as data:
-            settings = Settings(_env_file=None, MONGODB_URI=uri, DATA_DIR=Path(data))  # type: ignore[call-arg]
-            runtime = start_runtime(settings)
+    with in_memory_database() as uri, tempfile.TemporaryDirectory() as data:
+        runtime = bench_runtime(uri, Path(data))
+        try:
             parallel = time_frames(runtime, concurrency=args.frames, frames=args.frames, delay=args.delay)
             sequential = time_frames(runtime, concurrency=1, frames=args.frames, delay=args.delay)
+        finally:
             runtime.close()
-    finally:
-        server.stop()
     print(machine_line())
     print(f"frames: {args.frames}, provider time per frame: {args.delay:.2f} s")
     print(f"parallel:   {parallel:.3f} s  ({parallel / args.delay:.2f}x one frame's time; target < 1.2x)")
     print(f"sequential: {sequential:.3f} s")
     print(f"speed-up parallel vs sequential: {sequential / parallel:.2f}x")
+    write_results("frames_parallel", [
+        Figure(f"{args.frames} frames, provider {args.delay:g} s each: wall time", parallel, "s", baseline=sequential,
+               baseline_is="the same frames one at a time", target=f"< 1.2 x one frame ({1.2 * args.delay:.2f} s)",
+               notes=f"{parallel / args.delay:.2f} x one frame's time; speed-up {sequential / parallel:.2f} x"),
+    ], started=started, parameters=vars(args))
 
 
 if __name__ == "__main__":

@@ -1,100 +1,94 @@
 """Benchmark: a refinement served from the prompt cache versus one that calls the provider.
 
-Runs on a real (in-memory) SecantusDB server on loopback. The provider is a stand-in that takes
-PROVIDER_SECONDS, as the spec's 2-5 s refinement does; the figure that matters is the cache hit.
+Runs the app's wiring on a real (in-memory) SecantusDB server on loopback. The provider is a stand-in that
+takes --provider-seconds, as the spec's 2-5 s refinement does; the figure that matters is the cache hit.
 """
 
 from __future__ import annotations
 
-import socket
+import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import Figure, bench_runtime, in_memory_database, machine_line, percentiles, write_results
 
-from pymongo import MongoClient
-
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.media_store import FileMediaStore
-from services.prompt_cache import build_prompt_cache
 from services.providers.base import RefinementRequest, RefinementResult
-from services.providers.registry import ModelRegistry, ModelRole
-from services.repository import MongoWorkflowRepository, ensure_indexes
-from services.settings import Settings
-from services.workflow_service import NewWorkflow, VideoWorkflowService, utc_now
+from services.workflow_service import NewWorkflow, VideoWorkflowService, _brief_of
+from tests.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, scripted_registry
 
-PROVIDER_SECONDS = 2.0
-ROUNDS = 50
+USER = "bench"
 
 
 class SlowRefiner:
-    """Stands in for Poe: answers after PROVIDER_SECONDS and counts its calls."""
+    """Stands in for Poe: answers after a fixed time and counts its calls."""
 
-    calls = 0
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.calls = 0
 
     def refine(self, request: RefinementRequest) -> RefinementResult:
-        SlowRefiner.calls += 1
-        time.sleep(PROVIDER_SECONDS)
+        self.calls += 1
+        time.sleep(self.seconds)
         return RefinementResult("A production prompt.", {"prompt_tokens": 300, "completion_tokens": 400})
 
 
-def _brief_of_any(service: VideoWorkflowService):  # type: ignore[no-untyped-def]
-    """The provider-facing brief of the user's newest workflow (what the cache key was made from)."""
-    from services.workflow_service import _brief_of
-    newest = service.list_workflows(user_id="bench", page_size=1).items[0]
-    return _brief_of(newest)
+def refine_new(service: VideoWorkflowService, brief: NewWorkflow) -> float:
+    """Milliseconds of one refinement round on a new workflow with this brief."""
+    workflow = service.create_workflow(user_id=USER, brief=brief)
+    started = time.perf_counter()
+    service.refine_prompt(user_id=USER, workflow_id=workflow.id)
+    return (time.perf_counter() - started) * 1000
+
+
+def lookup_times(service: VideoWorkflowService, rounds: int) -> list[float]:
+    """Milliseconds of the cache lookup alone, for the key the newest workflow's refinement used."""
+    cache = service.prompt_cache
+    assert cache is not None
+    newest = service.list_workflows(user_id=USER, page_size=1).items[0]
+    key = cache.key_for(RefinementRequest(brief=_brief_of(newest), history=(), additional_info=None, model="gpt-4o"),
+                        user_id=USER)
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        assert cache.get(key) is not None
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def main() -> None:
     """Print the cache-miss time and the cache-hit distribution."""
-    with tempfile.TemporaryDirectory() as scratch:
-        with socket.socket() as probe:  # a free loopback port
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = EmbeddedDatabase(storage_path=IN_MEMORY, port=port, log_path=Path(scratch) / "db.log")
-        client = MongoClient(server.start(), tz_aware=True)
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=50, help="identical refinements served from the cache")
+    parser.add_argument("--provider-seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    refiner = SlowRefiner(args.provider_seconds)
+    with in_memory_database() as uri, tempfile.TemporaryDirectory() as scratch:
+        runtime = bench_runtime(uri, Path(scratch))
         try:
-            db = client["bench_prompt_cache"]
-            ensure_indexes(db)
-            registry = ModelRegistry()
-            registry.register(ModelRole.REFINEMENT, "gpt-4o", provider_name="poe", implementation=SlowRefiner())
-            registry.register(ModelRole.FRAMES, "stable-diffusion-xl", provider_name="x", implementation=None)
-            registry.register(ModelRole.VIDEO, "veo-3", provider_name="x", implementation=None)
-            settings = Settings(_env_file=None, DATA_DIR=Path(scratch))  # type: ignore[call-arg]
-            service = VideoWorkflowService(
-                repository=MongoWorkflowRepository(db), media=FileMediaStore(settings.media_dir), models=registry,
-                settings=settings, prompt_cache=build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=utc_now))
+            service = runtime.service
+            service.models = scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator())
             brief = NewWorkflow(title="Launch", initial_prompt="A runner at dawn", duration=8)
-
-            def refine_new() -> float:
-                workflow = service.create_workflow(user_id="bench", brief=brief)
-                started = time.perf_counter()
-                service.refine_prompt(user_id="bench", workflow_id=workflow.id)
-                return (time.perf_counter() - started) * 1000
-
-            miss = refine_new()
-            hits = sorted(refine_new() for _ in range(ROUNDS))
-            p95 = hits[int(0.95 * (len(hits) - 1))]
-            cache = service.prompt_cache
-            assert cache is not None
-            key = cache.key_for(RefinementRequest(brief=_brief_of_any(service), history=(), additional_info=None,
-                                                  model="gpt-4o"), user_id="bench")
-            lookups = []
-            for _ in range(ROUNDS):
-                started = time.perf_counter()
-                assert cache.get(key) is not None
-                lookups.append((time.perf_counter() - started) * 1000)
-            print(f"prompt cache: lookup alone median {statistics.median(lookups):.2f} ms, "
-                  f"max {max(lookups):.2f} ms")
-            print(f"prompt cache: miss (provider call) {miss:.0f} ms; hit over {ROUNDS} identical requests: "
-                  f"median {statistics.median(hits):.1f} ms, p95 {p95:.1f} ms, max {hits[-1]:.1f} ms; "
-                  f"provider calls {SlowRefiner.calls} (target: hit < 20 ms, 1 call)")
+            miss = refine_new(service, brief)
+            hits = [refine_new(service, brief) for _ in range(args.rounds)]
+            lookups = lookup_times(service, args.rounds)
         finally:
-            client.close()
-            server.stop()
+            runtime.close()
+    hit = percentiles(hits)
+    print(machine_line())
+    print(f"prompt cache: lookup alone median {statistics.median(lookups):.2f} ms, max {max(lookups):.2f} ms")
+    print(f"prompt cache: miss (provider call) {miss:.0f} ms; hit over {args.rounds} identical requests: "
+          f"median {hit['p50']:.1f} ms, p95 {hit['p95']:.1f} ms, max {max(hits):.1f} ms; "
+          f"provider calls {refiner.calls} (target: hit < 20 ms, 1 call)")
+    write_results("prompt_cache", [
+        Figure("Refinement served from the prompt cache, median", hit["p50"], "ms", baseline=miss,
+               baseline_is=f"cache miss: provider stand-in taking {args.provider_seconds:g} s",
+               target="< 20 ms, one provider call in all",
+               notes=f"p95 {hit['p95']:.1f} ms; lookup alone {statistics.median(lookups):.2f} ms; "
+                     f"provider calls {refiner.calls} for {args.rounds + 1} refinements"),
+    ], started=started, parameters=vars(args))
 
 
 if __name__ == "__main__":

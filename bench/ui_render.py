@@ -8,45 +8,21 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 import streamlit as st
-from pymongo import MongoClient
+from _common import ROOT, Figure, bench_runtime, in_memory_database, machine_line, write_results
 from streamlit.testing.v1 import AppTest
 
-from services.campaigns import CampaignService, ensure_campaign_indexes
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.media_store import FileMediaStore
-from services.repository import MongoWorkflowRepository, ensure_indexes
-from services.runtime import Runtime, build_model_registry, install_runtime
-from services.settings import Settings
-from services.users import User, UserService, ensure_user_indexes
+from services.runtime import Runtime, install_runtime
+from services.users import User
 from services.workflow_rules import FrameReview
-from services.workflow_service import NewWorkflow, VideoWorkflowService, utc_now
-from tests.conftest import free_port
+from services.workflow_service import NewWorkflow
 from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_up_and_in
 
 BRIEF = NewWorkflow(title="Bench", initial_prompt="A runner crosses the city at dawn", duration=2)
-
-
-def build_runtime(uri: str, data_dir: Path) -> Runtime:
-    """A runtime on a fresh database of the in-memory server."""
-    client: MongoClient = MongoClient(uri, tz_aware=True)
-    db = client["bench_ui"]
-    for ensure in (ensure_indexes, ensure_user_indexes, ensure_campaign_indexes):
-        ensure(db)
-    settings = Settings(_env_file=None, DATA_DIR=data_dir)  # type: ignore[call-arg]
-    models = build_model_registry(settings)
-    service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=FileMediaStore(settings.media_dir),
-                                   models=models, settings=settings)
-    return Runtime(settings=settings, client=client, db=db, media=service.media, models=models, service=service,
-                   users=UserService(db, clock=utc_now, bcrypt_rounds=4), campaigns=CampaignService(db, clock=utc_now))
 
 
 def workflows_at_each_step(runtime: Runtime, user: User) -> dict[str, dict[str, str]]:
@@ -82,6 +58,18 @@ def time_step_renders(user: User, params: dict[str, str], runs: int) -> list[flo
     at.run()
     at.switch_page("app_pages/wizard.py").run()
     assert not at.exception, at.exception
+    return rerun_timings(at, runs)
+
+
+def time_bare_script(runs: int) -> list[float]:
+    """Seconds per rerun of a one-widget Streamlit script: what any page costs before our code runs."""
+    at = AppTest.from_string("import streamlit as st\nst.title('Hello')", default_timeout=60)
+    at.run()
+    return rerun_timings(at, runs)
+
+
+def rerun_timings(at: AppTest, runs: int) -> list[float]:
+    """Seconds of each of `runs` full reruns of an app that has already run once."""
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -90,10 +78,11 @@ def time_step_renders(user: User, params: dict[str, str], runs: int) -> list[flo
     return timings
 
 
-def server_side(runs: int) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        server = EmbeddedDatabase(storage_path=IN_MEMORY, port=free_port(), log_path=Path(scratch) / "db.log")
-        runtime = build_runtime(server.start(), Path(scratch) / "data")
+def server_side(runs: int) -> dict[str, float]:
+    """Median milliseconds of a full rerun of the wizard at each step."""
+    medians = {}
+    with in_memory_database() as uri, tempfile.TemporaryDirectory() as scratch:
+        runtime = bench_runtime(uri, Path(scratch) / "data", MONGODB_DATABASE="bench_ui")
         try:
             st.cache_resource.clear()
             install_runtime(runtime)
@@ -101,18 +90,19 @@ def server_side(runs: int) -> None:
             print(f"Server-side render of each wizard step (AppTest, full rerun, {runs} runs each):")
             for step, params in workflows_at_each_step(runtime, user).items():
                 timings = time_step_renders(user, params, runs)
-                print(f"  {step:<24} median {statistics.median(timings) * 1000:7.1f} ms   "
-                      f"max {max(timings) * 1000:7.1f} ms")
+                medians[step] = statistics.median(timings) * 1000
+                print(f"  {step:<24} median {medians[step]:7.1f} ms   max {max(timings) * 1000:7.1f} ms")
         finally:
             install_runtime(None)
-            runtime.client.close()
-            server.stop()
+            runtime.close()
+    return medians
 
 
-def browser_side(runs: int) -> None:
+def browser_side(runs: int) -> tuple[float, float] | None:
+    """Median seconds to first contentful paint and to the brief form on screen; None without Chromium."""
     if shutil.which(CHROMIUM) is None:
         print("Chromium first paint: skipped (no /usr/bin/chromium; apt-get install chromium)")
-        return
+        return None
     with tempfile.TemporaryDirectory() as scratch, running_app(Path(scratch) / "data") as app, chromium() as browser:
         page = browser.new_page()
         sign_up_and_in(page, app.url, username="bench", password="bench password", name="Bench")
@@ -130,14 +120,27 @@ def browser_side(runs: int) -> None:
               f"max {max(paints) * 1000:7.1f} ms")
         print(f"  brief form on screen     median {statistics.median(ready) * 1000:7.1f} ms   "
               f"max {max(ready) * 1000:7.1f} ms")
+    return statistics.median(paints), statistics.median(ready)
 
 
 def main() -> None:
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    server_side(args.runs)
-    browser_side(args.runs)
+    print(machine_line())
+    steps = server_side(args.runs)
+    bare = statistics.median(time_bare_script(args.runs)) * 1000
+    print(f"  bare one-widget script   median {bare:7.1f} ms")
+    browser = browser_side(args.runs)
+    slowest = max(steps, key=steps.__getitem__)
+    figures = [Figure(f"Wizard rerun, slowest step ({slowest}), median", steps[slowest], "ms", baseline=bare,
+                      baseline_is="AppTest rerun of a one-widget Streamlit script",
+                      notes="steps: " + ", ".join(f"{step.split()[0]}: {ms:.0f}" for step, ms in steps.items()))]
+    if browser:
+        figures.append(Figure("Chromium first contentful paint, signed in, /wizard", browser[0] * 1000, "ms",
+                              notes=f"brief form on screen after {browser[1] * 1000:.0f} ms (median)"))
+    write_results("ui_render", figures, started=started, parameters=vars(args))
 
 
 if __name__ == "__main__":

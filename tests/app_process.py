@@ -1,7 +1,9 @@
-"""Waiting for an app process started the README's way (`streamlit run app.py`) to serve /api/ready."""
+"""Waiting for an app process started the README's way (`streamlit run app.py`) to serve /api/ready, and stopping it."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -22,3 +24,13 @@ def wait_until_ready(origin: str, process: subprocess.Popen, log_path: Path, *, 
             pass
         time.sleep(0.5)
     raise AssertionError(f"the app did not answer /api/ready within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    """SIGTERM lets the lifespan stop the embedded database; the process group is killed if it hangs."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

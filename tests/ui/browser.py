@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from services.embedded_db import EmbeddedDatabase
-from tests.app_process import wait_until_ready
+from tests.app_process import stop_app, wait_until_ready
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,17 +70,7 @@ def running_app(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterato
         wait_until_ready(url, process, log_path, timeout=START_TIMEOUT_SECONDS)
         yield RunningApp(url=url, data_dir=data_dir, log_path=log_path, mongo_uri=f"mongodb://127.0.0.1:{db_port}")
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM lets the lifespan stop the embedded database; the process group is killed if it hangs."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        stop_app(process)
 
 
 @contextmanager
