@@ -31,15 +31,24 @@ class WorkflowRepository(Protocol):
     def hard_delete(self, workflow_id: str) -> None: ...
 
 
+LIST_INDEX = "userId_deletedAt_lastActivity_id"
+SUPERSEDED_INDEXES = ("userId_deletedAt_lastActivity",)  # replaced by LIST_INDEX; dropped where it exists
+
+
 def ensure_indexes(db: Database) -> None:
     """The spec's indexes: userId + createdAt desc, status + lastActivity desc, campaignId."""
+    existing = set(db[WORKFLOWS].index_information())
+    for name in SUPERSEDED_INDEXES:
+        if name in existing:
+            db[WORKFLOWS].drop_index(name)
     db[WORKFLOWS].create_indexes([
         IndexModel([("userId", ASCENDING), ("createdAt", DESCENDING)], name="userId_createdAt"),
         IndexModel([("status", ASCENDING), ("lastActivity", DESCENDING)], name="status_lastActivity"),
         IndexModel([("campaignId", ASCENDING)], name="campaignId"),
-        # Serves the default list: a user's live workflows, newest activity first.
-        IndexModel([("userId", ASCENDING), ("deletedAt", ASCENDING), ("lastActivity", DESCENDING)],
-                   name="userId_deletedAt_lastActivity"),
+        # Serves the default list: a user's live workflows, newest activity first. The trailing _id matches the
+        # list's tie-break sort, so MongoDB walks the index in order instead of sorting a heavy user's whole list.
+        IndexModel([("userId", ASCENDING), ("deletedAt", ASCENDING), ("lastActivity", DESCENDING),
+                    ("_id", DESCENDING)], name=LIST_INDEX),
         # Serves an admin's analytics over everyone's workflows created in a period.
         IndexModel([("createdAt", DESCENDING)], name="createdAt"),
     ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.errors import NotFoundError, ValidationError
+from services.repository import LIST_INDEX, WORKFLOWS, ensure_indexes
 from services.workflow_service import VideoWorkflowService
 from tests.conftest import a_brief
 
@@ -54,3 +55,13 @@ def test_a_hard_delete_removes_the_document_and_its_media(service: VideoWorkflow
 def test_a_media_key_outside_the_store_layout_is_refused(service: VideoWorkflowService):
     with pytest.raises(ValidationError, match="Not a media key"):
         service.read_media(user_id=USER, key="workflows/../../etc/passwd")
+
+
+def test_ensure_indexes_replaces_the_old_list_index_with_one_that_matches_the_lists_order(db):
+    db[WORKFLOWS].drop_index(LIST_INDEX)
+    db[WORKFLOWS].create_index([("userId", 1), ("deletedAt", 1), ("lastActivity", -1)],
+                               name="userId_deletedAt_lastActivity")  # as databases made before this change have
+    ensure_indexes(db)
+    indexes = db[WORKFLOWS].index_information()
+    assert "userId_deletedAt_lastActivity" not in indexes
+    assert indexes[LIST_INDEX]["key"] == [("userId", 1), ("deletedAt", 1), ("lastActivity", -1), ("_id", -1)]
