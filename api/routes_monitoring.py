@@ -8,6 +8,7 @@ from collections.abc import Callable
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from services import metrics
 from services.runtime import Runtime
@@ -36,7 +37,7 @@ def ready(request: Request) -> JSONResponse:
 
 
 @monitoring_router.get("/metrics", summary="Prometheus metrics (text exposition format)",
-                       responses={200: {"content": {metrics.CONTENT_TYPE_LATEST: {}}},
+                       responses={200: {"content": {CONTENT_TYPE_LATEST: {}}},
                                   401: {"description": "METRICS_TOKEN is set and the bearer token is not it."}})
 async def prometheus_metrics(request: Request) -> Response:
     runtime = _runtime(request)
@@ -47,4 +48,4 @@ async def prometheus_metrics(request: Request) -> Response:
             return Response("Send Authorization: Bearer <METRICS_TOKEN> to read the metrics.\n", status_code=401,
                             media_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
     body = await anyio.to_thread.run_sync(metrics.exposition, runtime.db, utc_now)
-    return Response(body, media_type=metrics.CONTENT_TYPE_LATEST)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -13,13 +13,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from pymongo.database import Database
-
-__all__ = ["CONTENT_TYPE_LATEST", "exposition"]
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # prometheus-client opens its value files there as the metrics below are defined.
