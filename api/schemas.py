@@ -16,6 +16,7 @@ from services.api_keys import ApiKey
 from services.domain import (
     ModelSelections,
     RefinementIteration,
+    ReviewTally,
     VideoWorkflow,
     WorkflowError,
     WorkflowLimits,
@@ -146,6 +147,7 @@ class FrameOut(ResponseModel):
     version: int
     regeneration_count: int
     generated_at: datetime
+    duration_ms: int = 0  # how long the provider took for this version
     history: list[FrameVersionOut]
 
 
@@ -160,6 +162,7 @@ class VideoOut(ResponseModel):
     frame_count: int
     size_bytes: int
     generated_at: datetime
+    duration_ms: int = 0  # how long the provider took to render it
 
 
 class WorkflowResponse(ResponseModel):
@@ -179,6 +182,7 @@ class WorkflowResponse(ResponseModel):
     planned_frame_count: int
     generated_frames: list[FrameOut]
     frames_approved: bool
+    frame_reviews: ReviewTally  # every approve/reject decision so far
     video_output: VideoOut | None = None
     model_selections: ModelSelections
     limits: WorkflowLimits

@@ -36,6 +36,8 @@ def test_a_scripted_workflow_moves_every_metric_by_exactly_what_happened(make_ap
     assert client.post(f"{base}/generate-video", json={"duration": 1, "fps": 12}).status_code == 502
     finished = client.post(f"{base}/generate-video", json={"duration": 1, "fps": 12})
     assert finished.status_code == 200 and finished.json()["status"] == "COMPLETED", finished.text
+    assert finished.json()["frameReviews"] == {"approved": 3, "rejected": 1}, "the workflow keeps the same tally"
+    assert finished.json()["videoOutput"]["durationMs"] > 0
 
     changed = scrape(server.base_url).minus(before)
     assert changed.value("vws_workflows_created_total") == 1
