@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import bcrypt
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -115,11 +115,10 @@ class UserService:
         """Add (granted) or remove a role on the user with this username; NotFoundError when there is none."""
         change = {"$addToSet": {"roles": role}} if granted else {"$pull": {"roles": role}}
         handle = (username or "").strip().lower()
-        if self.collection.update_one({"username": handle}, change).matched_count == 0:
+        updated = self.collection.find_one_and_update({"username": handle}, change, return_document=ReturnDocument.AFTER)
+        if updated is None:
             raise NotFoundError(f"No user {handle!r}. Create the account first (scripts/create_user.py or sign up).")
-        user = self.get_by_username(handle)
-        assert user is not None
-        return user
+        return _user_from(updated)
 
     def change_password(self, *, user_id: str, current_password: str, new_password: str) -> None:
         """Replace the password after checking the current one."""
