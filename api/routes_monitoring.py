@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.deps import RuntimeDep
 from services import metrics
-from services.runtime import Runtime
 from services.workflow_service import utc_now
 
 monitoring_router = APIRouter(tags=["monitoring"])
-
-
-def _runtime(request: Request) -> Runtime:
-    provider: Callable[[], Runtime] = request.app.state.runtime_provider
-    return provider()
 
 
 @monitoring_router.get("/health", summary="Liveness: the process serves requests")
@@ -29,8 +23,8 @@ def health() -> dict:
 
 @monitoring_router.get("/ready", summary="Readiness: the database (and Redis, in scale-out mode) answer",
                        responses={503: {"description": "A dependency is unreachable; retry after a few seconds."}})
-def ready(request: Request) -> JSONResponse:
-    checks = _runtime(request).readiness()
+def ready(runtime: RuntimeDep) -> JSONResponse:
+    checks = runtime.readiness()
     ok = all(state == "ok" for state in checks.values())
     return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503,
                         headers={} if ok else {"Retry-After": "5"})
@@ -39,8 +33,7 @@ def ready(request: Request) -> JSONResponse:
 @monitoring_router.get("/metrics", summary="Prometheus metrics (text exposition format)",
                        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}},
                                   401: {"description": "METRICS_TOKEN is set and the bearer token is not it."}})
-async def prometheus_metrics(request: Request) -> Response:
-    runtime = _runtime(request)
+async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     expected = runtime.settings.METRICS_TOKEN
     if expected is not None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

@@ -12,12 +12,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from pymongo.database import Database
+
+from services.errors import ConfigurationError
+from services.job_store import JOBS, JobStatus
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # prometheus-client opens its value files there as the metrics below are defined.
@@ -103,8 +107,6 @@ class JobQueueCollector(Collector):
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        from services.job_store import JOBS, JobStatus  # the store imports nothing from here; keep it that way
-
         depth = GaugeMetricFamily(f"{PREFIX}_job_queue_depth", "Generation jobs waiting or running.",
                                   labels=["status"])
         age = GaugeMetricFamily(f"{PREFIX}_job_queue_oldest_age_seconds",
@@ -126,6 +128,15 @@ class _ThisProcess(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield from REGISTRY.collect()
+
+
+def check_multiprocess_setting(configured: Path | None) -> None:
+    """PROMETHEUS_MULTIPROC_DIR works only from the process environment: refuse a value that came from .env alone."""
+    actual = multiprocess_dir()
+    if configured is not None and (actual is None or Path(actual).resolve() != configured.resolve()):
+        raise ConfigurationError(
+            "PROMETHEUS_MULTIPROC_DIR is set in .env but not in the process environment, where prometheus-client "
+            "reads it: export it before starting each app server and worker.")
 
 
 def multiprocess_dir() -> str | None:

@@ -14,6 +14,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services import metrics
 from services.admins import AdminRoles
 from services.analytics import AnalyticsService
 from services.api_services import ApiServices, build_api_services
@@ -197,6 +198,7 @@ def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
 def start_runtime(settings: Settings | None = None) -> Runtime:
     """Connect (or start) the database, ensure indexes and build the service."""
     settings = settings or load_settings()
+    metrics.check_multiprocess_setting(settings.PROMETHEUS_MULTIPROC_DIR)
     client, embedded = connect(settings)
     db = client[settings.MONGODB_DATABASE]
     ensure_indexes(db)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.errors import ProviderError
+import pytest
+
+from services import metrics
+from services.errors import ConfigurationError, ProviderError
 from services.job_store import JOBS
 from services.workflow_service import utc_now
 from tests.api.conftest import SHORT_BRIEF, ApiServer, Scripted
@@ -90,3 +93,12 @@ def test_metrics_can_require_a_bearer_token(make_api_server):
     assert anonymous.status_code == 401 and "METRICS_TOKEN" in anonymous.text
     assert scrape(server.base_url, Authorization="Bearer scrape-me-please-0123456789").value(
         "vws_job_queue_depth", status="queued") == 0
+
+
+def test_a_multiprocess_dir_only_in_dotenv_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with pytest.raises(ConfigurationError, match="export it"):
+        metrics.check_multiprocess_setting(tmp_path / "metrics")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    metrics.check_multiprocess_setting(tmp_path / "metrics")  # set in the environment too: fine
+    metrics.check_multiprocess_setting(None)
