@@ -6,9 +6,10 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 
 .PHONY: install install-dev run test lint bench clean test-api bench-api system-deps
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
@@ -49,7 +50,7 @@ smoke: install
 
 ## Re-encrypt users' provider keys under the newest PROVIDER_KEY_MASTER_KEYS entry (safe to rerun).
 rotate-provider-keys: install
-	$(PY) -m services.rotate_provider_keys
+	$(PY) scripts/rotate_provider_keys.py
 
 ## The REST API's tests only (tests/api), and its loopback load benchmark.
 test-api: install-dev
@@ -74,7 +75,7 @@ test: chromium redis-server
 ## A scale-out job worker (JOB_BACKEND=redis, REDIS_URL and MONGODB_URI as for the app); run one per process.
 .PHONY: worker
 worker: install
-	$(PY) -m services.worker
+	$(PY) scripts/worker.py
 
 ## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
 .PHONY: bench-ui
@@ -84,6 +85,6 @@ bench-ui: install-dev
 ## The admin role (admins see everyone's figures on the Analytics page): make grant-admin ADMIN=maya
 .PHONY: grant-admin revoke-admin
 grant-admin: install
-	$(PY) -m services.admins grant $(ADMIN)
+	$(PY) scripts/admins.py grant $(ADMIN)
 revoke-admin: install
-	$(PY) -m services.admins revoke $(ADMIN)
+	$(PY) scripts/admins.py revoke $(ADMIN)

@@ -13,10 +13,10 @@ import anyio
 import streamlit as st
 
 from api.main import mount_api
-from services.errors import ConfigurationError
-from services.log_setup import configure_logging, route_own_handlers_to_root
-from services.runtime import get_runtime, shutdown_runtime
-from services.settings import Settings, load_settings
+from services.bootstrap import get_runtime, shutdown_runtime
+from services.core.errors import ConfigurationError
+from services.core.log_setup import configure_logging, route_own_handlers_to_root
+from services.core.settings import Settings, load_settings
 
 try:
     configure_logging(load_settings())

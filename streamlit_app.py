@@ -4,10 +4,10 @@ import uuid
 
 import streamlit as st
 
-from services.log_setup import bound
+from services.core.log_setup import bound
 from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
-from ui_support import cached_runtime
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()

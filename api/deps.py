@@ -10,12 +10,12 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from services.api_keys import PREFIX as API_KEY_PREFIX
-from services.api_services import ApiServices
-from services.errors import AuthenticationError
-from services.rate_limits import LOGIN, PER_IP, REFINEMENT
-from services.runtime import Runtime
-from services.workflow_service import VideoWorkflowService
+from services.accounts.api_keys import PREFIX as API_KEY_PREFIX
+from services.accounts.api_services import ApiServices
+from services.accounts.rate_limits import LOGIN, PER_IP, REFINEMENT
+from services.bootstrap import Runtime
+from services.core.errors import AuthenticationError
+from services.workflows.service import VideoWorkflowService
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/token, "
                                                          "or a personal API key.")

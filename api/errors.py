@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services import errors
-from services.rate_limits import RateLimitedError
-from services.webhook_signing import WebhookVerificationError
+from services.accounts.rate_limits import RateLimitedError
+from services.core import errors
+from services.webhooks.signing import WebhookVerificationError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"

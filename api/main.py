@@ -12,13 +12,13 @@ from starlette.routing import Mount
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.observability import RequestObservability
-from api.routes_auth import auth_router, keys_router
-from api.routes_callbacks import callbacks_router
-from api.routes_media import media_router
-from api.routes_monitoring import monitoring_router
-from api.routes_webhooks import webhooks_router
-from api.routes_workflows import router as workflows_router
-from services.runtime import Runtime, get_runtime
+from api.routes.auth import auth_router, keys_router
+from api.routes.callbacks import callbacks_router
+from api.routes.media import media_router
+from api.routes.monitoring import monitoring_router
+from api.routes.webhooks import webhooks_router
+from api.routes.workflows import router as workflows_router
+from services.bootstrap import Runtime, get_runtime
 
 DESCRIPTION = """The spec's video workflow endpoints. Authenticate with `Authorization: Bearer <access token>`
 from `POST /api/auth/token`, or with a personal API key (`X-API-Key`). Every error is a problem JSON

@@ -10,8 +10,8 @@ import uuid
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services import metrics
-from services.log_setup import bound
+from services.core import metrics
+from services.core.log_setup import bound
 
 log = logging.getLogger("api.access")
 REQUEST_ID_HEADER = b"x-request-id"

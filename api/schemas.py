@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
-from services.api_keys import ApiKey
-from services.domain import (
+from services.accounts.api_keys import ApiKey
+from services.jobs.store import Job
+from services.workflows.domain import (
     ModelSelections,
     RefinementIteration,
     ReviewTally,
@@ -24,9 +25,8 @@ from services.domain import (
     WorkflowStatus,
     WorkflowStep,
 )
-from services.job_store import Job
-from services.workflow_rules import FrameReview
-from services.workflow_service import NewWorkflow
+from services.workflows.rules import FrameReview
+from services.workflows.service import NewWorkflow
 
 # Hard caps that keep absurd input out before the service applies its configured, named limits.
 Text = Annotated[str, Field(max_length=100_000)]

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from services.errors import StudioError
-from services.workflow_service import utc_now
+from services.core.clock import utc_now
+from services.core.errors import StudioError
 from ui.analytics import (
     cost_charts,
     creation_chart,
@@ -13,8 +13,8 @@ from ui.analytics import (
     period_picker,
     user_filter,
 )
+from ui.session import analytics_service, cached_runtime, current_user_id
 from ui.widgets import show_error
-from ui_support import analytics_service, cached_runtime, current_user_id
 
 runtime = cached_runtime()
 user_id = current_user_id()

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from services.domain import VideoWorkflow
+from services.workflows.domain import VideoWorkflow
 from ui.campaigns import campaign_filter, campaign_names, new_campaign_form
+from ui.session import cached_runtime, current_user_id
 from ui.wizard import render_wizard
 from ui.wizard_context import CAMPAIGN_PARAM, VIEW_PARAM, WORKFLOW_PARAM, WizardContext
-from ui_support import cached_runtime, current_user_id
 
 WIZARD_PARAM = "wizard"
 CARD_COLUMNS = 3

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from services.errors import StudioError
+from services.core.errors import StudioError
+from ui.session import cached_runtime, current_user_id
 from ui.widgets import show_error
-from ui_support import cached_runtime, current_user_id
 
 runtime = cached_runtime()
 user_id = current_user_id()

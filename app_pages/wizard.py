@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from ui.session import cached_runtime, current_user_id
 from ui.wizard import render_wizard
 from ui.wizard_context import WORKFLOW_PARAM, WizardContext
-from ui_support import cached_runtime, current_user_id
 
 
 def close() -> None:

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from services.domain import VideoWorkflow
-from services.errors import StudioError
+from services.core.errors import StudioError
+from services.workflows.domain import VideoWorkflow
 from ui.campaigns import campaign_filter, campaign_names
+from ui.session import cached_runtime, current_user_id
 from ui.widgets import show_error, status_badge
 from ui.wizard_context import WORKFLOW_PARAM
-from ui_support import cached_runtime, current_user_id
 
 PAGE_SIZE = 20
 

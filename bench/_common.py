@@ -26,9 +26,9 @@ RESULTS_DIR = ROOT / "bench" / "results"
 
 import psutil
 
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.runtime import Runtime, start_runtime
-from services.settings import Settings
+from services.bootstrap import Runtime, start_runtime
+from services.core.settings import Settings
+from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
 from tests.conftest import free_port
 
 

@@ -36,8 +36,8 @@ def serve(port: int, mongo_uri: str, data_dir: str) -> None:
     from starlette.routing import Mount
 
     from api.main import create_api
-    from services.runtime import start_runtime
-    from services.settings import load_settings
+    from services.bootstrap import start_runtime
+    from services.core.settings import load_settings
 
     # The per-IP limit would throttle a load test from one address; the benchmark measures the work.
     settings = load_settings(_env_file=None, MONGODB_URI=mongo_uri, DATA_DIR=data_dir,

@@ -20,10 +20,11 @@ import redis
 from _common import Figure, bench_runtime, in_memory_database, machine_line, write_results
 from pydantic import SecretStr
 
-from services.runtime import build_dispatcher
-from services.webhook_inbox import WebhookInbox
-from services.webhook_signing import sign
-from services.workflow_service import NewWorkflow, utc_now
+from services.bootstrap import build_dispatcher
+from services.core.clock import utc_now
+from services.webhooks.inbox import WebhookInbox
+from services.webhooks.signing import sign
+from services.workflows.service import NewWorkflow
 from tests.conftest import free_port
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 from tests.worker_processes import Workers, wait_for

@@ -32,10 +32,10 @@ from bson import ObjectId
 from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
-from services.repository import WORKFLOWS, MongoWorkflowRepository, ensure_indexes
-from services.runtime import Runtime
-from services.workflow_rules import FrameReview
-from services.workflow_service import NewWorkflow, VideoWorkflowService
+from services.bootstrap import Runtime
+from services.workflows.repository import WORKFLOWS, MongoWorkflowRepository, ensure_indexes
+from services.workflows.rules import FrameReview
+from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 PAGE_SIZE = 20

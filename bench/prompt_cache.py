@@ -15,7 +15,7 @@ from pathlib import Path
 from _common import Figure, bench_runtime, in_memory_database, machine_line, percentiles, write_results
 
 from services.providers.base import RefinementRequest, RefinementResult
-from services.workflow_service import NewWorkflow, VideoWorkflowService, _brief_of
+from services.workflows.service import NewWorkflow, VideoWorkflowService, _brief_of
 from tests.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, scripted_registry
 
 USER = "bench"

@@ -35,8 +35,8 @@ from _common import ROOT, Figure, machine_line, write_results
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from services.users import UserService
-from services.workflow_service import utc_now
+from services.accounts.users import UserService
+from services.core.clock import utc_now
 from tests.app_process import stop_app, wait_until_ready
 from tests.conftest import free_port
 

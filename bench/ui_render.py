@@ -16,10 +16,10 @@ import streamlit as st
 from _common import ROOT, Figure, bench_runtime, in_memory_database, machine_line, write_results
 from streamlit.testing.v1 import AppTest
 
-from services.runtime import Runtime, install_runtime
-from services.users import User
-from services.workflow_rules import FrameReview
-from services.workflow_service import NewWorkflow
+from services.accounts.users import User
+from services.bootstrap import Runtime, install_runtime
+from services.workflows.rules import FrameReview
+from services.workflows.service import NewWorkflow
 from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_up_and_in
 
 BRIEF = NewWorkflow(title="Bench", initial_prompt="A runner crosses the city at dawn", duration=2)

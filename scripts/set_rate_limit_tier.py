@@ -9,12 +9,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from services.errors import StudioError  # noqa: E402
-from services.runtime import start_runtime  # noqa: E402
+from services.bootstrap import start_runtime
+from services.core.errors import StudioError
 
 
 def main() -> int:

@@ -6,15 +6,10 @@ Outputs go to $DATA_DIR/smoke/. It spends real money: the estimate is printed be
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from services.core.settings import load_settings
 from services.providers.base import Brief, FrameRequest, RefinementRequest, VideoRequest
 from services.providers.catalog import load_catalog
 from services.providers.wiring import build_registry
-from services.settings import load_settings
 
 BRIEF = Brief(title="Smoke test", initial_prompt="A paper boat drifts down a rain-soaked street at dusk",
               target_audience="everyone", tone="calm", duration=4, style="cinematic", aspect_ratio="16:9")

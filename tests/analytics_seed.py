@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pymongo.database import Database
 
-from services.domain import (
+from services.workflows.domain import (
     GeneratedFrame,
     ModelSelections,
     RefinementIteration,
@@ -22,7 +22,7 @@ from services.domain import (
     WorkflowMetadata,
     WorkflowStep,
 )
-from services.repository import MongoWorkflowRepository
+from services.workflows.repository import MongoWorkflowRepository
 
 
 def at(day: date, hour: int = 12, minute: int = 0, second: int = 0) -> datetime:

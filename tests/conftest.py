@@ -15,14 +15,14 @@ import redis
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from services.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.job_store import ensure_job_indexes
-from services.media_store import FileMediaStore
+from services.bootstrap import build_job_runner, build_model_registry
+from services.core.settings import Settings
+from services.jobs.store import ensure_job_indexes
 from services.providers.registry import ModelRegistry
-from services.repository import MongoWorkflowRepository, ensure_indexes
-from services.runtime import build_job_runner, build_model_registry
-from services.settings import Settings
-from services.workflow_service import NewWorkflow, VideoWorkflowService
+from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
+from services.storage.media_store import FileMediaStore
+from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
+from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests import log_audit
 
 _real_connect = socket.socket.connect

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.base import (
     FrameRequest,
     FrameResult,

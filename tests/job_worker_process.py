@@ -11,9 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from services.runtime import start_runtime
-from services.settings import Settings
-from services.worker import serve
+from services.bootstrap import start_runtime
+from services.core.settings import Settings
+from services.jobs.worker import serve
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 
 LEASE_SECONDS = 1.5

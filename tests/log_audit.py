@@ -82,8 +82,11 @@ def paused() -> Iterator[None]:
 
 def watch_secrets() -> None:
     """Wrap every place that mints or accepts a secret, so the audit knows the values."""
-    from services import access_tokens, api_keys, outgoing_webhooks, provider_keys, refresh_tokens, settings, users
-    from services.log_setup import secret_values
+    from services.accounts import access_tokens, api_keys, refresh_tokens, users
+    from services.core import settings
+    from services.core.log_setup import secret_values
+    from services.providers import keys as provider_keys
+    from services.webhooks import outgoing as outgoing_webhooks
 
     for module in (api_keys, refresh_tokens):
         module.new_secret = _recording(module.new_secret, lambda a, k, result: [result])  # type: ignore[attr-defined]

@@ -6,13 +6,14 @@ import pytest
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.admins import ADMIN_ROLE, AdminRoles, is_admin, main
-from services.audit import AuditLog
-from services.errors import NotFoundError
-from services.runtime import start_runtime
-from services.settings import Settings
-from services.users import UserService, ensure_user_indexes
-from services.workflow_service import utc_now
+from scripts.admins import main
+from services.accounts.admins import ADMIN_ROLE, AdminRoles, is_admin
+from services.accounts.audit import AuditLog
+from services.accounts.users import UserService, ensure_user_indexes
+from services.bootstrap import start_runtime
+from services.core.clock import utc_now
+from services.core.errors import NotFoundError
+from services.core.settings import Settings
 
 
 @pytest.fixture

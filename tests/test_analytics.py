@@ -7,14 +7,14 @@ from datetime import date, timedelta
 import pytest
 from pymongo.database import Database
 
-from services.admins import ADMIN_ROLE
-from services.analytics import AnalyticsService
-from services.analytics_pipelines import Period
-from services.analytics_report import AnalyticsReport
-from services.domain import WorkflowStep
-from services.errors import ForbiddenError
-from services.users import User, UserService, ensure_user_indexes
-from services.workflow_service import utc_now
+from services.accounts.admins import ADMIN_ROLE
+from services.accounts.users import User, UserService, ensure_user_indexes
+from services.analytics.pipelines import Period
+from services.analytics.report import AnalyticsReport
+from services.analytics.service import AnalyticsService
+from services.core.clock import utc_now
+from services.core.errors import ForbiddenError
+from services.workflows.domain import WorkflowStep
 from tests.analytics_seed import a_workflow, at, refinement, seed_team, store
 
 FIRST_DAY = date(2025, 3, 1)

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.analytics_pipelines import MAX_PERIOD_DAYS, Period, analytics_pipeline, match_stage
-from services.analytics_report import shape_report
-from services.domain import WorkflowStep
-from services.errors import ValidationError
+from services.analytics.pipelines import MAX_PERIOD_DAYS, Period, analytics_pipeline, match_stage
+from services.analytics.report import shape_report
+from services.core.errors import ValidationError
+from services.workflows.domain import WorkflowStep
 
 S = WorkflowStep
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from services.embedded_db import is_listening, uri_for
+from services.storage.embedded_db import is_listening, uri_for
 from tests.app_process import wait_until_ready
 from tests.conftest import free_port
 

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 from pymongo.database import Database
 
-from services.domain import WorkflowStatus, WorkflowStep
-from services.errors import BusyError, ValidationError
-from services.job_dispatch import EmbeddedWorkerPool
-from services.job_store import JobStatus
-from services.runtime import build_dispatcher
-from services.workflow_service import VideoWorkflowService
+from services.bootstrap import build_dispatcher
+from services.core.errors import BusyError, ValidationError
+from services.jobs.dispatch import EmbeddedWorkerPool
+from services.jobs.store import JobStatus
+from services.workflows.domain import WorkflowStatus, WorkflowStep
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pymongo.database import Database
 
-from services.campaigns import CampaignService, ensure_campaign_indexes
-from services.errors import ForbiddenError, NotFoundError, ValidationError
-from services.workflow_service import utc_now
+from services.core.clock import utc_now
+from services.core.errors import ForbiddenError, NotFoundError, ValidationError
+from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 
 
 @pytest.fixture

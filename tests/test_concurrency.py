@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from services.errors import ConflictError
-from services.repository import MongoWorkflowRepository
-from services.workflow_rules import FrameReview
-from services.workflow_service import VideoWorkflowService
+from services.core.errors import ConflictError
+from services.workflows.repository import MongoWorkflowRepository
+from services.workflows.rules import FrameReview
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 
 USER = "user-alice"

@@ -6,8 +6,8 @@ import os
 import signal
 from pathlib import Path
 
-from services.runtime import start_runtime
-from services.settings import Settings
+from services.bootstrap import start_runtime
+from services.core.settings import Settings
 from tests.conftest import a_brief, free_port
 
 USER = "user-alice"

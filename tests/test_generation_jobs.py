@@ -7,14 +7,14 @@ import time
 import pytest
 from pymongo.database import Database
 
-from services import workflow_rules as rules
-from services.domain import WorkflowStatus, WorkflowStep
-from services.errors import BusyError, ValidationError
-from services.frame_planning import plan_frames
-from services.job_context import ActiveJob
-from services.job_store import JobKind, JobStatus
-from services.state_machine import WorkflowAction
-from services.workflow_service import VideoWorkflowService
+from services.core.errors import BusyError, ValidationError
+from services.jobs.context import ActiveJob
+from services.jobs.store import JobKind, JobStatus
+from services.workflows import rules
+from services.workflows.domain import WorkflowStatus, WorkflowStep
+from services.workflows.frame_planning import plan_frames
+from services.workflows.service import VideoWorkflowService
+from services.workflows.state_machine import WorkflowAction
 from tests.conftest import a_brief
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 

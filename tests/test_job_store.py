@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo.database import Database
 
-from services.errors import ConflictError, ValidationError
-from services.job_store import JobKind, JobStatus, JobStore, ensure_job_indexes
+from services.core.errors import ConflictError, ValidationError
+from services.jobs.store import JobKind, JobStatus, JobStore, ensure_job_indexes
 
 LEASE = timedelta(seconds=30)
 

@@ -7,7 +7,7 @@ import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from services.kept_secrets import kept_secret
+from services.core.kept_secrets import kept_secret
 
 
 def _read_or_make(path: str) -> bytes:

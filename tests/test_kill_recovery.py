@@ -16,8 +16,8 @@ import pytest
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.domain import WorkflowStatus, WorkflowStep
-from services.runtime import build_dispatcher
+from services.bootstrap import build_dispatcher
+from services.workflows.domain import WorkflowStatus, WorkflowStep
 from tests import job_worker_process as worker
 from tests.conftest import a_brief
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import (
+from services.core.errors import (
     ForbiddenError,
     InvalidTransitionError,
     LimitReachedError,
@@ -12,8 +12,8 @@ from services.errors import (
     UnknownModelError,
     ValidationError,
 )
-from services.workflow_rules import FrameReview
-from services.workflow_service import VideoWorkflowService
+from services.workflows.rules import FrameReview
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 
 USER, OTHER = "user-alice", "user-bob"

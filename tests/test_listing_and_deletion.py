@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import NotFoundError, ValidationError
-from services.repository import LIST_INDEX, WORKFLOWS, ensure_indexes
-from services.workflow_service import VideoWorkflowService
+from services.core.errors import NotFoundError, ValidationError
+from services.workflows.repository import LIST_INDEX, WORKFLOWS, ensure_indexes
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 
 USER = "user-alice"

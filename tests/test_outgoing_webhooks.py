@@ -13,11 +13,11 @@ import httpx
 import pytest
 from pymongo.database import Database
 
-from services.errors import ValidationError
-from services.outgoing_webhooks import OutgoingWebhooks, ensure_webhook_indexes
-from services.webhook_signing import verify
-from services.workflow_rules import FrameReview
-from services.workflow_service import utc_now
+from services.core.clock import utc_now
+from services.core.errors import ValidationError
+from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
+from services.webhooks.signing import verify
+from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
 
 USER = "user-alice"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.domain import WorkflowStatus, WorkflowStep
-from services.errors import ProviderError, StepFailedError
-from services.workflow_rules import FrameReview
+from services.core.errors import ProviderError, StepFailedError
+from services.workflows.domain import WorkflowStatus, WorkflowStep
+from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 

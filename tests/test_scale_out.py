@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.domain import WorkflowStep
-from services.job_queue import RedisJobQueue
-from services.runtime import build_dispatcher
+from services.bootstrap import build_dispatcher
+from services.jobs.queue import RedisJobQueue
+from services.workflows.domain import WorkflowStep
 from tests.conftest import a_brief
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 from tests.worker_processes import Workers, wait_for

@@ -1,7 +1,7 @@
 """Scale-out for real: two app servers and two job workers share one Redis and one database.
 
 Both apps run `streamlit run app.py` in JOB_BACKEND=redis with rate limits stored in Redis; the
-workers run `python -m services.worker`, the command `make worker` runs. Fifty frame requests
+workers run `python scripts/worker.py`, the command `make worker` runs. Fifty frame requests
 arrive concurrently, spread over both apps, against a shared limit of 30 a minute: exactly 30
 are accepted (the limit is shared, not doubled) and each of their jobs runs exactly once. All four
 processes share one PROMETHEUS_MULTIPROC_DIR, and a scrape of either app adds up what each one did.
@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 from pymongo.database import Database
 
-from services.users import UserService
-from services.workflow_service import utc_now
+from services.accounts.users import UserService
+from services.core.clock import utc_now
 from tests.app_process import wait_until_ready
 from tests.conftest import free_port
 from tests.scraped_metrics import scrape
@@ -55,7 +55,7 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
                                    "--server.port", str(port), "--server.headless", "true"])
         worker_metrics_port = free_port()  # the first worker also serves /metrics itself (WORKER_METRICS_PORT)
         for index in range(2):
-            start(f"worker-{index}", [sys.executable, "-m", "services.worker"],
+            start(f"worker-{index}", [sys.executable, "scripts/worker.py"],
                   **({"WORKER_METRICS_PORT": str(worker_metrics_port)} if index == 0 else {}))
         apps = [f"http://127.0.0.1:{port}/api" for port in ports]
         for index, port in enumerate(ports):

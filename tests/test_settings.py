@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import ConfigurationError
-from services.settings import load_settings
+from services.core.errors import ConfigurationError
+from services.core.settings import load_settings
 
 
 def test_the_spec_defaults_apply_when_nothing_is_set(monkeypatch: pytest.MonkeyPatch, tmp_path):

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from services.domain import WorkflowStep
-from services.errors import InvalidTransitionError
-from services.state_machine import WorkflowAction, allowed_actions, check_transition
+from services.core.errors import InvalidTransitionError
+from services.workflows.domain import WorkflowStep
+from services.workflows.state_machine import WorkflowAction, allowed_actions, check_transition
 
 S, A = WorkflowStep, WorkflowAction
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pymongo.database import Database
 
-from services.errors import AuthenticationError, ValidationError
-from services.users import UserService, ensure_user_indexes
-from services.workflow_service import utc_now
+from services.accounts.users import UserService, ensure_user_indexes
+from services.core.clock import utc_now
+from services.core.errors import AuthenticationError, ValidationError
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import time
 import pytest
 from pymongo.database import Database
 
-from services.webhook_inbox import WebhookInbox
-from services.webhook_signing import WebhookVerificationError, sign
-from services.workflow_service import utc_now
+from services.core.clock import utc_now
+from services.webhooks.inbox import WebhookInbox
+from services.webhooks.signing import WebhookVerificationError, sign
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NOW = 1_795_500_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.webhook_signing import WebhookVerificationError, sign, verify
+from services.webhooks.signing import WebhookVerificationError, sign, verify
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MESSAGE_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services import workflow_rules as rules
-from services.domain import (
+from services.core.errors import BusyError, LimitReachedError, ValidationError
+from services.workflows import rules
+from services.workflows.domain import (
     GeneratedFrame,
     ModelSelections,
     RefinementIteration,
@@ -17,10 +18,9 @@ from services.domain import (
     WorkflowStatus,
     WorkflowStep,
 )
-from services.errors import BusyError, LimitReachedError, ValidationError
-from services.frame_planning import frame_size, plan_frames, prompt_with_feedback, scene_labels
-from services.state_machine import WorkflowAction
-from services.workflow_rules import FrameReview
+from services.workflows.frame_planning import frame_size, plan_frames, prompt_with_feedback, scene_labels
+from services.workflows.rules import FrameReview
+from services.workflows.state_machine import WorkflowAction
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from services.analytics import Person
-from services.analytics_pipelines import Period
-from services.analytics_report import AnalyticsReport
-from services.errors import StudioError
+from services.analytics.pipelines import Period
+from services.analytics.report import AnalyticsReport
+from services.analytics.service import Person
+from services.core.errors import StudioError
 from ui.widgets import show_error
 
 PRESETS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}

@@ -9,10 +9,10 @@ from pathlib import Path
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from services.errors import StudioError
-from services.kept_secrets import kept_secret
-from services.runtime import Runtime
-from services.users import User
+from services.accounts.users import User
+from services.bootstrap import Runtime
+from services.core.errors import StudioError
+from services.core.kept_secrets import kept_secret
 
 COOKIE_NAME = "vws_session"
 USER_ID_KEY = "user_id"  # the signed-in user's id; the only identity pages read

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.errors import StudioError
-from services.runtime import Runtime
+from services.bootstrap import Runtime
+from services.core.errors import StudioError
+from ui.session import campaign_service
 from ui.widgets import show_error
-from ui_support import campaign_service
 
 
 def campaign_names(runtime: Runtime, user_id: str) -> dict[str, str]:

@@ -7,8 +7,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from services.domain import VideoWorkflow, WorkflowStatus
-from services.errors import (
+from services.core.errors import (
     BusyError,
     ConflictError,
     ForbiddenError,
@@ -18,6 +17,7 @@ from services.errors import (
     StudioError,
     UnknownModelError,
 )
+from services.workflows.domain import VideoWorkflow, WorkflowStatus
 from ui.wizard_view import WIZARD_STEPS, WizardView
 
 T = TypeVar("T")

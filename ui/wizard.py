@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.domain import VideoWorkflow, WorkflowStatus
-from services.errors import StudioError
+from services.bootstrap import Runtime
+from services.core.errors import StudioError
+from services.core.settings import ASPECT_RATIOS
 from services.providers.registry import ModelRole
-from services.runtime import Runtime
-from services.settings import ASPECT_RATIOS
-from services.workflow_service import NewWorkflow
+from services.workflows.domain import VideoWorkflow, WorkflowStatus
+from services.workflows.service import NewWorkflow
 from ui import wizard_frames
 from ui.widgets import (
     act,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from services.runtime import Runtime
+from services.bootstrap import Runtime
 
 WORKFLOW_PARAM = "workflow"
 VIEW_PARAM = "view"

@@ -6,10 +6,10 @@ import re
 
 import streamlit as st
 
-from services.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
-from services.errors import StudioError
+from services.core.errors import StudioError
 from services.providers.registry import ModelRole
-from services.workflow_rules import FrameReview
+from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
+from services.workflows.rules import FrameReview
 from ui.widgets import act, badge_row
 from ui.wizard_context import WizardContext, index_of
 from ui.wizard_view import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from services.domain import VideoWorkflow, WorkflowStep
-from services.state_machine import WorkflowAction, allowed_actions
+from services.workflows.domain import VideoWorkflow, WorkflowStep
+from services.workflows.state_machine import WorkflowAction, allowed_actions
 
 REFINEMENT_STEPS = {WorkflowStep.INITIAL_PROMPT, WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO}
 

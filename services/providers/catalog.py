@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.errors import ConfigurationError, ValidationError
+from services.core.errors import ConfigurationError, ValidationError
 
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("models.toml")
 ROLES = ("refinement", "frames", "video")

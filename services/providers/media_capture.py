@@ -14,7 +14,7 @@ import av
 import httpx
 from PIL import Image
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 
 Resolver = Callable[[str], list[str]]  # host -> the IP addresses it resolves to
 MAX_REDIRECTS = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.base import RefinementRequest, RefinementResult
 from services.providers.retrying import (
     KeySource,

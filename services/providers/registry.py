@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from services.errors import UnknownModelError
+from services.core.errors import UnknownModelError
 from services.providers.base import FrameGenerator, PromptRefiner, VideoGenerator
 from services.providers.catalog import ModelSpec
 

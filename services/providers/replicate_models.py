@@ -17,8 +17,8 @@ import replicate
 from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
 
-from services.errors import JobCanceledError, ProviderError
-from services.job_context import cancel_requested, resumable_prediction
+from services.core.errors import JobCanceledError, ProviderError
+from services.jobs.context import cancel_requested, resumable_prediction
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.catalog import ModelSpec, plan_video
 from services.providers.media_capture import MediaFetcher

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 
 T = TypeVar("T")
 KeySource = Callable[[str | None], str]  # user id (or None) -> the API key to use; raises ProviderError

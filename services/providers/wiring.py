@@ -11,10 +11,11 @@ from pathlib import Path
 
 import httpx
 
-from services.errors import ProviderError
-from services.provider_keys import ProviderKeyVault
+from services.core.errors import ProviderError
+from services.core.settings import Settings
 from services.providers.base import FrameRequest, RefinementRequest, VideoRequest
 from services.providers.catalog import ModelSpec, load_catalog
+from services.providers.keys import ProviderKeyVault
 from services.providers.media_capture import MediaFetcher, Resolver, system_resolver
 from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner
@@ -28,7 +29,6 @@ from services.providers.replicate_models import (
     build_client,
 )
 from services.providers.retrying import RetryPolicy
-from services.settings import Settings
 
 OFFLINE = "offline"
 

@@ -16,12 +16,13 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.main import mount_api
-from services.api_services import build_api_services
+from services.accounts.api_services import build_api_services
+from services.accounts.rate_limits import ClockedMemoryStorage
+from services.accounts.users import UserService, ensure_user_indexes
+from services.bootstrap import Runtime
+from services.core.clock import utc_now
 from services.providers.registry import ModelRegistry
-from services.rate_limits import ClockedMemoryStorage
-from services.runtime import Runtime
-from services.users import UserService, ensure_user_indexes
-from services.workflow_service import VideoWorkflowService, utc_now
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import free_port
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 

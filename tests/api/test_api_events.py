@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from services.runtime import build_dispatcher
+from services.bootstrap import build_dispatcher
 from tests.api.conftest import ApiServer
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from services.idempotency import IDEMPOTENCY_KEYS
+from services.accounts.idempotency import IDEMPOTENCY_KEYS
 from tests.api.conftest import ApiServer, Scripted, workflow_at
 from tests.fakes import ScriptedFrameGenerator
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pymongo import MongoClient
 
-from services.repository import MongoWorkflowRepository
+from services.workflows.repository import MongoWorkflowRepository
 from tests.api import spec_examples as spec
 from tests.api.conftest import ApiServer
 from tests.conftest import free_port

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from services import metrics
-from services.errors import ConfigurationError, ProviderError
-from services.job_store import JOBS
-from services.workflow_service import utc_now
+from services.core import metrics
+from services.core.clock import utc_now
+from services.core.errors import ConfigurationError, ProviderError
+from services.jobs.store import JOBS
 from tests.api.conftest import SHORT_BRIEF, ApiServer, Scripted
 from tests.scraped_metrics import scrape
 

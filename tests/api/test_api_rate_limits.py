@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from services.audit import AuditLog
-from services.rate_limits import REFINEMENT, VIDEO, ClockedMemoryStorage, RateLimitedError, RateLimits
-from services.workflow_service import utc_now
+from services.accounts.audit import AuditLog
+from services.accounts.rate_limits import REFINEMENT, VIDEO, ClockedMemoryStorage, RateLimitedError, RateLimits
+from services.core.clock import utc_now
 from tests.api.conftest import SHORT_BRIEF, ApiServer, FakeClock, Scripted, workflow_at
 
 

@@ -46,10 +46,10 @@ def redis_uri() -> Iterator[str]:
 WORKER = textwrap.dedent("""
     import sys
     from pymongo import MongoClient
-    from services.audit import AuditLog
-    from services.rate_limits import RateLimitedError, RateLimits
-    from services.settings import Settings
-    from services.workflow_service import utc_now
+    from services.accounts.audit import AuditLog
+    from services.accounts.rate_limits import RateLimitedError, RateLimits
+    from services.core.settings import Settings
+    from services.core.clock import utc_now
     settings = Settings(_env_file=None, RATE_LIMIT_STORAGE_URI=sys.argv[1], RATE_LIMIT_REFINEMENT="10/minute")
     db = MongoClient(sys.argv[2], tz_aware=True)[sys.argv[3]]
     limits = RateLimits(settings=settings, db=db, audit=AuditLog(db, clock=utc_now))

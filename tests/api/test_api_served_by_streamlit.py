@@ -15,8 +15,8 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from services.users import UserService
-from services.workflow_service import utc_now
+from services.accounts.users import UserService
+from services.core.clock import utc_now
 from tests.api import spec_examples as spec
 from tests.app_process import wait_until_ready
 from tests.conftest import free_port

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.access_tokens import signing_keys
-from services.errors import ConfigurationError
-from services.settings import load_settings
+from services.accounts.access_tokens import signing_keys
+from services.core.errors import ConfigurationError
+from services.core.settings import load_settings
 
 
 def test_development_generates_one_signing_key_and_keeps_it_across_restarts(tmp_path: Path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from services.webhook_inbox import WebhookInbox
-from services.webhook_signing import sign, verify
-from services.workflow_service import utc_now
+from services.core.clock import utc_now
+from services.webhooks.inbox import WebhookInbox
+from services.webhooks.signing import sign, verify
 from tests.api.conftest import ApiServer
 from tests.test_outgoing_webhooks import Receiver, outgoing
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from pydantic import SecretStr
 
-from services.log_setup import MASK, Redactor, bound, configure_logging, secret_values
-from services.settings import Settings
-from services.workflow_rules import FrameReview
+from services.core.log_setup import MASK, Redactor, bound, configure_logging, secret_values
+from services.core.settings import Settings
+from services.workflows.rules import FrameReview
 from tests import log_audit
 from tests.api.conftest import SHORT_BRIEF, ApiServer, Scripted
 from tests.conftest import a_brief

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
+from services.core.settings import Settings
 from services.providers.base import Brief, FrameRequest, RefinementRequest, VideoRequest
 from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_storyboard import OfflineStoryboardRenderer
 from services.providers.wiring import Transports
-from services.settings import Settings
 
 PUBLIC_ADDRESS = "104.18.0.1"  # what the fake resolver says every allowed host resolves to
 SDXL_VERSION = "7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.media_capture import MediaFetcher
 from tests.providers.support import PUBLIC_ADDRESS, Recorder, mp4_bytes, png_bytes
 

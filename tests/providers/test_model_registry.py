@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import ConfigurationError, UnknownModelError
+from services.core.errors import ConfigurationError, UnknownModelError
+from services.core.settings import ASPECT_RATIOS
 from services.providers.catalog import (
     UnsupportedRequestError,
     check_frame,
@@ -13,7 +14,6 @@ from services.providers.catalog import (
 )
 from services.providers.registry import OFFLINE_MODEL_IDS, SPEC_MODEL_IDS, ModelRole
 from services.providers.wiring import build_registry
-from services.settings import ASPECT_RATIOS
 from tests.providers.support import provider_settings
 
 CATALOG = load_catalog()
@@ -71,7 +71,7 @@ def test_veo_refuses_square_and_over_long_videos_and_plans_thirty_seconds_as_fou
 
 
 def test_every_frame_model_accepts_its_aspect_ratios_and_refuses_the_others_with_a_reason():
-    from services.frame_planning import frame_size
+    from services.workflows.frame_planning import frame_size
     for spec in (s for s in CATALOG.values() if s.role == "frames"):
         for aspect in ASPECT_RATIOS:
             width, height = frame_size(aspect)

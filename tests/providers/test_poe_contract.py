@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.base import PastRound
 from services.providers.wiring import build_registry
 from tests.providers.support import (

@@ -7,8 +7,9 @@ import json
 import pytest
 from bson import json_util
 
-from services.errors import ConfigurationError, ProviderError
-from services.provider_keys import (
+from services.core.clock import utc_now
+from services.core.errors import ConfigurationError, ProviderError
+from services.providers.keys import (
     AUDIT_LOG,
     PROVIDER_KEYS,
     MasterKeys,
@@ -17,7 +18,6 @@ from services.provider_keys import (
 )
 from services.providers.registry import ModelRole
 from services.providers.wiring import build_registry
-from services.workflow_service import utc_now
 from tests.providers.support import (
     Recorder,
     a_refinement_request,
@@ -127,7 +127,7 @@ def test_malformed_master_keys_are_a_configuration_error_naming_the_variable(tex
 
 def test_the_rotation_command_re_encrypts_under_the_newest_key_and_a_rerun_does_nothing(db, mongo_uri, monkeypatch,
                                                                                           tmp_path, capsys):
-    from services.rotate_provider_keys import main
+    from scripts.rotate_provider_keys import main
     vault(db, f"k1:{OLD}").store(user_id="alice", provider="poe", api_key="poe-alice-key")
     monkeypatch.chdir(tmp_path)
     for name, value in {"MONGODB_URI": mongo_uri, "MONGODB_DATABASE": db.name,

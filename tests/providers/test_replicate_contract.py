@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.catalog import UnsupportedRequestError
 from services.providers.wiring import build_registry
 from tests.providers.support import (

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from pymongo.database import Database
 
-from services.errors import JobCanceledError
-from services.job_context import ActiveJob, job_part, running_job
-from services.job_store import JobKind, JobStore, ensure_job_indexes
-from services.workflow_service import utc_now
+from services.core.clock import utc_now
+from services.core.errors import JobCanceledError
+from services.jobs.context import ActiveJob, job_part, running_job
+from services.jobs.store import JobKind, JobStore, ensure_job_indexes
 from tests.providers.support import SDXL_VERSION, Recorder, a_frame_request, prediction
 from tests.providers.test_replicate_contract import OUTPUT, frames_with
 

@@ -7,16 +7,17 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from services.domain import WorkflowStep
-from services.errors import StepFailedError
-from services.media_store import FileMediaStore
-from services.prompt_cache import PROMPT_CACHE, build_prompt_cache
+from services.bootstrap import build_job_runner
+from services.core.clock import utc_now
+from services.core.errors import StepFailedError
 from services.providers.catalog import UnsupportedRequestError
 from services.providers.wiring import build_registry
-from services.repository import MongoWorkflowRepository
-from services.runtime import build_job_runner
-from services.workflow_rules import FrameReview
-from services.workflow_service import VideoWorkflowService, utc_now
+from services.storage.media_store import FileMediaStore
+from services.workflows.domain import WorkflowStep
+from services.workflows.prompt_cache import PROMPT_CACHE, build_prompt_cache
+from services.workflows.repository import MongoWorkflowRepository
+from services.workflows.rules import FrameReview
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 from tests.providers.support import (
     Recorder,

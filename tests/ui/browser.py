@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from services.embedded_db import EmbeddedDatabase
+from services.storage.embedded_db import EmbeddedDatabase
 from tests.app_process import stop_app, wait_until_ready
 from tests.conftest import free_port
 

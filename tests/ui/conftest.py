@@ -10,14 +10,15 @@ import streamlit as st
 from pymongo.database import Database
 from streamlit.testing.v1 import AppTest
 
-from services.analytics import AnalyticsService
-from services.api_services import build_api_services
-from services.campaigns import CampaignService, ensure_campaign_indexes
-from services.provider_keys import ProviderKeyVault
-from services.runtime import Runtime, install_runtime
-from services.settings import Settings
-from services.users import User, UserService, ensure_user_indexes
-from services.workflow_service import VideoWorkflowService, utc_now
+from services.accounts.api_services import build_api_services
+from services.accounts.users import User, UserService, ensure_user_indexes
+from services.analytics.service import AnalyticsService
+from services.bootstrap import Runtime, install_runtime
+from services.core.clock import utc_now
+from services.core.settings import Settings
+from services.providers.keys import ProviderKeyVault
+from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
+from services.workflows.service import VideoWorkflowService
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from services.admins import ADMIN_ROLE
-from services.runtime import Runtime
-from services.users import User
-from services.workflow_service import utc_now
+from services.accounts.admins import ADMIN_ROLE
+from services.accounts.users import User
+from services.bootstrap import Runtime
+from services.core.clock import utc_now
 from tests.analytics_seed import seed_team
 from tests.ui.conftest import open_app
 

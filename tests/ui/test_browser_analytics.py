@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from pymongo.database import Database
 
-from services.users import UserService, ensure_user_indexes
-from services.workflow_service import utc_now
+from services.accounts.users import UserService, ensure_user_indexes
+from services.core.clock import utc_now
 from tests.analytics_seed import seed_team
 from tests.ui.browser import (
     ACTION_TIMEOUT_MS,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services.provider_keys import PROVIDER_KEYS, build_vault, new_master_key
-from services.runtime import Runtime
-from services.users import User
-from services.workflow_rules import FrameReview
-from services.workflow_service import utc_now
+from services.accounts.users import User
+from services.bootstrap import Runtime
+from services.core.clock import utc_now
+from services.providers.keys import PROVIDER_KEYS, build_vault, new_master_key
+from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
 from tests.ui.conftest import PASSWORD, button, fill_in, open_app
 

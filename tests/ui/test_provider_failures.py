@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.domain import WorkflowStatus
-from services.errors import ProviderError
-from services.runtime import Runtime
+from services.bootstrap import Runtime
+from services.core.errors import ProviderError
+from services.workflows.domain import WorkflowStatus
 from tests.conftest import a_brief
 from tests.fakes import (
     ScriptedFrameGenerator,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.runtime import Runtime
-from services.users import User
+from services.accounts.users import User
+from services.bootstrap import Runtime
 from tests.conftest import a_brief
 from tests.ui.conftest import PASSWORD, button, fill_in, open_app
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services import workflow_rules
-from services.domain import WorkflowStatus, WorkflowStep
-from services.runtime import Runtime
-from services.users import User
-from services.workflow_rules import FrameReview
+from services.accounts.users import User
+from services.bootstrap import Runtime
+from services.workflows import rules as workflow_rules
+from services.workflows.domain import WorkflowStatus, WorkflowStep
+from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
 from tests.ui.conftest import button, fill_in, open_app
 

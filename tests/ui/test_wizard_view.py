@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.domain import WorkflowStep
-from services.workflow_service import VideoWorkflowService
+from services.workflows.domain import WorkflowStep
+from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 from ui.wizard_view import WizardView, wizard_view
 

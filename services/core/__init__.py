@@ -1,0 +1,6 @@
+"""Cross-cutting basics every package may use. Imports nothing else of the project.
+
+Public surface: `clock.utc_now`, `errors` (the typed `StudioError` family), `settings.Settings` / `load_settings`,
+`validation` (text cleaning and range checks), `kept_secrets.kept_secret`, `log_setup` (JSON or text logs with
+bound context), `metrics` (the Prometheus series).
+"""

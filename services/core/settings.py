@@ -1,0 +1,205 @@
+"""The one settings object, read from the environment (and `.env`) at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.core.errors import ConfigurationError
+
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "21:9")
+# Values that show a secret was copied from an example instead of generated.
+_PLACEHOLDER_SECRETS = {"changeme", "changethis", "change-me", "secret", "password", "example", "placeholder", "xxx"}
+MIN_JWT_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Every variable the studio reads; names match the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    # Provider keys. With neither set, the offline providers serve every model id.
+    POE_API_KEY: SecretStr | None = None
+    REPLICATE_API_KEY: SecretStr | None = None
+
+    # Model defaults per step (public model ids).
+    DEFAULT_REFINEMENT_MODEL: str = "gpt-4o"
+    DEFAULT_FRAME_MODEL: str = "stable-diffusion-xl"
+    DEFAULT_VIDEO_MODEL: str = "veo-3"
+
+    # Limits from the spec.
+    MAX_REFINEMENT_ITERATIONS: int = Field(10, ge=1, le=100)
+    MAX_FRAME_REGENERATIONS: int = Field(5, ge=0, le=100)
+    MAX_VIDEO_DURATION: int = Field(60, ge=1, le=600)
+
+    # Our own limits and knobs.
+    DEFAULT_FRAME_COUNT: int = Field(3, ge=1, le=24)
+    MAX_FRAME_COUNT: int = Field(8, ge=1, le=24)
+    FRAME_GENERATION_CONCURRENCY: int = Field(4, ge=1, le=32)
+    MIN_VIDEO_FPS: int = Field(12, ge=1, le=120)
+    MAX_VIDEO_FPS: int = Field(60, ge=1, le=120)
+    DEFAULT_VIDEO_FPS: int = Field(24, ge=1, le=120)
+    MAX_TITLE_LENGTH: int = Field(200, ge=1, le=10_000)
+    MAX_PROMPT_LENGTH: int = Field(4000, ge=1, le=100_000)
+    MAX_NOTES_LENGTH: int = Field(2000, ge=1, le=100_000)
+    PROCESSING_STALE_AFTER_SECONDS: int = Field(900, ge=10)
+
+    # Durable generation jobs. inline: run inside the request; embedded: background worker threads
+    # in the app process (the request returns at once); redis: Dramatiq workers fed through REDIS_URL.
+    JOB_BACKEND: Literal["inline", "embedded", "redis"] = "embedded"
+    JOB_WORKER_THREADS: int = Field(2, ge=1, le=64)
+    REDIS_URL: SecretStr | None = None
+    JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS: float = Field(60.0, gt=0)  # a silent worker's messages are re-queued after this
+    JOB_LEASE_SECONDS: float = Field(30.0, gt=0)
+    JOB_HEARTBEAT_SECONDS: float = Field(5.0, gt=0)
+    JOB_MAX_ATTEMPTS: int = Field(3, ge=1, le=20)
+    RECONCILE_INTERVAL_SECONDS: float = Field(15.0, gt=0)
+
+    # Persistence. With MONGODB_URI unset, an embedded SecantusDB server is started.
+    MONGODB_URI: SecretStr | None = None
+    MONGODB_DATABASE: str = "video_workflow_studio"
+    DATA_DIR: Path = Path("./data")
+    MEDIA_DIR: Path | None = None
+    EMBEDDED_DB_HOST: str = "127.0.0.1"
+    EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
+    EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+
+    # Real providers (issue 3): model configuration, outbound-call limits, cache, costs, user keys.
+    MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
+    POE_BASE_URL: str = "https://api.poe.com/v1"
+    REPLICATE_BASE_URL: str = "https://api.replicate.com"
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool = False  # True only for tests: callback URLs on loopback/private addresses
+    WEBHOOK_MAX_ATTEMPTS: int = Field(6, ge=1, le=20)
+    WEBHOOK_BACKOFF_SECONDS: float = Field(2.0, gt=0, le=3600)
+    REPLICATE_WEBHOOK_SECRET: SecretStr | None = None  # whsec_...; set: /api/webhooks/replicate accepts callbacks
+    PUBLIC_BASE_URL: str | None = None  # set: Replicate calls back at $PUBLIC_BASE_URL/api/webhooks/replicate
+    PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
+    PROVIDER_READ_TIMEOUT_SECONDS: float = Field(60.0, gt=0, le=600)
+    PROVIDER_MAX_ATTEMPTS: int = Field(4, ge=1, le=10)
+    PROVIDER_BACKOFF_SECONDS: float = Field(0.5, ge=0, le=30)
+    PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
+    PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
+    PREDICTION_DEADLINE_SECONDS: float = Field(900.0, gt=0, le=7200)
+    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery"  # ".host": any subdomain
+    MEDIA_MAX_IMAGE_BYTES: int = Field(20 * 1024 * 1024, ge=1024)
+    MEDIA_MAX_VIDEO_BYTES: int = Field(500 * 1024 * 1024, ge=1024)
+    MEDIA_DOWNLOAD_TIMEOUT_SECONDS: float = Field(120.0, gt=0, le=3600)
+    PROMPT_CACHE_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=0)  # 0 turns the cache off
+    PROMPT_CACHE_SHARED: bool = False  # True: one cache for all users instead of one per user
+    # "id1:base64key,id2:base64key" (32-byte keys); the last one listed encrypts, every one decrypts.
+    PROVIDER_KEY_MASTER_KEYS: SecretStr | None = None
+    # UI sign-in: the key that signs the re-authentication cookie. Unset: a random key kept in
+    # $DATA_DIR/ui-cookie.key (set it explicitly when several app servers share users).
+    UI_COOKIE_KEY: SecretStr | None = None
+    UI_COOKIE_EXPIRY_DAYS: float = Field(7.0, ge=0, le=365)
+    # Comma-separated usernames given the admin role at start-up (admins see everyone's analytics).
+    ADMIN_USERNAMES: str = ""
+    # REST API (see README "REST API"). Outside development, JWT_SIGNING_KEYS is required.
+    ENVIRONMENT: Literal["development", "test", "production"] = "development"
+    JWT_SIGNING_KEYS: SecretStr | None = None  # "kid:secret[,kid:secret...]"; the first signs, all verify
+    JWT_ISSUER: str = "video-workflow-studio"
+    JWT_AUDIENCE: str = "video-workflow-studio-api"
+    ACCESS_TOKEN_TTL_SECONDS: int = Field(900, ge=30, le=86_400)
+    REFRESH_TOKEN_TTL_SECONDS: int = Field(30 * 86_400, ge=60, le=365 * 86_400)
+    REFRESH_TOKEN_REUSE_GRACE_SECONDS: float = Field(2.0, ge=0, le=60)
+    RATE_LIMIT_STORAGE_URI: str = "memory://"
+    RATE_LIMIT_REFINEMENT: str = "60/minute"
+    RATE_LIMIT_FRAMES: str = "10/minute;100/day"
+    RATE_LIMIT_VIDEO: str = "1/hour;10/day"
+    RATE_LIMIT_PER_IP: str = "600/minute"
+    RATE_LIMIT_LOGIN_PER_IP: str = "30/minute"
+    RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
+    RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
+    MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
+    IDEMPOTENCY_TTL_SECONDS: int = Field(86_400, ge=60)
+
+    # Observability (README "Monitoring"). PROMETHEUS_MULTIPROC_DIR is read by prometheus-client itself,
+    # so it must be in the process environment (not only .env) of every app server and worker on the host.
+    LOG_FORMAT: Literal["text", "json"] = "text"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    PROMETHEUS_MULTIPROC_DIR: Path | None = None
+    WORKER_METRICS_PORT: int | None = Field(None, ge=1, le=65535)  # set: a job worker serves /metrics on it
+    METRICS_TOKEN: SecretStr | None = None  # set: GET /api/metrics needs Authorization: Bearer <token>
+
+    @field_validator("MONGODB_URI")
+    @classmethod
+    def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("JOB_HEARTBEAT_SECONDS")
+    @classmethod
+    def _heartbeat_within_lease(cls, value: float, info) -> float:  # type: ignore[no-untyped-def]
+        lease = info.data.get("JOB_LEASE_SECONDS")
+        if lease is not None and value * 2 > lease:
+            raise ValueError(f"must be at most half of JOB_LEASE_SECONDS ({lease}), so one missed beat is survivable")
+        return value
+
+    @field_validator("MAX_VIDEO_FPS")
+    @classmethod
+    def _fps_range_is_ordered(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
+        minimum = info.data.get("MIN_VIDEO_FPS")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least MIN_VIDEO_FPS ({minimum})")
+        return value
+
+    @model_validator(mode="after")
+    def _jwt_keys_are_real_outside_development(self) -> Settings:
+        if self.ENVIRONMENT == "development" and self.JWT_SIGNING_KEYS is None:
+            return self  # a key is generated and kept under DATA_DIR so `make run` needs no configuration
+        if self.JWT_SIGNING_KEYS is None:
+            raise ValueError("JWT_SIGNING_KEYS is required outside development (kid:secret, 32+ random characters)")
+        for kid, secret in self.jwt_signing_keys:
+            if secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < MIN_JWT_SECRET_LENGTH:
+                raise ValueError(f"JWT_SIGNING_KEYS: the secret of key {kid!r} is a placeholder or shorter "
+                                 f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
+                                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        return self
+
+    @property
+    def jwt_signing_keys(self) -> list[tuple[str, str]]:
+        """(kid, secret) pairs from JWT_SIGNING_KEYS; the first one signs new tokens."""
+        if self.JWT_SIGNING_KEYS is None:
+            return []
+        pairs = []
+        for entry in self.JWT_SIGNING_KEYS.get_secret_value().split(","):
+            kid, separator, secret = entry.strip().partition(":")
+            if not separator or not kid or not secret:
+                raise ValueError("JWT_SIGNING_KEYS must look like kid:secret[,kid:secret...]")
+            pairs.append((kid, secret))
+        return pairs
+
+    @property
+    def admin_usernames(self) -> list[str]:
+        """The usernames listed in ADMIN_USERNAMES, lower-cased as usernames are stored."""
+        return [name.strip().lower() for name in self.ADMIN_USERNAMES.split(",") if name.strip()]
+
+    @property
+    def media_dir(self) -> Path:
+        """Where the file media store keeps frames and videos."""
+        return self.MEDIA_DIR or self.DATA_DIR / "media"
+
+    @property
+    def media_allowed_hosts(self) -> frozenset[str]:
+        """Hosts provider media may be downloaded from."""
+        return frozenset(h.strip().lower() for h in self.MEDIA_ALLOWED_HOSTS.split(",") if h.strip())
+
+    @property
+    def embedded_db_dir(self) -> Path:
+        """The embedded database's WiredTiger home."""
+        return self.DATA_DIR / "db"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a bad value into a message that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"Invalid configuration: {problems}") from None

@@ -1,0 +1,168 @@
+"""The job a generation is running under, visible to the service's provider calls.
+
+Provider calls look up the active job to reuse a recorded prediction id, record a new one the
+moment it exists, and report progress. With no active job (plain calls) they just run.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from services.core.errors import ConflictError
+from services.jobs.store import Job, JobStatus, JobStore
+
+T = TypeVar("T")
+
+
+@dataclass
+class ActiveJob:
+    """A claimed job and its store; thread-safe, since frames run in parallel under one job."""
+
+    store: JobStore
+    job: Job
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _canceled: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def canceled(self) -> bool:
+        """True once the user canceled this job (noticed by the heartbeat, or asked now)."""
+        if not self._canceled.is_set() and self.store.get(self.job.id).status is JobStatus.CANCELED:
+            self._canceled.set()
+        return self._canceled.is_set()
+
+    def prediction_id(self, part: str) -> str | None:
+        """The prediction already created for this part, if any."""
+        with self._lock:
+            return self.job.prediction_ids.get(part)
+
+    def intent_for(self, part: str) -> tuple[str, bool]:
+        """The intent id for this part's prediction, and whether it is new (persisted before returning)."""
+        with self._lock:
+            existing = self.job.prediction_intents.get(part)
+            if existing is not None:
+                return existing, False
+            intent = f"{self.job.id}:{part}"
+            self.store.record_intent(self.job, part=part, intent=intent)
+            self.job.prediction_intents[part] = intent
+            return intent, True
+
+    def record_prediction(self, part: str, prediction_id: str) -> None:
+        """Persist a new prediction id before waiting on it."""
+        with self._lock:
+            self.store.record_prediction(self.job, part=part, prediction_id=prediction_id)
+            self.job.prediction_ids[part] = prediction_id
+
+    def is_done(self, part: str) -> bool:
+        """True when this part finished under an earlier attempt."""
+        with self._lock:
+            return part in self.job.params.get("completedParts", [])
+
+    def mark_done(self, part: str, *, percent: int | None = None, message: str | None = None) -> None:
+        """Persist that this part is finished (and the progress it brings, in the same write)."""
+        with self._lock:
+            self.store.mark_part_done(self.job, part=part, percent=percent, message=message)
+            self.job.params.setdefault("completedParts", []).append(part)
+            if percent is not None and message is not None:
+                self.job.progress.percent, self.job.progress.message = percent, message
+
+    def report(self, percent: int, message: str) -> None:
+        """Progress for the UI and API (also renews the lease); never breaks the provider call reporting it."""
+        try:
+            with self._lock:
+                self.store.heartbeat(self.job, percent=percent, message=message)
+                self.job.progress.percent, self.job.progress.message = percent, message
+        except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
+            self.canceled()
+
+    def heartbeat(self) -> None:
+        """Renew the lease without changing progress."""
+        with self._lock:
+            self.store.heartbeat(self.job)
+
+
+_active: ContextVar[ActiveJob | None] = ContextVar("active_job", default=None)
+_part: ContextVar[str | None] = ContextVar("job_part", default=None)
+
+
+def current_job() -> ActiveJob | None:
+    """The job the current code runs under, if any."""
+    return _active.get()
+
+
+@contextmanager
+def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[ActiveJob]:
+    """Make the job current and keep its lease alive from a background thread while the block runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(heartbeat_every):
+            try:
+                active.heartbeat()
+            except Exception:  # noqa: BLE001 - lost the lease: canceled by the user, or taken over
+                active.canceled()
+                return
+
+    token = _active.set(active)
+    beater = threading.Thread(target=beat, name=f"heartbeat-{active.job.id[:8]}", daemon=True)
+    beater.start()
+    try:
+        yield active
+    finally:
+        stop.set()
+        beater.join(timeout=5)
+        _active.reset(token)
+
+
+@contextmanager
+def job_part(part: str) -> Iterator[None]:
+    """Name the part of the job (a frame, the video) that the provider calls inside this block produce."""
+    token = _part.set(part)
+    try:
+        yield
+    finally:
+        _part.reset(token)
+
+
+def resumable_prediction(*, create: Callable[[str], str], find: Callable[[], str | None], sub: str = "") -> str:
+    """The id of the prediction for the current job part: recorded, found, or created exactly once.
+
+    Outside a job it simply creates. Inside one, the intent is persisted before the paid create
+    call, so a worker that died between the create and recording its id leaves a trace: its
+    successor asks the provider (`find`) for the prediction it already paid for.
+    """
+    active, part = _active.get(), _part.get()
+    if active is None or part is None:
+        return create(uuid.uuid4().hex)
+    key = f"{part}/{sub}" if sub else part
+    prediction_id = active.prediction_id(key)
+    if prediction_id is not None:
+        return prediction_id
+    intent, is_new = active.intent_for(key)
+    found = None if is_new else find()
+    prediction_id = found or create(intent)
+    active.record_prediction(key, prediction_id)
+    return prediction_id
+
+
+def cancel_requested() -> bool:
+    """True when the job the current code runs under was canceled (providers check it while polling)."""
+    active = _active.get()
+    return active is not None and active._canceled.is_set()
+
+
+def progress(percent: int, message: str) -> None:
+    """Report progress of the current job, if any (providers call this while polling)."""
+    active = _active.get()
+    if active is not None:
+        active.report(percent, message)
+
+
+def in_current_context(function: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a function so a pool thread runs it with the caller's active job."""
+    context = copy_context()
+    return lambda *args, **kwargs: context.copy().run(function, *args, **kwargs)

@@ -1,0 +1,159 @@
+"""Mixin of VideoWorkflowService: starting, following, cancelling and reconciling generation jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from services.core import metrics
+from services.core.errors import BusyError, NotFoundError, StudioError, ValidationError
+from services.core.settings import Settings
+from services.jobs.context import ActiveJob
+from services.jobs.runner import JobRunner
+from services.jobs.store import FINISHED, Job, JobKind, JobStatus
+from services.workflows import rules
+from services.workflows.domain import VideoWorkflow, WorkflowStatus
+
+if TYPE_CHECKING:
+    from services.jobs.dispatch import JobDispatcher
+    from services.workflows.service import Mutation
+
+log = logging.getLogger(__name__)
+
+
+class JobControl:
+    """The job side of the service: record-then-run, replays, progress, cancel and recovery."""
+
+    jobs: JobRunner
+    settings: Settings
+    dispatcher: JobDispatcher | None
+    clock: Callable[[], datetime]
+
+    if TYPE_CHECKING:  # provided by VideoWorkflowService and GenerationSteps
+        def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
+        def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
+        def execute_job(self, active: ActiveJob) -> None: ...
+
+    def latest_job(self, *, user_id: str, workflow_id: str) -> Job:
+        """The workflow's most recent generation job (status, progress, outcome)."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        jobs = self.jobs.store.for_workflow(workflow_id)
+        if not jobs:
+            raise NotFoundError("This workflow has not started a generation yet.")
+        return jobs[-1]
+
+    def progress(self, *, user_id: str, workflow_id: str) -> dict:
+        """Where the workflow stands: step, status, and the running job's progress with an ETA in seconds."""
+        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        snapshot: dict = {"workflowId": workflow.id, "version": workflow.version, "status": workflow.status.value,
+                          "currentStep": workflow.current_step.value, "activeJobId": workflow.active_job_id,
+                          "job": None}
+        jobs = self.jobs.store.for_workflow(workflow_id)
+        if jobs:
+            job = jobs[-1]
+            elapsed = max(0.0, (self.clock() - job.created_at).total_seconds())
+            percent = job.progress.percent
+            eta = round(elapsed * (100 - percent) / percent) if 0 < percent < 100 and job.status.value == "RUNNING" \
+                else None
+            snapshot["job"] = {"id": job.id, "kind": job.kind.value, "status": job.status.value, "percent": percent,
+                               "message": job.progress.message, "etaSeconds": eta}
+        return snapshot
+
+    def watch(self, *, user_id: str, workflow_id: str, poll_seconds: float = 0.5,
+              max_seconds: float = 3600) -> Iterator[dict]:
+        """Progress snapshots as they change, until the workflow is no longer processing (or max_seconds)."""
+        deadline = time.monotonic() + max_seconds
+        last = None
+        while True:
+            snapshot = self.progress(user_id=user_id, workflow_id=workflow_id)
+            if snapshot != last:
+                yield snapshot
+                last = snapshot
+            job_open = snapshot["job"] is not None and snapshot["job"]["status"] in ("QUEUED", "RUNNING")
+            if (snapshot["status"] != WorkflowStatus.PROCESSING.value and not job_open) or time.monotonic() > deadline:
+                return  # the job closes just after the workflow settles: wait for both
+            time.sleep(poll_seconds)
+
+    def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """Stop the running generation: its predictions are canceled, finished work is kept, the step can be retried."""
+        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        job_id = workflow.active_job_id
+        if workflow.status is not WorkflowStatus.PROCESSING or job_id is None:
+            raise ValidationError("Nothing is generating for this workflow right now, so there is nothing to cancel.")
+        self.jobs.store.request_cancel(job_id)
+        message = "Canceled by you. Everything finished before the cancel is kept; retry the step when ready."
+        return self._update(user_id, workflow_id,
+                            functools.partial(_fail_if_current, job_id=job_id, message=message, now=self.clock()))
+
+    def run_queued_job(self, job_id: str) -> None:
+        """A worker received this job id: run the job unless another worker holds it or it is done."""
+        try:
+            self.jobs.run_if_claimable(job_id, self.execute_job)
+        except StudioError as exc:  # recorded on the job and the workflow already
+            log.info("job %s ended: %s", job_id, exc.message)
+
+    def reconcile(self) -> int:
+        """Resume jobs whose worker died; fail, on their workflows, those out of attempts. Returns jobs resumed."""
+        resumed = self.jobs.resume_lapsed(self.execute_job)
+        self.fail_abandoned()
+        return resumed
+
+    def fail_abandoned(self) -> int:
+        """Close jobs that used all their attempts, recording the failure on their workflows."""
+        failed = 0
+        for job in self.jobs.store.abandoned():
+            message = f"The {job.kind.value.lower().replace('_', ' ')} step stopped after {job.attempts} attempts."
+            if not self.jobs.store.force_finish(job.id, status=JobStatus.FAILED, error=message):
+                continue
+            failed += 1
+            with contextlib.suppress(NotFoundError):  # a deleted workflow needs no failure note
+                now = self.clock()
+                workflow = self._update(job.user_id, job.workflow_id, functools.partial(
+                    _fail_if_current, job_id=job.id, message=message, now=now))
+                if workflow.errors and (workflow.errors[-1].message, workflow.errors[-1].occurred_at) == (message, now):
+                    metrics.step_failed(step=workflow.current_step.value, provider=None)
+                    if job.kind is JobKind.GENERATE_VIDEO:
+                        metrics.video_finished(model=str(job.params.get("model")), succeeded=False)
+        return failed
+
+    def _start_job(self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind,
+                   params: dict, idempotency_key: str | None) -> VideoWorkflow:
+        """Mark the workflow as processing and record the job (before any provider call); run it or queue it."""
+        if idempotency_key is not None and self._replayed(user_id, workflow_id, kind, params, idempotency_key):
+            return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        self._update(user_id, workflow_id, start)
+        inline = self.dispatcher is None
+        job, created = self.jobs.store.create(workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
+                                              idempotency_key=idempotency_key, job_id=job_id,
+                                              max_attempts=self.settings.JOB_MAX_ATTEMPTS,
+                                              claimed_by=self.jobs.worker_id if inline else None)
+        if created and self.dispatcher is not None:
+            self.dispatcher.submit(job)
+        elif created:
+            self.jobs.run(job, self.execute_job)
+        return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+
+    def _replayed(self, user_id: str, workflow_id: str, kind: JobKind, params: dict, key: str) -> bool:
+        """True when this idempotency key already ran this request; refuses a different request or one still running."""
+        earlier = self.jobs.store.find_by_key(user_id=user_id, idempotency_key=key)
+        if earlier is None:
+            return False
+        if (earlier.workflow_id, earlier.kind, _request_params(earlier.params)) != (workflow_id, kind, params):
+            raise ValidationError("This Idempotency-Key was already used for a different request. Use a new key.")
+        if earlier.status not in FINISHED:
+            raise BusyError("The first request with this Idempotency-Key is still running. Wait for it to finish.")
+        return True
+
+
+def _request_params(params: dict) -> dict:
+    return {name: value for name, value in params.items() if name != "completedParts"}
+
+
+def _fail_if_current(workflow: VideoWorkflow, job_id: str, message: str, *, now: datetime) -> None:
+    if workflow.active_job_id == job_id:
+        rules.record_failure(workflow, step=workflow.current_step, message=message, provider=None, now=now)

@@ -1,0 +1,122 @@
+"""Starts the embedded SecantusDB server as a child process when no MONGODB_URI is set.
+
+SecantusDB is GPL-2.0: we only ever run its command-line server as a separate process and
+talk to it over the MongoDB wire protocol with pymongo. Nothing here imports its code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from services.core.errors import DatabaseUnavailableError
+
+log = logging.getLogger(__name__)
+IN_MEMORY = ":memory:"
+
+
+def _server_executable() -> str:
+    beside_python = Path(sys.executable).parent / "secantusd-py"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("secantusd-py")
+    if not found:
+        raise DatabaseUnavailableError(
+            "The embedded database (secantusd-py from the secantusdb package) is not installed. "
+            "Run `make install`, or set MONGODB_URI to an existing MongoDB server."
+        )
+    return found
+
+
+def uri_for(host: str, port: int) -> str:
+    """The pymongo URI of a single embedded server."""
+    return f"mongodb://{host}:{port}/?directConnection=true"
+
+
+def is_listening(uri: str, timeout_ms: int = 500) -> bool:
+    """True when a MongoDB-compatible server answers ping at uri."""
+    client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+class EmbeddedDatabase:
+    """One SecantusDB server on loopback, with data under storage_path (or in memory)."""
+
+    def __init__(self, *, storage_path: Path | str, host: str = "127.0.0.1", port: int, log_path: Path | None = None,
+                 start_timeout: float = 30.0) -> None:
+        self.storage_path = storage_path
+        self.host, self.port = host, port
+        self.log_path = log_path
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        return uri_for(self.host, self.port)
+
+    @property
+    def owned(self) -> bool:
+        """True when this object started the server (and so stops it)."""
+        return self.process is not None
+
+    def start(self) -> str:
+        """Connect to a server already running here, or start one; returns its URI."""
+        if is_listening(self.uri):
+            log.info("embedded database already running at %s:%s; connecting to it", self.host, self.port)
+            return self.uri
+        if str(self.storage_path) != IN_MEMORY:
+            Path(self.storage_path).mkdir(parents=True, exist_ok=True)
+        command = [
+            _server_executable(), "--host", self.host, "--port", str(self.port),
+            "--storage-path", str(self.storage_path), "--sync-on-commit", "--log-level", "WARNING",
+        ]
+        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        # Its own session: a Ctrl-C in the terminal stops the app first, which then stops the server cleanly.
+        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_until_ready()
+        log.info("embedded database started (pid %s) at %s:%s", self.process.pid, self.host, self.port)
+        return self.uri
+
+    def _wait_until_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                raise DatabaseUnavailableError(
+                    f"The embedded database exited during start-up. Is another server using {self.storage_path}? "
+                    f"See {self.log_path or 'its log'} for details."
+                )
+            if is_listening(self.uri, timeout_ms=300):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise DatabaseUnavailableError(f"The embedded database did not answer within {self.start_timeout:.0f} s.")
+
+    def stop(self) -> None:
+        """Stop the server if this object started it (SIGTERM, then SIGKILL after 10 s)."""
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)

@@ -1,0 +1,368 @@
+"""VideoWorkflowService: one method per use case from the spec."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn, Protocol, TypeVar
+
+from bson import ObjectId
+
+from services.core import metrics
+from services.core.clock import utc_now
+from services.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    StepFailedError,
+    ValidationError,
+)
+from services.core.settings import ASPECT_RATIOS, Settings
+from services.core.validation import check_int_range, clean_text
+from services.jobs.control import JobControl
+from services.jobs.dispatch import JobDispatcher
+from services.jobs.generation import GenerationSteps, safe_message
+from services.jobs.runner import JobRunner
+from services.jobs.store import JobKind
+from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
+from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
+from services.providers.registry import ModelRegistry, ResolvedModel
+from services.storage.media_store import MediaStore, workflow_of_key
+from services.workflows import costs, rules
+from services.workflows.domain import (
+    ModelSelections,
+    RefinementIteration,
+    VideoWorkflow,
+    WorkflowLimits,
+    WorkflowMetadata,
+    WorkflowStep,
+)
+from services.workflows.frame_planning import frame_size
+from services.workflows.options import StepOptions
+from services.workflows.prompt_cache import PromptCache
+from services.workflows.repository import WorkflowPage, WorkflowRepository
+from services.workflows.rules import FrameReview
+from services.workflows.state_machine import WorkflowAction
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Mutation = Callable[[VideoWorkflow], None]
+
+
+class EventSink(Protocol):
+    def emit(self, *, user_id: str, event_type: str, data: dict) -> int: ...
+MAX_WRITE_ATTEMPTS = 20
+REFINEMENT_STEPS = (WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO)
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class NewWorkflow:
+    """The brief a user fills in to start a workflow."""
+
+    title: str
+    initial_prompt: str
+    target_audience: str = ""
+    tone: str = ""
+    duration: int = 30
+    style: str = ""
+    aspect_ratio: str = "16:9"
+    campaign_id: str | None = None
+    refinement_model: str | None = None
+    frame_model: str | None = None
+    video_model: str | None = None
+
+
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
+    """Enforces ownership, the state machine, limits and validation for every use case."""
+
+    def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
+                 jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now,
+                 prompt_cache: PromptCache | None = None, dispatcher: JobDispatcher | None = None,
+                 events: EventSink | None = None) -> None:
+        self.repository = repository
+        self.events = events  # users' callback URLs (outgoing webhooks), when configured
+        self.dispatcher = dispatcher  # None: jobs run inside the calling request
+        self.prompt_cache = prompt_cache
+        self.jobs = jobs
+        self.media = media
+        self.models = models
+        self.settings = settings
+        self.clock = clock
+        self._stale_after = timedelta(seconds=settings.PROCESSING_STALE_AFTER_SECONDS)
+
+    # ---- create, read, list, delete -------------------------------------------------------
+
+    def create_workflow(self, *, user_id: str, brief: NewWorkflow) -> VideoWorkflow:
+        """Validate the brief and store a new workflow at INITIAL_PROMPT."""
+        s = self.settings
+        check_int_range(brief.duration, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
+        if brief.aspect_ratio not in ASPECT_RATIOS:
+            raise ValidationError(f"Unknown aspect ratio {brief.aspect_ratio!r}. Use one of: {', '.join(ASPECT_RATIOS)}.")
+        selections = ModelSelections(
+            refinement=self.models.refiner(brief.refinement_model or s.DEFAULT_REFINEMENT_MODEL).model_id,
+            frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
+            video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
+        )
+        for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
+            if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
+                check_aspect_ratio(chosen.spec, brief.aspect_ratio)
+        now = self.clock()
+        workflow = VideoWorkflow(
+            id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
+            user_id=user_id,
+            campaign_id=clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None,
+            title=clean_text(brief.title, field="Title", max_length=s.MAX_TITLE_LENGTH, required=True),
+            initial_prompt=clean_text(brief.initial_prompt, field="Prompt", max_length=s.MAX_PROMPT_LENGTH, required=True),
+            metadata=WorkflowMetadata(
+                target_audience=clean_text(brief.target_audience, field="Target audience", max_length=500, required=False),
+                tone=clean_text(brief.tone, field="Tone", max_length=200, required=False),
+                duration=brief.duration,
+                style=clean_text(brief.style, field="Style", max_length=500, required=False),
+                aspect_ratio=brief.aspect_ratio,
+            ),
+            model_selections=selections,
+            limits=WorkflowLimits(
+                max_refinement_iterations=s.MAX_REFINEMENT_ITERATIONS,
+                max_frame_regenerations=s.MAX_FRAME_REGENERATIONS,
+            ),
+            frame_seed=random.SystemRandom().randrange(1, 2**31),
+            created_at=now,
+            last_activity=now,
+        )
+        self.repository.insert(workflow)
+        metrics.workflow_created()
+        return workflow
+
+    def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """The user's workflow; another user's → ForbiddenError, missing or deleted → NotFoundError."""
+        workflow = self.repository.get(workflow_id)
+        if workflow is None or workflow.deleted_at is not None:
+            raise NotFoundError(f"Workflow {workflow_id} was not found. It may have been deleted.")
+        if workflow.user_id != user_id:
+            raise ForbiddenError("This workflow belongs to another user.")
+        return workflow
+
+    def list_workflows(self, *, user_id: str, campaign_id: str | None = None, page: int = 1,
+                       page_size: int = 20) -> WorkflowPage:
+        """The user's live workflows, newest activity first, one page at a time."""
+        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
+        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+
+    def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:
+        """Soft delete (hidden from lists and reads) or, on request, remove it and its media."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        if hard:
+            self.repository.hard_delete(workflow_id)
+            self.media.delete_workflow(workflow_id)
+            return
+        self._update(user_id, workflow_id, lambda w: setattr(w, "deleted_at", self.clock()))
+
+    def read_media(self, *, user_id: str, key: str) -> bytes:
+        """The bytes of a frame or video of one of the user's workflows."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        return self.media.get_bytes(key)
+
+    # ---- refinement -------------------------------------------------------------------------
+
+    def refine_prompt(self, *, user_id: str, workflow_id: str, additional_info: str | None = None,
+                      model: str | None = None) -> VideoWorkflow:
+        """Run one refinement round with the chosen model and the user's optional notes."""
+        notes = clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH,
+                           required=False) or None
+        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        refiner = self.models.refiner(model or current.model_selections.refinement)
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_refine(workflow)
+            self._begin(workflow, WorkflowAction.REFINE_PROMPT)
+            workflow.model_selections.refinement = refiner.model_id
+
+        workflow = self._update(user_id, workflow_id, start)
+        request = RefinementRequest(
+            brief=_brief_of(workflow),
+            history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
+            additional_info=notes,
+            model=refiner.model_id,
+            user_id=user_id,
+        )
+        started = time.perf_counter()
+        result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
+        refined = (result.refined_prompt or "").strip()
+        if not refined:
+            self._fail(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner.provider_name,
+                       f"{refiner.model_id} returned an empty prompt. Try again or pick another model.")
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        if not cached and self.prompt_cache is not None and provider != "offline":
+            self.prompt_cache.put(self.prompt_cache.key_for(request, user_id=user_id), refined_prompt=refined,
+                                  provider=provider, model=refiner.model_id, usage=dict(result.usage))
+        cost = 0.0 if cached or provider == "offline" else costs.refinement_actual(refiner.spec, result.usage)
+
+        def complete(workflow: VideoWorkflow) -> None:
+            iteration = RefinementIteration(
+                iteration=len(workflow.refinement_iterations) + 1, additional_info=notes, refined_prompt=refined,
+                model=refiner.model_id, provider=provider, created_at=self.clock(), duration_ms=elapsed_ms,
+                cached=cached, usage=dict(result.usage), cost_usd=cost,
+            )
+            costs.add_cost(workflow, cost)
+            rules.complete_refinement(workflow, iteration, now=self.clock())
+
+        refined_workflow = self._update(user_id, workflow_id, complete)
+        metrics.refinement_completed(model=refiner.model_id, cached=cached, seconds=elapsed_ms / 1000)
+        return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
+
+    def _refine(self, user_id: str, workflow_id: str, refiner: ResolvedModel,
+                request: RefinementRequest) -> tuple[RefinementResult, str, bool]:
+        """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
+        if self.prompt_cache is not None:
+            hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
+            if hit is not None:
+                return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
+        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
+                            lambda: refiner.implementation.refine(request))
+        return result, result.provider or refiner.provider_name, False
+
+    # ---- frames and video: durable jobs ---------------------------------------------------------
+
+    def generate_frames(self, *, user_id: str, workflow_id: str, frame_count: int | None = None,
+                        model: str | None = None, idempotency_key: str | None = None) -> VideoWorkflow:
+        """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
+        count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
+        check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
+        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        generator = self.models.frame_generator(model or current.model_selections.frames)
+        if generator.spec is not None:
+            width, height = frame_size(current.metadata.aspect_ratio)
+            check_frame(generator.spec, width=width, height=height, aspect_ratio=current.metadata.aspect_ratio)
+        job_id = new_job_id()
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_generate_frames(workflow)
+            self._begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
+            workflow.model_selections.frames = generator.model_id
+            rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
+
+        started = self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_FRAMES,
+                                  params={"frameCount": count, "model": generator.model_id},
+                                  idempotency_key=idempotency_key)
+        if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
+            metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
+        return started
+
+    def review_frames(self, *, user_id: str, workflow_id: str, reviews: list[FrameReview]) -> VideoWorkflow:
+        """Approve or reject frames, with feedback; framesApproved once all are approved."""
+        limit = self.settings.MAX_NOTES_LENGTH
+        cleaned = [
+            FrameReview(r.frame_number, r.approved,
+                        clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}", max_length=limit,
+                                   required=False))
+            for r in reviews
+        ]
+        reviewed = self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+        metrics.frames_reviewed(review.approved for review in cleaned)
+        return reviewed
+
+    def regenerate_frames(self, *, user_id: str, workflow_id: str, frame_numbers: list[int],
+                          idempotency_key: str | None = None) -> VideoWorkflow:
+        """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
+        job_id = new_job_id()
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_regenerate(workflow, frame_numbers)
+            self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
+
+        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.REGENERATE_FRAMES,
+                               params={"frameNumbers": sorted(set(frame_numbers))}, idempotency_key=idempotency_key)
+
+    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int,
+                              version: int) -> VideoWorkflow:
+        """Make an earlier version of a frame current again (it then needs review)."""
+        return self._update(user_id, workflow_id,
+                            lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock()))
+
+    def generate_video(self, *, user_id: str, workflow_id: str, model: str | None = None, duration: int | None = None,
+                       fps: int | None = None, idempotency_key: str | None = None) -> VideoWorkflow:
+        """Render the final video from the approved frames."""
+        s = self.settings
+        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        seconds = duration if duration is not None else current.metadata.duration
+        rate = fps if fps is not None else s.DEFAULT_VIDEO_FPS
+        check_int_range(seconds, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
+        check_int_range(rate, field="FPS", minimum=s.MIN_VIDEO_FPS, maximum=s.MAX_VIDEO_FPS, unit="frames per second")
+        generator = self.models.video_generator(model or current.model_selections.video)
+        clips = 1
+        if generator.spec is not None:  # plan the clips, or refuse, before anything is sent
+            clips = len(plan_video(generator.spec, seconds=seconds, fps=rate,
+                                   aspect_ratio=current.metadata.aspect_ratio).clips)
+        job_id = new_job_id()
+
+        def start(workflow: VideoWorkflow) -> None:
+            rules.check_can_generate_video(workflow)
+            self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
+            workflow.model_selections.video = generator.model_id
+
+        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_VIDEO,
+                               params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
+                               idempotency_key=idempotency_key)
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
+        rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after, job_id=job_id)
+
+    def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow:
+        """Apply mutate to fresh data and save conditionally; on a lost race, retry on fresher data."""
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+            mutate(workflow)
+            try:
+                return self.repository.save(workflow)
+            except ConflictError:
+                # Exponential backoff with jitter: a writer that keeps losing steps out of the winner's rhythm.
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
+
+    def _call(self, user_id: str, workflow_id: str, step: WorkflowStep, model: ResolvedModel,
+              provider_call: Callable[[], T]) -> T:
+        """Run a provider call; a failure is recorded on the workflow and raised as StepFailedError."""
+        try:
+            return provider_call()
+        except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
+
+    def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
+        """Tell the user's callback URLs (if any); a delivery problem never fails the step itself."""
+        if self.events is not None:
+            data = {"workflowId": workflow.id, "title": workflow.title, "step": step.value,
+                    "currentStep": workflow.current_step.value, "status": workflow.status.value}
+            if event_type == "workflow.failed" and workflow.errors:
+                data["error"] = workflow.errors[-1].message
+            try:
+                self.events.emit(user_id=workflow.user_id, event_type=event_type, data=data)
+            except Exception:  # noqa: BLE001 - the outbox is best effort next to the workflow itself
+                log.exception("could not queue %s for workflow %s", event_type, workflow.id)
+        return workflow
+
+    def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
+        failed = self._update(user_id, workflow_id, lambda w: rules.record_failure(
+            w, step=step, message=message, provider=provider, now=self.clock()))
+        metrics.step_failed(step=step.value, provider=provider)
+        self._notify(failed, "workflow.failed", step=step)
+        raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
+
+
+def new_job_id() -> str:
+    """A fresh job id, chosen before the workflow is marked as processing under it."""
+    return uuid.uuid4().hex
+
+
+def _brief_of(workflow: VideoWorkflow) -> Brief:
+    meta = workflow.metadata
+    return Brief(title=workflow.title, initial_prompt=workflow.initial_prompt, target_audience=meta.target_audience,
+                 tone=meta.tone, duration=meta.duration, style=meta.style, aspect_ratio=meta.aspect_ratio)
