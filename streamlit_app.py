@@ -14,17 +14,42 @@ runtime = cached_runtime()
 auth = authenticator(runtime)
 user = signed_in_user(runtime, auth)
 pages = [
-    st.Page("app_pages/creatives.py", title="Creatives", icon=":material/movie:", default=True,
-            help="Your finished videos and the frames worth keeping, by campaign. Start a new video here."),
-    st.Page("app_pages/wizard.py", title="Video Wizard", icon=":material/auto_awesome:", url_path="wizard",
-            help="Brief, refine, storyboard, review and render one video, step by step."),
-    st.Page("app_pages/workflows.py", title="My Workflows", icon=":material/list:", url_path="workflows",
-            help="Every workflow you started, newest activity first. Open, resume or delete one."),
-    st.Page("app_pages/analytics.py", title="Analytics", icon=":material/bar_chart:", url_path="analytics",
-            help="Charts over a period: workflows created, refinement rounds, approval and video success rates, "
-                 "generation time, errors and cost by model. Admins see every user's figures."),
-    st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings",
-            help="Your password, provider keys and API keys."),
+    st.Page(
+        "app_pages/creatives.py",
+        title="Creatives",
+        icon=":material/movie:",
+        default=True,
+        help="Your finished videos and the frames worth keeping, by campaign. Start a new video here.",
+    ),
+    st.Page(
+        "app_pages/wizard.py",
+        title="Video Wizard",
+        icon=":material/auto_awesome:",
+        url_path="wizard",
+        help="Brief, refine, storyboard, review and render one video, step by step.",
+    ),
+    st.Page(
+        "app_pages/workflows.py",
+        title="My Workflows",
+        icon=":material/list:",
+        url_path="workflows",
+        help="Every workflow you started, newest activity first. Open, resume or delete one.",
+    ),
+    st.Page(
+        "app_pages/analytics.py",
+        title="Analytics",
+        icon=":material/bar_chart:",
+        url_path="analytics",
+        help="Charts over a period: workflows created, refinement rounds, approval and video success rates, "
+        "generation time, errors and cost by model. Admins see every user's figures.",
+    ),
+    st.Page(
+        "app_pages/settings.py",
+        title="Settings",
+        icon=":material/settings:",
+        url_path="settings",
+        help="Your password, provider keys and API keys.",
+    ),
 ]
 # Signed out, the pages stay registered (hidden) so the URL, and the workflow in it, survive signing in.
 navigation = st.navigation(pages, position="sidebar" if user else "hidden")

@@ -55,6 +55,6 @@ class BodySizeLimit:
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = studio_error_response(
-            PayloadTooLargeError(f"The request body is larger than the limit of {limit} bytes "
-                                 "(MAX_REQUEST_BODY_BYTES)."))
+            PayloadTooLargeError(f"The request body is larger than the limit of {limit} bytes (MAX_REQUEST_BODY_BYTES).")
+        )
         await response(scope, receive, send)

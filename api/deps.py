@@ -17,13 +17,13 @@ from services.bootstrap import Runtime
 from services.core.errors import AuthenticationError
 from services.workflows.service import VideoWorkflowService
 
-bearer_scheme = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/token, "
-                                                         "or a personal API key.")
+bearer_scheme = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/token, or a personal API key.")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A personal API key.")
 
 
 # Cheap, non-blocking dependencies are `async def`: FastAPI would run each sync one on the thread pool,
 # and those hops, not the work, dominated the latency of a read (see bench/api_load.py).
+
 
 async def get_runtime(request: Request) -> Runtime:
     """The process's runtime (tests give the API their own)."""

@@ -57,11 +57,16 @@ class PayloadTooLargeError(errors.StudioError):
     code = "payload_too_large"
 
 
-def problem(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
-            **extra: object) -> JSONResponse:
+def problem(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
     """A problem JSON response."""
-    body = {"type": f"urn:video-workflow-studio:problem:{code}", "title": HTTPStatus(status).phrase,
-            "status": status, "detail": detail, "code": code, **extra}
+    body = {
+        "type": f"urn:video-workflow-studio:problem:{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -92,8 +97,7 @@ def studio_error_response(exc: errors.StudioError) -> JSONResponse:
 
 def _request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
     # Echo where and why, never the submitted values (they may hold secrets).
-    issues = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-              for e in exc.errors()]
+    issues = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
     summary = "; ".join(f"{'.'.join(str(p) for p in i['loc'])}: {i['msg']}" for i in issues[:5])
     return problem(422, "invalid_request", f"The request is not valid: {summary}", errors=issues)
 
@@ -110,15 +114,19 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 def _allowed_methods(request: Request) -> str:
     # FastAPI makes one route per method, and Starlette's 405 names only the first route's methods.
     path, root = request.scope["path"], request.scope.get("root_path", "")
-    route_path = path[len(root):] if root and path.startswith(root) else path
+    route_path = path[len(root) :] if root and path.startswith(root) else path
     table: list[tuple[re.Pattern[str], set[str]]] = getattr(request.app.state, "route_methods", [])
     return ", ".join(sorted({m for pattern, methods in table if pattern.match(route_path) for m in methods}))
 
 
 def _database_down(_request: Request, exc: ConnectionFailure) -> JSONResponse:
     log.warning("database unreachable: %s", type(exc).__name__)
-    return problem(503, "database_unavailable", "The database is unreachable. Retry shortly.",
-                   headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+    return problem(
+        503,
+        "database_unavailable",
+        "The database is unreachable. Retry shortly.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -137,17 +145,24 @@ def install_error_handlers(api: FastAPI) -> None:
 
 def error_responses(*statuses: int) -> dict[int | str, dict]:
     """OpenAPI descriptions of the problem responses a route can give."""
-    return {status: {"model": Problem, "description": HTTPStatus(status).phrase,
-                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                     **({"headers": RESPONSE_HEADERS[status]} if status in RESPONSE_HEADERS else {})}
-            for status in statuses}
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": RESPONSE_HEADERS[status]} if status in RESPONSE_HEADERS else {}),
+        }
+        for status in statuses
+    }
 
 
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}}
 RESPONSE_HEADERS: dict[int, dict] = {
     401: {"WWW-Authenticate": {"description": "The Bearer challenge.", "schema": {"type": "string"}}},
-    429: {**_RETRY_AFTER,
-          "RateLimit-Policy": {"description": "The limit that was hit.", "schema": {"type": "string"}},
-          "RateLimit": {"description": "What remains of it and when it resets.", "schema": {"type": "string"}}},
+    429: {
+        **_RETRY_AFTER,
+        "RateLimit-Policy": {"description": "The limit that was hit.", "schema": {"type": "string"}},
+        "RateLimit": {"description": "What remains of it and when it resets.", "schema": {"type": "string"}},
+    },
     503: _RETRY_AFTER,
 }

@@ -41,17 +41,30 @@ def mount_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> Mount:
 
 def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI:
     """Build the API; runtime_provider gives the process's runtime (tests pass their own)."""
-    api = FastAPI(title="Video Workflow Studio API", version="1.0.0", description=DESCRIPTION, docs_url="/docs",
-                  openapi_url="/openapi.json")
+    api = FastAPI(
+        title="Video Workflow Studio API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
     api.state.runtime_provider = runtime_provider
     install_error_handlers(api)
     api.add_middleware(BodySizeLimit, max_bytes=lambda: runtime_provider().settings.MAX_REQUEST_BODY_BYTES)
-    routers = (auth_router, keys_router, workflows_router, media_router, webhooks_router, callbacks_router,
-               monitoring_router)
+    routers = (
+        auth_router,
+        keys_router,
+        workflows_router,
+        media_router,
+        webhooks_router,
+        callbacks_router,
+        monitoring_router,
+    )
     for router in routers:
         api.include_router(router)
     api.add_middleware(RequestObservability)  # outermost: it times and tags everything, body limit included
     # Every method of every path, so a 405 can list them all in Allow.
-    api.state.route_methods = [(route.path_regex, route.methods) for router in routers for route in router.routes
-                               if isinstance(route, APIRoute)]
+    api.state.route_methods = [
+        (route.path_regex, route.methods) for router in routers for route in router.routes if isinstance(route, APIRoute)
+    ]
     return api

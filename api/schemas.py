@@ -45,6 +45,7 @@ class ResponseModel(BaseModel):
 
 # ---- requests ---------------------------------------------------------------------------------
 
+
 class MetadataIn(WorkflowMetadata):
     """The brief's metadata; the service checks lengths, duration and aspect ratio."""
 
@@ -68,10 +69,19 @@ class CreateWorkflowRequest(RequestModel):
         """The service's brief."""
         models = self.model_selections or ModelSelectionsIn()
         meta = self.metadata
-        return NewWorkflow(title=self.title, initial_prompt=self.initial_prompt, target_audience=meta.target_audience,
-                           tone=meta.tone, duration=meta.duration, style=meta.style, aspect_ratio=meta.aspect_ratio,
-                           campaign_id=self.campaign_id, refinement_model=models.refinement,
-                           frame_model=models.frames, video_model=models.video)
+        return NewWorkflow(
+            title=self.title,
+            initial_prompt=self.initial_prompt,
+            target_audience=meta.target_audience,
+            tone=meta.tone,
+            duration=meta.duration,
+            style=meta.style,
+            aspect_ratio=meta.aspect_ratio,
+            campaign_id=self.campaign_id,
+            refinement_model=models.refinement,
+            frame_model=models.frames,
+            video_model=models.video,
+        )
 
 
 class RefinePromptRequest(RequestModel):
@@ -122,6 +132,7 @@ class CreateApiKeyRequest(RequestModel):
 
 
 # ---- responses --------------------------------------------------------------------------------
+
 
 class FrameVersionOut(ResponseModel):
     version: int
@@ -226,8 +237,11 @@ class JobResponse(ResponseModel):
     @classmethod
     def of(cls, job: Job) -> JobResponse:
         """The public view of a job (no lease or prediction internals)."""
-        return cls.model_validate(job.model_dump(include={"id", "workflow_id", "kind", "status", "attempts", "progress",
-                                                          "error", "created_at", "finished_at"}))
+        return cls.model_validate(
+            job.model_dump(
+                include={"id", "workflow_id", "kind", "status", "attempts", "progress", "error", "created_at", "finished_at"}
+            )
+        )
 
 
 class WorkflowListResponse(ResponseModel):

@@ -21,8 +21,10 @@ user_id = current_user_id()
 analytics = analytics_service(runtime)
 
 st.title("Analytics")
-st.caption("Every figure covers the workflows created in the period (UTC days), with all their later work; "
-           "deleted workflows count too, since their work and cost were real.")
+st.caption(
+    "Every figure covers the workflows created in the period (UTC days), with all their later work; "
+    "deleted workflows count too, since their work and cost were real."
+)
 try:
     admin = analytics.can_see_everyone(viewer_id=user_id)
     period_column, user_column = st.columns(2, vertical_alignment="bottom")
@@ -38,8 +40,10 @@ except StudioError as exc:
     st.stop()
 
 if report.is_empty:
-    st.info(f"No workflows were created between {period.start} and {period.end}. Pick a longer period"
-            f"{' or another user' if admin else ''}, or start a workflow in the Video Wizard.")
+    st.info(
+        f"No workflows were created between {period.start} and {period.end}. Pick a longer period"
+        f"{' or another user' if admin else ''}, or start a workflow in the Video Wizard."
+    )
     st.stop()
 headline_tiles(report)
 left, right = st.columns(2)

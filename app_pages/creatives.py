@@ -34,8 +34,9 @@ def create_dialog() -> None:
     """Pick the creative type and, optionally, a campaign; then open its wizard."""
     st.radio("Creative type", ["Video"], horizontal=True, help="More creative types will follow.")
     names = campaign_names(runtime, user_id)
-    campaign = st.selectbox("Attach to campaign (optional)", [None, *names],
-                            format_func=lambda cid: "No campaign" if cid is None else names[cid])
+    campaign = st.selectbox(
+        "Attach to campaign (optional)", [None, *names], format_func=lambda cid: "No campaign" if cid is None else names[cid]
+    )
     if st.button("Open Video Wizard", type="primary"):
         st.query_params[WIZARD_PARAM] = "video"
         if campaign:
@@ -96,5 +97,7 @@ if not keepers:
 frame_columns = st.columns(CARD_COLUMNS * 2)
 for index, (workflow, frame) in enumerate(keepers):
     with frame_columns[index % len(frame_columns)]:
-        st.image(runtime.service.read_media(user_id=user_id, key=frame.image_key),
-                 caption=f"{workflow.title} · frame {frame.frame_number}")
+        st.image(
+            runtime.service.read_media(user_id=user_id, key=frame.image_key),
+            caption=f"{workflow.title} · frame {frame.frame_number}",
+        )

@@ -39,8 +39,10 @@ for provider, on_server in configured.items():
         state = "no key — offline providers serve its models"
     st.write(f"**{provider.title()}**: {state}")
 if vault is None:
-    st.info("Storing keys of your own needs PROVIDER_KEY_MASTER_KEYS on the server; until then the server's keys "
-            "(POE_API_KEY, REPLICATE_API_KEY) are used.")
+    st.info(
+        "Storing keys of your own needs PROVIDER_KEY_MASTER_KEYS on the server; until then the server's keys "
+        "(POE_API_KEY, REPLICATE_API_KEY) are used."
+    )
 else:
     with st.form("provider_key", clear_on_submit=True):
         provider = st.selectbox("Provider", list(configured), format_func=str.title)

@@ -47,8 +47,9 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
         info, status, actions = st.columns([4, 2, 2], vertical_alignment="center")
         info.markdown(f"**{workflow.title}**")
         campaign = campaigns.get(workflow.campaign_id or "", "no campaign")
-        info.caption(f"Step {workflow.current_step.value} · {campaign} · "
-                     f"last activity {workflow.last_activity:%Y-%m-%d %H:%M} UTC")
+        info.caption(
+            f"Step {workflow.current_step.value} · {campaign} · last activity {workflow.last_activity:%Y-%m-%d %H:%M} UTC"
+        )
         with status:
             status_badge(workflow.status)
         open_col, delete_col = actions.columns(2)
@@ -63,8 +64,7 @@ st.title("My Workflows")
 campaign_id = campaign_filter(runtime, user_id, key="workflows_campaign")
 page_number = st.session_state.get("workflows_page", 1)
 try:
-    listing = runtime.service.list_workflows(user_id=user_id, campaign_id=campaign_id, page=page_number,
-                                             page_size=PAGE_SIZE)
+    listing = runtime.service.list_workflows(user_id=user_id, campaign_id=campaign_id, page=page_number, page_size=PAGE_SIZE)
 except StudioError as exc:
     show_error(exc)
     st.stop()

@@ -50,15 +50,22 @@ class Figure:
         return self.ours / self.baseline if self.baseline else None
 
 
-def write_results(script: str, figures: list[Figure], *, started: float, parameters: dict,
-                  details: dict | None = None) -> Path:
+def write_results(
+    script: str, figures: list[Figure], *, started: float, parameters: dict, details: dict | None = None
+) -> Path:
     """Write bench/results/<script>.json (figures, parameters, details, machine, date, elapsed seconds)."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{script}.json"
     rows = [{**asdict(figure), "ratio": figure.ratio} for figure in figures]
-    record = {"script": f"bench/{script}.py", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-              "elapsed_seconds": round(time.perf_counter() - started, 1), "parameters": parameters,
-              "machine": machine_info(), "figures": rows, "details": details or {}}
+    record = {
+        "script": f"bench/{script}.py",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "elapsed_seconds": round(time.perf_counter() - started, 1),
+        "parameters": parameters,
+        "machine": machine_info(),
+        "figures": rows,
+        "details": details or {},
+    }
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"results written to {path.relative_to(ROOT)}")
     return path
@@ -66,9 +73,15 @@ def write_results(script: str, figures: list[Figure], *, started: float, paramet
 
 def machine_info() -> dict:
     """Where the figures were measured: CPU, cores, memory, OS, Python, database server."""
-    return {"cpu": _cpu_model(), "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "os": platform.platform(), "python": platform.python_version(),
-            "secantusdb": metadata.version("secantusdb"), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "secantusdb": metadata.version("secantusdb"),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def _cpu_model() -> str:

@@ -40,8 +40,13 @@ def serve(port: int, mongo_uri: str, data_dir: str) -> None:
     from services.core.settings import load_settings
 
     # The per-IP limit would throttle a load test from one address; the benchmark measures the work.
-    settings = load_settings(_env_file=None, MONGODB_URI=mongo_uri, DATA_DIR=data_dir,
-                             RATE_LIMIT_PER_IP="100000000/minute", RATE_LIMIT_LOGIN_PER_IP="100000/minute")
+    settings = load_settings(
+        _env_file=None,
+        MONGODB_URI=mongo_uri,
+        DATA_DIR=data_dir,
+        RATE_LIMIT_PER_IP="100000000/minute",
+        RATE_LIMIT_LOGIN_PER_IP="100000/minute",
+    )
     runtime = start_runtime(settings)
     runtime.users.register(username="bench", password=PASSWORD, name="Bench")
     bare = FastAPI()
@@ -105,16 +110,20 @@ def measure(base: str, workflows: int, *, clients: int, seconds: float) -> dict[
     auth = {"Authorization": f"Bearer {token['accessToken']}"}
     brief = {"title": "Bench", "initialPrompt": "A product shot", "metadata": {"duration": 5}}
     ids = [httpx.post(f"{base}/api/video-workflows", json=brief, headers=auth).json()["id"] for _ in range(workflows)]
-    targets = {BY_ID: (f"{base}/api/video-workflows/{ids[0]}", auth), LIST: (f"{base}/api/video-workflows", auth),
-               BARE: (f"{base}/bare/{ids[0]}", {})}
+    targets = {
+        BY_ID: (f"{base}/api/video-workflows/{ids[0]}", auth),
+        LIST: (f"{base}/api/video-workflows", auth),
+        BARE: (f"{base}/bare/{ids[0]}", {}),
+    }
     print(f"{clients} concurrent clients, {seconds:.0f} s each, loopback, one uvicorn process")
     print(f"{'endpoint':40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7}")
     results = {}
     for name, (url, headers) in targets.items():
         asyncio.run(load(url, headers=headers, clients=clients, seconds=2))  # warm-up
         results[name] = r = asyncio.run(load(url, headers=headers, clients=clients, seconds=seconds))
-        print(f"{name:40} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['rps']:8.0f} "
-              f"{r['requests']:9d} {r['errors']:7d}")
+        print(
+            f"{name:40} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['rps']:8.0f} {r['requests']:9d} {r['errors']:7d}"
+        )
     return results
 
 
@@ -126,12 +135,25 @@ def figures_of(results: dict[str, dict[str, float]], clients: int) -> list[Figur
         ours = results[name]
         errors = f"errors {ours['errors']} of {ours['requests']:.0f} requests"
         figures += [
-            Figure(f"{name}, {clients} clients: p95 latency", ours["p95"], "ms", baseline=bare["p95"],
-                   baseline_is="bare FastAPI route + one pymongo find_one, same process", target="p95 < 200 ms, < 1% errors",
-                   notes=f"p50 {ours['p50']:.0f} / p99 {ours['p99']:.0f} ms (bare p99 {bare['p99']:.0f}); {errors}"),
-            Figure(f"{name}, {clients} clients: throughput", ours["rps"], "req/s", baseline=bare["rps"],
-                   baseline_is="the same bare route", notes="JWT check, per-IP limit, ownership, public view"
-                   if name == BY_ID else "JWT check, per-IP limit, count + one page of 20"),
+            Figure(
+                f"{name}, {clients} clients: p95 latency",
+                ours["p95"],
+                "ms",
+                baseline=bare["p95"],
+                baseline_is="bare FastAPI route + one pymongo find_one, same process",
+                target="p95 < 200 ms, < 1% errors",
+                notes=f"p50 {ours['p50']:.0f} / p99 {ours['p99']:.0f} ms (bare p99 {bare['p99']:.0f}); {errors}",
+            ),
+            Figure(
+                f"{name}, {clients} clients: throughput",
+                ours["rps"],
+                "req/s",
+                baseline=bare["rps"],
+                baseline_is="the same bare route",
+                notes="JWT check, per-IP limit, ownership, public view"
+                if name == BY_ID
+                else "JWT check, per-IP limit, count + one page of 20",
+            ),
         ]
     return figures
 
@@ -150,8 +172,11 @@ def main() -> None:
         return
     with in_memory_database() as mongo_uri, tempfile.TemporaryDirectory() as scratch:
         port = free_port()
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), mongo_uri, scratch], cwd=ROOT,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(port), mongo_uri, scratch],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(f"{base}/api/ready", server)
@@ -161,8 +186,10 @@ def main() -> None:
             server.wait(timeout=20)
     print(machine_line())
     for name in (BY_ID, LIST):
-        print(f"ratio {name} / bare: p95 x{results[name]['p95'] / results[BARE]['p95']:.2f}, "
-              f"throughput x{results[name]['rps'] / results[BARE]['rps']:.2f}")
+        print(
+            f"ratio {name} / bare: p95 x{results[name]['p95'] / results[BARE]['p95']:.2f}, "
+            f"throughput x{results[name]['rps'] / results[BARE]['rps']:.2f}"
+        )
     parameters = {name: value for name, value in vars(args).items() if name != "serve"}
     write_results("api_load", figures_of(results, args.clients), started=started, parameters=parameters)
 

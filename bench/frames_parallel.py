@@ -50,11 +50,22 @@ def main() -> None:
     print(f"parallel:   {parallel:.3f} s  ({parallel / args.delay:.2f}x one frame's time; target < 1.2x)")
     print(f"sequential: {sequential:.3f} s")
     print(f"speed-up parallel vs sequential: {sequential / parallel:.2f}x")
-    write_results("frames_parallel", [
-        Figure(f"{args.frames} frames, provider {args.delay:g} s each: wall time", parallel, "s", baseline=sequential,
-               baseline_is="the same frames one at a time", target=f"< 1.2 x one frame ({1.2 * args.delay:.2f} s)",
-               notes=f"{parallel / args.delay:.2f} x one frame's time; speed-up {sequential / parallel:.2f} x"),
-    ], started=started, parameters=vars(args))
+    write_results(
+        "frames_parallel",
+        [
+            Figure(
+                f"{args.frames} frames, provider {args.delay:g} s each: wall time",
+                parallel,
+                "s",
+                baseline=sequential,
+                baseline_is="the same frames one at a time",
+                target=f"< 1.2 x one frame ({1.2 * args.delay:.2f} s)",
+                notes=f"{parallel / args.delay:.2f} x one frame's time; speed-up {sequential / parallel:.2f} x",
+            ),
+        ],
+        started=started,
+        parameters=vars(args),
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ USER = "bench"
 
 def start_redis() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     wait_for(lambda: True if _pings(url) else None, timeout=20, every=0.05)
     return server, url
@@ -53,14 +55,20 @@ def measure(runtime, *, jobs: int) -> tuple[float, float]:
     service = runtime.service
     ready = []
     for number in range(jobs):
-        workflow = service.create_workflow(user_id=USER, brief=NewWorkflow(title=f"Bench {number}",
-                                                                           initial_prompt="A bench run"))
+        workflow = service.create_workflow(
+            user_id=USER, brief=NewWorkflow(title=f"Bench {number}", initial_prompt="A bench run")
+        )
         service.refine_prompt(user_id=USER, workflow_id=workflow.id)
         ready.append(workflow.id)
     started = time.perf_counter()
     job_ids = [service.generate_frames(user_id=USER, workflow_id=wid, frame_count=1).active_job_id for wid in ready]
-    wait_for(lambda: True if runtime.db["jobs"].count_documents(
-        {"_id": {"$in": job_ids}, "status": "SUCCEEDED"}) == jobs else None, timeout=600, every=0.01)
+    wait_for(
+        lambda: (
+            True if runtime.db["jobs"].count_documents({"_id": {"$in": job_ids}, "status": "SUCCEEDED"}) == jobs else None
+        ),
+        timeout=600,
+        every=0.01,
+    )
     throughput = jobs / (time.perf_counter() - started)
 
     singles = []
@@ -69,8 +77,11 @@ def measure(runtime, *, jobs: int) -> tuple[float, float]:
         service.refine_prompt(user_id=USER, workflow_id=workflow.id)
         started = time.perf_counter()
         job_id = service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=1).active_job_id
-        wait_for(lambda jid=job_id: True if runtime.db["jobs"].find_one(
-            {"_id": jid, "status": "SUCCEEDED"}) else None, timeout=60, every=0.005)
+        wait_for(
+            lambda jid=job_id: True if runtime.db["jobs"].find_one({"_id": jid, "status": "SUCCEEDED"}) else None,
+            timeout=60,
+            every=0.005,
+        )
         singles.append(time.perf_counter() - started)
     return throughput, statistics.median(singles)
 
@@ -85,15 +96,17 @@ def signed_deliveries(events: int) -> list[tuple[dict[str, str], bytes]]:
     for number in range(events):
         body = json.dumps({"id": f"p{number}", "status": "succeeded", "output": ["https://replicate.delivery/x.png"]})
         signature = sign(secret=WEBHOOK_SECRET, message_id=f"m{number}", timestamp=now, body=body.encode())
-        deliveries.append(({"webhook-id": f"m{number}", "webhook-timestamp": str(now),
-                            "webhook-signature": signature}, body.encode()))
+        deliveries.append(
+            ({"webhook-id": f"m{number}", "webhook-timestamp": str(now), "webhook-signature": signature}, body.encode())
+        )
     return deliveries
 
 
 def webhook_rate(runtime, deliveries: list[tuple[dict[str, str], bytes]]) -> float:
     """Signed, distinct webhook deliveries ingested per second by the app's inbox."""
-    inbox = WebhookInbox(runtime.db, secret=WEBHOOK_SECRET, capture=lambda pid, urls: f"captured/{pid}",
-                         clock=utc_now, now_seconds=time.time)
+    inbox = WebhookInbox(
+        runtime.db, secret=WEBHOOK_SECRET, capture=lambda pid, urls: f"captured/{pid}", clock=utc_now, now_seconds=time.time
+    )
     started = time.perf_counter()
     for headers, body in deliveries:
         inbox.receive(headers, body)
@@ -111,8 +124,14 @@ def raw_insert_rate(runtime, deliveries: list[tuple[dict[str, str], bytes]]) -> 
 
 def run_backend(uri: str, data: Path, backend: str, redis_url: str | None, args) -> tuple[float, float, float]:
     """(jobs/s, one job's seconds, webhook events/s or 0) on one job backend, on its own database."""
-    runtime = bench_runtime(uri, data, MONGODB_DATABASE=f"bench_{backend}", JOB_BACKEND=backend,
-                            REDIS_URL=SecretStr(redis_url) if redis_url else None, RECONCILE_INTERVAL_SECONDS=0.5)
+    runtime = bench_runtime(
+        uri,
+        data,
+        MONGODB_DATABASE=f"bench_{backend}",
+        JOB_BACKEND=backend,
+        REDIS_URL=SecretStr(redis_url) if redis_url else None,
+        RECONCILE_INTERVAL_SECONDS=0.5,
+    )
     runtime.service.models = registry_with(MongoScriptedPredictions(runtime.db, seconds=0))
     runtime.service.dispatcher = build_dispatcher(runtime.settings, runtime.service)
     workers = None
@@ -156,20 +175,36 @@ def main() -> None:
     print(machine_line())
     figures = []
     for backend, (throughput, single, _) in results.items():
-        print(f"{backend:>8}: {throughput:6.1f} jobs/s with {args.jobs} queued at once; "
-              f"one job alone end to end {single * 1000:6.1f} ms (provider time 0)")
-        figures.append(Figure(f"Job throughput, {backend} mode, {args.jobs} one-frame jobs queued at once",
-                              throughput, "jobs/s", notes=f"one job alone end to end {single * 1000:.0f} ms "
-                                                          "(provider answers at once: our own overhead)"))
+        print(
+            f"{backend:>8}: {throughput:6.1f} jobs/s with {args.jobs} queued at once; "
+            f"one job alone end to end {single * 1000:6.1f} ms (provider time 0)"
+        )
+        figures.append(
+            Figure(
+                f"Job throughput, {backend} mode, {args.jobs} one-frame jobs queued at once",
+                throughput,
+                "jobs/s",
+                notes=f"one job alone end to end {single * 1000:.0f} ms (provider answers at once: our own overhead)",
+            )
+        )
     if not has_redis:
         print("   redis: skipped (no redis-server; make system-deps installs it)")
     webhooks = results["embedded"][2]
-    print(f"webhook ingestion: {webhooks:.0f} signed events/s (verify, record deduplicated, merge); "
-          f"raw insert_one of the same events: {raw_rate:.0f} events/s")
-    figures.append(Figure("Webhook ingestion, signed Replicate deliveries", webhooks, "events/s", baseline=raw_rate,
-                          baseline_is="one plain insert_one per event into the same database",
-                          notes="verify the signature, record the event (deduplicated by webhook-id), "
-                                "merge the status into the prediction's record; one delivery at a time"))
+    print(
+        f"webhook ingestion: {webhooks:.0f} signed events/s (verify, record deduplicated, merge); "
+        f"raw insert_one of the same events: {raw_rate:.0f} events/s"
+    )
+    figures.append(
+        Figure(
+            "Webhook ingestion, signed Replicate deliveries",
+            webhooks,
+            "events/s",
+            baseline=raw_rate,
+            baseline_is="one plain insert_one per event into the same database",
+            notes="verify the signature, record the event (deduplicated by webhook-id), "
+            "merge the status into the prediction's record; one delivery at a time",
+        )
+    )
     write_results("jobs", figures, started=started, parameters=vars(args))
 
 

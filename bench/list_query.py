@@ -43,9 +43,14 @@ BATCH = 1000
 SOFT_DELETED = 0.05
 IN_A_CAMPAIGN = 0.3
 TEMPLATE_USER = "template"
-BRIEF = NewWorkflow(title="Summer Campaign Video", initial_prompt="A vibrant summer beach scene with people enjoying "
-                    "activities", target_audience="Young adults 18-35", tone="Energetic and fun", duration=2,
-                    style="Modern, vibrant colors")
+BRIEF = NewWorkflow(
+    title="Summer Campaign Video",
+    initial_prompt="A vibrant summer beach scene with people enjoying activities",
+    target_audience="Young adults 18-35",
+    tone="Energetic and fun",
+    duration=2,
+    style="Modern, vibrant colors",
+)
 
 
 def template_documents(runtime: Runtime) -> list[dict]:
@@ -80,9 +85,15 @@ def seeded_batches(templates: list[dict], *, workflows: int, users: int, seed: i
             created = now - timedelta(days=rng.uniform(0, 365))
             activity = min(now, created + timedelta(days=rng.expovariate(1 / 3)))
             campaign = f"{owner}-campaign-{rng.randrange(5)}" if rng.random() < IN_A_CAMPAIGN else None
-            document.update(_id=str(ObjectId()), userId=owner, title=f"{document['title']} #{number}",
-                            createdAt=created, lastActivity=activity, campaignId=campaign,
-                            deletedAt=activity if rng.random() < SOFT_DELETED else None)
+            document.update(
+                _id=str(ObjectId()),
+                userId=owner,
+                title=f"{document['title']} #{number}",
+                createdAt=created,
+                lastActivity=activity,
+                campaignId=campaign,
+                deletedAt=activity if rng.random() < SOFT_DELETED else None,
+            )
             batch.append(document)
         yield batch
 
@@ -128,8 +139,11 @@ def list_commands(uri: str, database: str, owner: str) -> list[dict]:
         MongoWorkflowRepository(client[database]).list_for_user(owner, campaign_id=None, page=1, page_size=PAGE_SIZE)
     finally:
         client.close()
-    return [{name: value for name, value in command.items() if not name.startswith("$") and name != "lsid"}
-            for command in recorder.commands if "find" in command or "aggregate" in command]
+    return [
+        {name: value for name, value in command.items() if not name.startswith("$") and name != "lsid"}
+        for command in recorder.commands
+        if "find" in command or "aggregate" in command
+    ]
 
 
 def explain(db: Database, command: dict, verbosity: str = "executionStats") -> dict:
@@ -143,15 +157,21 @@ def explain(db: Database, command: dict, verbosity: str = "executionStats") -> d
             indexes.append(stage["indexName"])
         stage = stage.get("inputStage")
     stats = answer.get("executionStats", {})
-    return {"command": next(iter(command)), "plan": " > ".join(stages), "indexes": indexes,
-            "keys_examined": stats.get("totalKeysExamined"), "docs_examined": stats.get("totalDocsExamined"),
-            "returned": stats.get("nReturned")}
+    return {
+        "command": next(iter(command)),
+        "plan": " > ".join(stages),
+        "indexes": indexes,
+        "keys_examined": stats.get("totalKeysExamined"),
+        "docs_examined": stats.get("totalDocsExamined"),
+        "returned": stats.get("nReturned"),
+    }
 
 
 def describe(plans: list[dict]) -> str:
     """'find: SORT > FETCH > IXSCAN (index x); aggregate: ...' for the results table."""
-    return "; ".join(f"{p['command']}: {p['plan']}" + (f" ({', '.join(p['indexes'])})" if p["indexes"] else "")
-                     for p in plans)
+    return "; ".join(
+        f"{p['command']}: {p['plan']}" + (f" ({', '.join(p['indexes'])})" if p["indexes"] else "") for p in plans
+    )
 
 
 def main() -> None:
@@ -176,7 +196,7 @@ def main() -> None:
             service.repository = MongoWorkflowRepository(db)
             rng = random.Random(args.seed)
             owners = [f"user-{rng.randrange(args.users):04d}" for _ in range(args.queries)]
-            scan_timings = time_list_pages(service, owners[:args.scan_queries])
+            scan_timings = time_list_pages(service, owners[: args.scan_queries])
             # queryPlanner only: executing the scan again would add seconds and tell nothing new
             scan_plans = [explain(db, command, "queryPlanner") for command in list_commands(uri, db.name, heaviest)]
             build_started = time.perf_counter()
@@ -191,23 +211,44 @@ def main() -> None:
     uses_index = all(plan["indexes"] for plan in plans)
     scan_median = statistics.median(scan_timings)
     print(machine_line())
-    print(f"list page ({PAGE_SIZE}, newest activity first), {args.queries} random users: "
-          + ", ".join(f"{k} {v:.1f} ms" for k, v in indexed_ms.items()))
-    print(f"the same before the secondary indexes existed ({args.scan_queries} users): median {scan_median:.0f} ms, "
-          f"max {max(scan_timings):.0f} ms")
+    print(
+        f"list page ({PAGE_SIZE}, newest activity first), {args.queries} random users: "
+        + ", ".join(f"{k} {v:.1f} ms" for k, v in indexed_ms.items())
+    )
+    print(
+        f"the same before the secondary indexes existed ({args.scan_queries} users): median {scan_median:.0f} ms, "
+        f"max {max(scan_timings):.0f} ms"
+    )
     print(f"index used: {'yes' if uses_index else 'NO'}; plans for the heaviest user ({heaviest_live} live):")
     for plan in plans + scan_plans:
         print(f"  {plan}")
-    write_results("list_query", [
-        Figure(f"List page of {PAGE_SIZE}, {seeded:,} workflows / {args.users:,} users: p99", indexed_ms["p99"], "ms",
-               baseline=scan_median, baseline_is=f"same call and data without secondary indexes: a collection "
-                                                 f"scan; median of {args.scan_queries} calls",
-               notes=f"index used: {'yes' if uses_index else 'NO'}: {describe(plans)}; baseline {describe(scan_plans)}; "
-                     f"p50 {indexed_ms['p50']:.1f} / p95 {indexed_ms['p95']:.1f} ms"),
-    ], started=started, parameters=vars(args), details={
-        "insert_docs_per_second": round(insert_rate), "index_build_seconds": round(index_build_seconds, 1),
-        "heaviest_user_live_workflows": heaviest_live, "plans": plans, "scan_plans": scan_plans,
-        "indexed_ms": indexed_ms, "scan_ms": scan_timings})
+    write_results(
+        "list_query",
+        [
+            Figure(
+                f"List page of {PAGE_SIZE}, {seeded:,} workflows / {args.users:,} users: p99",
+                indexed_ms["p99"],
+                "ms",
+                baseline=scan_median,
+                baseline_is=f"same call and data without secondary indexes: a collection "
+                f"scan; median of {args.scan_queries} calls",
+                notes=f"index used: {'yes' if uses_index else 'NO'}: {describe(plans)}; baseline {describe(scan_plans)}; "
+                f"p50 {indexed_ms['p50']:.1f} / p95 {indexed_ms['p95']:.1f} ms",
+            ),
+        ],
+        started=started,
+        parameters=vars(args),
+        details={
+            "insert_docs_per_second": round(insert_rate),
+            "index_build_seconds": round(index_build_seconds, 1),
+            "heaviest_user_live_workflows": heaviest_live,
+            "plans": plans,
+            "scan_plans": scan_plans,
+            "indexed_ms": indexed_ms,
+            "scan_ms": scan_timings,
+        },
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -47,8 +47,9 @@ def lookup_times(service: VideoWorkflowService, rounds: int) -> list[float]:
     cache = service.prompt_cache
     assert cache is not None
     newest = service.list_workflows(user_id=USER, page_size=1).items[0]
-    key = cache.key_for(RefinementRequest(brief=_brief_of(newest), history=(), additional_info=None, model="gpt-4o"),
-                        user_id=USER)
+    key = cache.key_for(
+        RefinementRequest(brief=_brief_of(newest), history=(), additional_info=None, model="gpt-4o"), user_id=USER
+    )
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -79,16 +80,28 @@ def main() -> None:
     hit = percentiles(hits)
     print(machine_line())
     print(f"prompt cache: lookup alone median {statistics.median(lookups):.2f} ms, max {max(lookups):.2f} ms")
-    print(f"prompt cache: miss (provider call) {miss:.0f} ms; hit over {args.rounds} identical requests: "
-          f"median {hit['p50']:.1f} ms, p95 {hit['p95']:.1f} ms, max {max(hits):.1f} ms; "
-          f"provider calls {refiner.calls} (target: hit < 20 ms, 1 call)")
-    write_results("prompt_cache", [
-        Figure("Refinement served from the prompt cache, median", hit["p50"], "ms", baseline=miss,
-               baseline_is=f"cache miss: provider stand-in taking {args.provider_seconds:g} s",
-               target="< 20 ms, one provider call in all",
-               notes=f"p95 {hit['p95']:.1f} ms; lookup alone {statistics.median(lookups):.2f} ms; "
-                     f"provider calls {refiner.calls} for {args.rounds + 1} refinements"),
-    ], started=started, parameters=vars(args))
+    print(
+        f"prompt cache: miss (provider call) {miss:.0f} ms; hit over {args.rounds} identical requests: "
+        f"median {hit['p50']:.1f} ms, p95 {hit['p95']:.1f} ms, max {max(hits):.1f} ms; "
+        f"provider calls {refiner.calls} (target: hit < 20 ms, 1 call)"
+    )
+    write_results(
+        "prompt_cache",
+        [
+            Figure(
+                "Refinement served from the prompt cache, median",
+                hit["p50"],
+                "ms",
+                baseline=miss,
+                baseline_is=f"cache miss: provider stand-in taking {args.provider_seconds:g} s",
+                target="< 20 ms, one provider call in all",
+                notes=f"p95 {hit['p95']:.1f} ms; lookup alone {statistics.median(lookups):.2f} ms; "
+                f"provider calls {refiner.calls} for {args.rounds + 1} refinements",
+            ),
+        ],
+        started=started,
+        parameters=vars(args),
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Gather bench/results/*.json into bench/RESULTS.md: the machine, the date, and one table of every figure.
 
-    .venv/bin/python bench/report.py      # `make bench` runs it after the scripts
+.venv/bin/python bench/report.py      # `make bench` runs it after the scripts
 """
 
 from __future__ import annotations
@@ -30,20 +30,26 @@ def row(figure: dict) -> str:
     if figure["baseline_is"]:
         baseline += f" ({figure['baseline_is']})"
     ratio = f"{figure['ratio']:.3g} ×" if figure["ratio"] is not None else "—"
-    remarks = "; ".join(part for part in (f"target: {figure['target']}" if figure["target"] else "", figure["notes"])
-                        if part)
+    remarks = "; ".join(
+        part for part in (f"target: {figure['target']}" if figure["target"] else "", figure["notes"]) if part
+    )
     cells = (figure["figure"], f"**{number(figure['ours'], figure['unit'])}**", baseline, ratio, remarks)
     return "| " + " | ".join(cell(text) for text in cells) + " |"
 
 
 def machine_text(machine: dict) -> str:
-    return (f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM; {machine['os']}; "
-            f"Python {machine['python']}; SecantusDB {machine['secantusdb']}")
+    return (
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM; {machine['os']}; "
+        f"Python {machine['python']}; SecantusDB {machine['secantusdb']}"
+    )
 
 
 def main() -> None:
-    results = {name: json.loads((RESULTS_DIR / f"{name}.json").read_text())
-               for name in SCRIPTS if (RESULTS_DIR / f"{name}.json").exists()}
+    results = {
+        name: json.loads((RESULTS_DIR / f"{name}.json").read_text())
+        for name in SCRIPTS
+        if (RESULTS_DIR / f"{name}.json").exists()
+    }
     runs_file = RESULTS_DIR / "_runs.json"
     runs = {entry["script"]: entry for entry in json.loads(runs_file.read_text())} if runs_file.exists() else {}
     if not results:
@@ -66,8 +72,11 @@ def main() -> None:
     ]
     lines += [row(figure) for result in results.values() for figure in result["figures"]]
     missing = [name for name in SCRIPTS if name not in results]
-    timings = [f"`{name}` {runs[name]['elapsed_seconds']:.0f} s" + ("" if runs[name]["exit_status"] == 0 else " (failed)")
-               for name in SCRIPTS if name in runs]
+    timings = [
+        f"`{name}` {runs[name]['elapsed_seconds']:.0f} s" + ("" if runs[name]["exit_status"] == 0 else " (failed)")
+        for name in SCRIPTS
+        if name in runs
+    ]
     lines += [""]
     if timings:
         total = sum(runs[name]["elapsed_seconds"] for name in SCRIPTS if name in runs)

@@ -42,12 +42,23 @@ from tests.conftest import free_port
 
 PASSWORD = "soak test password"
 UNLIMITED = "1000000/minute"
-CLEARED_ENV = ("MONGODB_URI", "MONGODB_DATABASE", "POE_API_KEY", "REPLICATE_API_KEY", "JOB_BACKEND", "REDIS_URL",
-               "PUBLIC_BASE_URL", "REPLICATE_WEBHOOK_SECRET")  # the README's defaults: embedded database, offline
+CLEARED_ENV = (
+    "MONGODB_URI",
+    "MONGODB_DATABASE",
+    "POE_API_KEY",
+    "REPLICATE_API_KEY",
+    "JOB_BACKEND",
+    "REDIS_URL",
+    "PUBLIC_BASE_URL",
+    "REPLICATE_WEBHOOK_SECRET",
+)  # the README's defaults: embedded database, offline
 APP_DATABASE = "video_workflow_studio"
 KEEP_PER_USER = 5  # workflows a client keeps before hard-deleting its oldest
-BRIEF = {"title": "Soak", "initialPrompt": "A cyclist crosses a bridge at sunrise",
-         "metadata": {"duration": 4, "tone": "Calm", "style": "Film grain", "aspectRatio": "16:9"}}
+BRIEF = {
+    "title": "Soak",
+    "initialPrompt": "A cyclist crosses a bridge at sunrise",
+    "metadata": {"duration": 4, "tone": "Calm", "style": "Film grain", "aspectRatio": "16:9"},
+}
 
 
 class CycleFailed(Exception):
@@ -59,16 +70,36 @@ def running_app(data_dir: Path) -> Iterator[tuple[str, psutil.Process, psutil.Pr
     """`streamlit run app.py` on loopback, offline providers; yields (origin, server, its database, database port)."""
     port, db_port = free_port(), free_port()
     env = {name: value for name, value in os.environ.items() if name not in CLEARED_ENV}
-    env.update(DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(db_port), RATE_LIMIT_REFINEMENT=UNLIMITED,
-               RATE_LIMIT_FRAMES=UNLIMITED, RATE_LIMIT_VIDEO=UNLIMITED, RATE_LIMIT_PER_IP=UNLIMITED,
-               RATE_LIMIT_LOGIN_PER_IP=UNLIMITED)
+    env.update(
+        DATA_DIR=str(data_dir),
+        EMBEDDED_DB_PORT=str(db_port),
+        RATE_LIMIT_REFINEMENT=UNLIMITED,
+        RATE_LIMIT_FRAMES=UNLIMITED,
+        RATE_LIMIT_VIDEO=UNLIMITED,
+        RATE_LIMIT_PER_IP=UNLIMITED,
+        RATE_LIMIT_LOGIN_PER_IP=UNLIMITED,
+    )
     data_dir.mkdir(parents=True)
     log_path = data_dir / "app.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(Path(sys.executable).parent / "streamlit"),
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     origin = f"http://127.0.0.1:{port}"
     database: psutil.Process | None = None
     try:
@@ -84,8 +115,10 @@ def refuse_dotenv_overrides() -> None:
     dotenv = ROOT / ".env"
     lines = dotenv.read_text().splitlines() if dotenv.exists() else []
     if found := sorted({name for name in CLEARED_ENV for line in lines if line.strip().startswith(f"{name}=")}):
-        raise SystemExit(f"{dotenv} sets {', '.join(found)}: the soak runs the README's defaults (embedded database, "
-                         "offline providers, no keys). Move the file aside for the run.")
+        raise SystemExit(
+            f"{dotenv} sets {', '.join(found)}: the soak runs the README's defaults (embedded database, "
+            "offline providers, no keys). Move the file aside for the run."
+        )
 
 
 def _stop(process: subprocess.Popen, database: psutil.Process | None) -> None:
@@ -184,12 +217,23 @@ def drive(client: LoadClient, deadline: float, tally: Counter, lock: threading.L
             tally["rounds"] += 1
 
 
-def sample_memory(server: psutil.Process, database: psutil.Process, stop: threading.Event, every: float,
-                  started: float, samples: list[dict]) -> None:
+def sample_memory(
+    server: psutil.Process,
+    database: psutil.Process,
+    stop: threading.Event,
+    every: float,
+    started: float,
+    samples: list[dict],
+) -> None:
     """Append the RSS in MB of the app server and of its embedded database every `every` seconds until stop is set."""
     while True:
-        samples.append({"t": time.monotonic() - started, "app_mb": server.memory_info().rss / 2**20,
-                        "db_mb": database.memory_info().rss / 2**20})
+        samples.append(
+            {
+                "t": time.monotonic() - started,
+                "app_mb": server.memory_info().rss / 2**20,
+                "db_mb": database.memory_info().rss / 2**20,
+            }
+        )
         if stop.wait(every):
             return
 
@@ -198,10 +242,16 @@ def growth(samples: list[dict], key: str, warmup: float) -> dict[str, float]:
     """RSS after warm-up, at the end, growth in MB and %, and the least-squares slope after warm-up in MB/hour."""
     settled = [s for s in samples if s["t"] >= warmup]
     start, end = settled[0][key], settled[-1][key]
-    slope = statistics.linear_regression([s["t"] for s in settled], [s[key] for s in settled]).slope \
-        if len(settled) > 1 else 0.0
-    return {"after_warmup_mb": start, "end_mb": end, "growth_mb": end - start,
-            "growth_percent": (end - start) / start * 100, "mb_per_hour": slope * 3600}
+    slope = (
+        statistics.linear_regression([s["t"] for s in settled], [s[key] for s in settled]).slope if len(settled) > 1 else 0.0
+    )
+    return {
+        "after_warmup_mb": start,
+        "end_mb": end,
+        "growth_mb": end - start,
+        "growth_percent": (end - start) / start * 100,
+        "mb_per_hour": slope * 3600,
+    }
 
 
 @contextlib.contextmanager
@@ -238,11 +288,11 @@ def soak(args: argparse.Namespace, data_dir: Path) -> tuple[list[dict], Counter,
         started = time.monotonic()
         deadline = started + args.seconds
         stop = threading.Event()
-        sampler = threading.Thread(target=sample_memory, args=(server, database, stop, args.sample_every, started,
-                                                               samples), daemon=True)
+        sampler = threading.Thread(
+            target=sample_memory, args=(server, database, stop, args.sample_every, started, samples), daemon=True
+        )
         sampler.start()
-        drivers = [threading.Thread(target=drive, args=(client, deadline, tally, lock), daemon=True)
-                   for client in clients]
+        drivers = [threading.Thread(target=drive, args=(client, deadline, tally, lock), daemon=True) for client in clients]
         for thread in drivers:
             thread.start()
         report_at = 30.0
@@ -250,8 +300,11 @@ def soak(args: argparse.Namespace, data_dir: Path) -> tuple[list[dict], Counter,
             time.sleep(1)
             if (elapsed := time.monotonic() - started) >= report_at:
                 report_at += 30
-                print(f"{elapsed:5.0f} s  requests {tally['requests']}  errors {tally['errors']}  "
-                      f"app {samples[-1]['app_mb']:.0f} MB  database {samples[-1]['db_mb']:.0f} MB", flush=True)
+                print(
+                    f"{elapsed:5.0f} s  requests {tally['requests']}  errors {tally['errors']}  "
+                    f"app {samples[-1]['app_mb']:.0f} MB  database {samples[-1]['db_mb']:.0f} MB",
+                    flush=True,
+                )
         stop.set()
         sampler.join()
         return samples, tally, time.monotonic() - started, stored(db_port)
@@ -277,29 +330,55 @@ def main() -> None:
     warmup = min(60.0, args.seconds / 5)
     app, db = growth(samples, "app_mb", warmup), growth(samples, "db_mb", warmup)
     minutes = f"{ran / 60:.0f}-minute" if ran >= 120 else f"{ran:.0f}-second"
-    load = (f"{tally['requests']} requests ({tally['requests'] / ran:.1f}/s), {tally['errors']} errors, "
-            f"{tally['rounds']} workflow rounds by {args.clients} clients")
+    load = (
+        f"{tally['requests']} requests ({tally['requests'] / ran:.1f}/s), {tally['errors']} errors, "
+        f"{tally['rounds']} workflow rounds by {args.clients} clients"
+    )
     print(machine_line())
     print(load)
     for name, figures in (("app server", app), ("embedded database", db)):
-        print(f"{name:>17}: RSS {figures['after_warmup_mb']:.0f} MB after {warmup:.0f} s warm-up -> "
-              f"{figures['end_mb']:.0f} MB at the end ({figures['growth_mb']:+.1f} MB, {figures['growth_percent']:+.1f}%); "
-              f"trend {figures['mb_per_hour']:+.0f} MB/hour")
+        print(
+            f"{name:>17}: RSS {figures['after_warmup_mb']:.0f} MB after {warmup:.0f} s warm-up -> "
+            f"{figures['end_mb']:.0f} MB at the end ({figures['growth_mb']:+.1f} MB, {figures['growth_percent']:+.1f}%); "
+            f"trend {figures['mb_per_hour']:+.0f} MB/hour"
+        )
     errors = {name: count for name, count in tally.items() if name not in ("requests", "errors", "rounds")}
-    write_results("soak", [
-        Figure(f"App server RSS at the end of a {minutes} loopback soak", app["end_mb"], "MB",
-               baseline=app["after_warmup_mb"], baseline_is=f"its RSS after {warmup:.0f} s of warm-up",
-               target="growth < 10% (spec: over a 30-minute soak)",
-               notes=f"{app['growth_mb']:+.1f} MB ({app['growth_percent']:+.1f}%), trend {app['mb_per_hour']:+.0f} "
-                     f"MB/hour; {load}"),
-        Figure("Embedded database RSS at the end of the same soak", db["end_mb"], "MB",
-               baseline=db["after_warmup_mb"], baseline_is=f"its RSS after {warmup:.0f} s of warm-up",
-               notes=f"{db['growth_mb']:+.1f} MB ({db['growth_percent']:+.1f}%), trend {db['mb_per_hour']:+.0f} MB/hour; "
-                     f"a separate process (SecantusDB on WiredTiger, data on disk) holding {held['documents']:,} documents, "
-                     f"{held['mb']:.1f} MB of data and indexes at the end"),
-    ], started=started, parameters=vars(args), details={"warmup_seconds": warmup, "seconds_run": ran, "app": app,
-                                                        "database": db, "stored": held, "errors_by_kind": errors,
-                                                        "samples": samples})
+    write_results(
+        "soak",
+        [
+            Figure(
+                f"App server RSS at the end of a {minutes} loopback soak",
+                app["end_mb"],
+                "MB",
+                baseline=app["after_warmup_mb"],
+                baseline_is=f"its RSS after {warmup:.0f} s of warm-up",
+                target="growth < 10% (spec: over a 30-minute soak)",
+                notes=f"{app['growth_mb']:+.1f} MB ({app['growth_percent']:+.1f}%), trend {app['mb_per_hour']:+.0f} "
+                f"MB/hour; {load}",
+            ),
+            Figure(
+                "Embedded database RSS at the end of the same soak",
+                db["end_mb"],
+                "MB",
+                baseline=db["after_warmup_mb"],
+                baseline_is=f"its RSS after {warmup:.0f} s of warm-up",
+                notes=f"{db['growth_mb']:+.1f} MB ({db['growth_percent']:+.1f}%), trend {db['mb_per_hour']:+.0f} MB/hour; "
+                f"a separate process (SecantusDB on WiredTiger, data on disk) holding {held['documents']:,} documents, "
+                f"{held['mb']:.1f} MB of data and indexes at the end",
+            ),
+        ],
+        started=started,
+        parameters=vars(args),
+        details={
+            "warmup_seconds": warmup,
+            "seconds_run": ran,
+            "app": app,
+            "database": db,
+            "stored": held,
+            "errors_by_kind": errors,
+            "samples": samples,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -112,14 +112,18 @@ def browser_side(runs: int) -> tuple[float, float] | None:
             page.goto(f"{app.url}/wizard")
             page.get_by_text("Step 0 of 4: Brief").wait_for()
             ready.append(time.perf_counter() - started)
-            paints.append(page.evaluate(
-                "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1") / 1000)
+            paints.append(
+                page.evaluate("() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1") / 1000
+            )
             settle(page)
         print(f"Chromium on loopback, signed in, /wizard ({runs} loads):")
-        print(f"  first contentful paint   median {statistics.median(paints) * 1000:7.1f} ms   "
-              f"max {max(paints) * 1000:7.1f} ms")
-        print(f"  brief form on screen     median {statistics.median(ready) * 1000:7.1f} ms   "
-              f"max {max(ready) * 1000:7.1f} ms")
+        print(
+            f"  first contentful paint   median {statistics.median(paints) * 1000:7.1f} ms   "
+            f"max {max(paints) * 1000:7.1f} ms"
+        )
+        print(
+            f"  brief form on screen     median {statistics.median(ready) * 1000:7.1f} ms   max {max(ready) * 1000:7.1f} ms"
+        )
     return statistics.median(paints), statistics.median(ready)
 
 
@@ -134,12 +138,25 @@ def main() -> None:
     print(f"  bare one-widget script   median {bare:7.1f} ms")
     browser = browser_side(args.runs)
     slowest = max(steps, key=steps.__getitem__)
-    figures = [Figure(f"Wizard rerun, slowest step ({slowest}), median", steps[slowest], "ms", baseline=bare,
-                      baseline_is="AppTest rerun of a one-widget Streamlit script",
-                      notes="steps: " + ", ".join(f"{step.split()[0]}: {ms:.0f}" for step, ms in steps.items()))]
+    figures = [
+        Figure(
+            f"Wizard rerun, slowest step ({slowest}), median",
+            steps[slowest],
+            "ms",
+            baseline=bare,
+            baseline_is="AppTest rerun of a one-widget Streamlit script",
+            notes="steps: " + ", ".join(f"{step.split()[0]}: {ms:.0f}" for step, ms in steps.items()),
+        )
+    ]
     if browser:
-        figures.append(Figure("Chromium first contentful paint, signed in, /wizard", browser[0] * 1000, "ms",
-                              notes=f"brief form on screen after {browser[1] * 1000:.0f} ms (median)"))
+        figures.append(
+            Figure(
+                "Chromium first contentful paint, signed in, /wizard",
+                browser[0] * 1000,
+                "ms",
+                notes=f"brief form on screen after {browser[1] * 1000:.0f} ms (median)",
+            )
+        )
     write_results("ui_render", figures, started=started, parameters=vars(args))
 
 

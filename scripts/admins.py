@@ -22,8 +22,9 @@ from services.core.settings import load_settings
 
 def main(argv: list[str]) -> int:
     """Run the command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python scripts/admins.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python scripts/admins.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("action", choices=["grant", "revoke", "list"])
     parser.add_argument("username", nargs="?")
     parser.add_argument("--actor", default=f"cli:{getpass.getuser()}", help="who made the change (audit log)")

@@ -1,7 +1,7 @@
 """Move a user to a rate-limit tier from RATE_LIMIT_TIERS (or back to the defaults); the change is audited.
 
-    .venv/bin/python scripts/set_rate_limit_tier.py USERNAME TIER [--actor NAME]
-    .venv/bin/python scripts/set_rate_limit_tier.py USERNAME --default
+.venv/bin/python scripts/set_rate_limit_tier.py USERNAME TIER [--actor NAME]
+.venv/bin/python scripts/set_rate_limit_tier.py USERNAME --default
 """
 
 from __future__ import annotations

@@ -86,8 +86,7 @@ class Runtime:
         if isinstance(self.service.dispatcher, EmbeddedWorkerPool):
             self.background = self.service.dispatcher
         else:
-            self.background = PeriodicReconciler(self.service.reconcile,
-                                                 interval=self.settings.RECONCILE_INTERVAL_SECONDS)
+            self.background = PeriodicReconciler(self.service.reconcile, interval=self.settings.RECONCILE_INTERVAL_SECONDS)
         self.background.start()
         if self.callbacks is not None:
             self.deliverer = PeriodicReconciler(self.callbacks.deliver_due, interval=1.0)
@@ -147,8 +146,13 @@ def build_webhook_inbox(settings: Settings, db: Database, *, jobs: JobStore, med
     if settings.REPLICATE_WEBHOOK_SECRET is None:
         return None
     capture = PredictionOutputCapture(jobs=jobs, media=media, fetcher=build_media_fetcher(settings, Transports()))
-    return WebhookInbox(db, secret=settings.REPLICATE_WEBHOOK_SECRET.get_secret_value(), capture=capture,
-                        clock=utc_now, now_seconds=time.time)
+    return WebhookInbox(
+        db,
+        secret=settings.REPLICATE_WEBHOOK_SECRET.get_secret_value(),
+        capture=capture,
+        clock=utc_now,
+        now_seconds=time.time,
+    )
 
 
 def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhooks:
@@ -157,9 +161,16 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
     master = settings.PROVIDER_KEY_MASTER_KEYS
     keys = MasterKeys.parse(master.get_secret_value()).keys if master else {"dev": _development_key(settings)}
     http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False)
-    return OutgoingWebhooks(db, keys=keys, http=http, resolver=system_resolver, clock=utc_now,
-                            allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
-                            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS, backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS)
+    return OutgoingWebhooks(
+        db,
+        keys=keys,
+        http=http,
+        resolver=system_resolver,
+        clock=utc_now,
+        allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS,
+    )
 
 
 def _development_key(settings: Settings) -> bytes:
@@ -172,8 +183,13 @@ def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDi
     if settings.JOB_BACKEND == "inline":
         return None
     if settings.JOB_BACKEND == "embedded":
-        return EmbeddedWorkerPool(service.jobs, execute=service.execute_job, fail_abandoned=service.fail_abandoned,
-                                  threads=settings.JOB_WORKER_THREADS, poll_seconds=settings.RECONCILE_INTERVAL_SECONDS)
+        return EmbeddedWorkerPool(
+            service.jobs,
+            execute=service.execute_job,
+            fail_abandoned=service.fail_abandoned,
+            threads=settings.JOB_WORKER_THREADS,
+            poll_seconds=settings.RECONCILE_INTERVAL_SECONDS,
+        )
     from services.jobs.queue import RedisJobQueue  # imported only in scale-out mode
 
     return RedisJobQueue(settings)
@@ -187,8 +203,10 @@ def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
     else:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         embedded = EmbeddedDatabase(
-            storage_path=settings.embedded_db_dir.resolve(), host=settings.EMBEDDED_DB_HOST,
-            port=settings.EMBEDDED_DB_PORT, log_path=settings.DATA_DIR / "embedded-db.log",
+            storage_path=settings.embedded_db_dir.resolve(),
+            host=settings.EMBEDDED_DB_HOST,
+            port=settings.EMBEDDED_DB_PORT,
+            log_path=settings.DATA_DIR / "embedded-db.log",
             start_timeout=settings.EMBEDDED_DB_START_TIMEOUT_SECONDS,
         )
         uri = embedded.start()
@@ -210,11 +228,13 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
     models = build_model_registry(settings, vault=vault)
-    cache = build_prompt_cache(db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED,
-                               clock=utc_now)
+    cache = build_prompt_cache(
+        db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
+    )
     jobs = build_job_runner(db, settings)
-    service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=media, models=models,
-                                   jobs=jobs, settings=settings, prompt_cache=cache)
+    service = VideoWorkflowService(
+        repository=MongoWorkflowRepository(db), media=media, models=models, jobs=jobs, settings=settings, prompt_cache=cache
+    )
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
@@ -222,10 +242,22 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     users = UserService(db, clock=utc_now)
     api = build_api_services(settings, db, clock=utc_now)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
-    return Runtime(settings=settings, client=client, db=db, media=media, models=models, service=service,
-                   users=users, embedded=embedded, vault=vault,
-                   campaigns=CampaignService(db, clock=utc_now), api=api,
-                   webhooks=webhooks, callbacks=callbacks, analytics=AnalyticsService(db, users=users))
+    return Runtime(
+        settings=settings,
+        client=client,
+        db=db,
+        media=media,
+        models=models,
+        service=service,
+        users=users,
+        embedded=embedded,
+        vault=vault,
+        campaigns=CampaignService(db, clock=utc_now),
+        api=api,
+        webhooks=webhooks,
+        callbacks=callbacks,
+        analytics=AnalyticsService(db, users=users),
+    )
 
 
 _lock = threading.Lock()

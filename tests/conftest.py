@@ -86,9 +86,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server (Debian's) on loopback for the session, with no persistence."""
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(directory)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + 20
@@ -151,8 +165,13 @@ def service(make_service: Callable[..., VideoWorkflowService]) -> VideoWorkflowS
 def a_brief(**changes: object) -> NewWorkflow:
     """A valid brief; tests change only what they are about."""
     fields: dict = dict(
-        title="Sneaker launch", initial_prompt="A runner crosses the city at dawn in our new sneakers",
-        target_audience="Gen Z runners", tone="energetic", duration=6, style="cinematic", aspect_ratio="16:9",
+        title="Sneaker launch",
+        initial_prompt="A runner crosses the city at dawn in our new sneakers",
+        target_audience="Gen Z runners",
+        tone="energetic",
+        duration=6,
+        style="cinematic",
+        aspect_ratio="16:9",
     )
     fields.update(changes)
     return NewWorkflow(**fields)

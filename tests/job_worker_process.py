@@ -31,10 +31,18 @@ def main() -> None:
     parser.add_argument("--backend", choices=["embedded", "redis"], default="embedded")
     parser.add_argument("--redis-url")
     args = parser.parse_args()
-    settings = Settings(_env_file=None, MONGODB_URI=args.uri, MONGODB_DATABASE=args.database,  # type: ignore[call-arg]
-                        DATA_DIR=args.data_dir, JOB_LEASE_SECONDS=LEASE_SECONDS, JOB_BACKEND=args.backend,
-                        JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS, RECONCILE_INTERVAL_SECONDS=POLL_SECONDS,
-                        REDIS_URL=args.redis_url, JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS=LEASE_SECONDS)
+    settings = Settings(
+        _env_file=None,
+        MONGODB_URI=args.uri,
+        MONGODB_DATABASE=args.database,  # type: ignore[call-arg]
+        DATA_DIR=args.data_dir,
+        JOB_LEASE_SECONDS=LEASE_SECONDS,
+        JOB_BACKEND=args.backend,
+        JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS,
+        RECONCILE_INTERVAL_SECONDS=POLL_SECONDS,
+        REDIS_URL=args.redis_url,
+        JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS=LEASE_SECONDS,
+    )
     runtime = start_runtime(settings)
     runtime.service.models = registry_with(MongoScriptedPredictions(runtime.db, seconds=args.prediction_seconds))
     stop = threading.Event()

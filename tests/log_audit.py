@@ -93,11 +93,14 @@ def watch_secrets() -> None:
     access_tokens.AccessTokens.issue = _recording(access_tokens.AccessTokens.issue, lambda a, k, result: [result])
     users.UserService.register = _recording(users.UserService.register, lambda a, k, r: [k.get("password")])
     users.UserService.change_password = _recording(
-        users.UserService.change_password, lambda a, k, r: [k.get("current_password"), k.get("new_password")])
-    provider_keys.ProviderKeyVault.store = _recording(provider_keys.ProviderKeyVault.store,
-                                                      lambda a, k, r: [k.get("api_key")])
-    outgoing_webhooks.OutgoingWebhooks.register = _recording(outgoing_webhooks.OutgoingWebhooks.register,
-                                                             lambda a, k, result: [result[1]])
+        users.UserService.change_password, lambda a, k, r: [k.get("current_password"), k.get("new_password")]
+    )
+    provider_keys.ProviderKeyVault.store = _recording(
+        provider_keys.ProviderKeyVault.store, lambda a, k, r: [k.get("api_key")]
+    )
+    outgoing_webhooks.OutgoingWebhooks.register = _recording(
+        outgoing_webhooks.OutgoingWebhooks.register, lambda a, k, result: [result[1]]
+    )
     original_init = settings.Settings.__init__
 
     def init_and_remember(self: settings.Settings, *args: object, **kwargs: object) -> None:

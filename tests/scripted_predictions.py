@@ -35,8 +35,15 @@ class MongoScriptedPredictions:
     def _prediction(self, workflow_id: str, part: str, model_input: str) -> str:
         def create(intent: str) -> str:
             prediction_id = uuid.uuid4().hex
-            self.collection.insert_one({"_id": prediction_id, "workflowId": workflow_id, "part": part,
-                                        "input": model_input, "createdAt": time.time()})
+            self.collection.insert_one(
+                {
+                    "_id": prediction_id,
+                    "workflowId": workflow_id,
+                    "part": part,
+                    "input": model_input,
+                    "createdAt": time.time(),
+                }
+            )
             return prediction_id
 
         def find() -> str | None:  # like listing recent predictions and matching the input

@@ -45,8 +45,11 @@ def test_granting_and_revoking_admin_changes_the_role_and_is_audited(db, users, 
     assert [u.username for u in roles.admins()] == ["maya"]
     assert not is_admin(roles.revoke(username="maya", actor="cli:ops"))
     assert users.get_by_username("maya").roles == []
-    assert audit_events(db) == [("admin_granted", "cli:ops", "maya"), ("admin_granted", "cli:ops", "maya"),
-                                ("admin_revoked", "cli:ops", "maya")]
+    assert audit_events(db) == [
+        ("admin_granted", "cli:ops", "maya"),
+        ("admin_granted", "cli:ops", "maya"),
+        ("admin_revoked", "cli:ops", "maya"),
+    ]
 
 
 def test_a_disabled_admin_is_not_an_admin(users, roles):
@@ -75,8 +78,9 @@ def test_admin_usernames_are_read_comma_separated_and_lower_cased(settings: Sett
 
 def test_the_runtime_bootstraps_admins_from_the_settings_and_wires_analytics(db, users, settings, mongo_uri):
     register(users, "root")
-    configured = settings.model_copy(update={"MONGODB_URI": SecretStr(mongo_uri), "MONGODB_DATABASE": db.name,
-                                             "ADMIN_USERNAMES": "Root,ghost"})
+    configured = settings.model_copy(
+        update={"MONGODB_URI": SecretStr(mongo_uri), "MONGODB_DATABASE": db.name, "ADMIN_USERNAMES": "Root,ghost"}
+    )
     runtime = start_runtime(configured)
     try:
         root = users.get_by_username("root")

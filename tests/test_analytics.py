@@ -94,12 +94,18 @@ def test_the_error_rate_per_step_is_errors_over_successes_plus_errors(analytics,
         S.FRAME_REVIEW: (1, 1 + 1),  # 1 regeneration
         S.VIDEO_GENERATION: (2, 1 + 2),  # 1 video, 2 failed renders
     }
-    assert [r.step for r in report.error_rates] == [S.PROMPT_REFINEMENT, S.FRAME_GENERATION, S.FRAME_REVIEW,
-                                                    S.VIDEO_GENERATION]
+    assert [r.step for r in report.error_rates] == [
+        S.PROMPT_REFINEMENT,
+        S.FRAME_GENERATION,
+        S.FRAME_REVIEW,
+        S.VIDEO_GENERATION,
+    ]
     rate = {r.step: r.rate for r in report.error_rates}
     assert rate[S.VIDEO_GENERATION] == pytest.approx(2 / 3) and rate[S.PROMPT_REFINEMENT] == pytest.approx(1 / 6)
     assert {(e.step, e.provider): e.errors for e in report.errors_by_provider} == {
-        (S.FRAME_GENERATION, "unknown"): 1, (S.FRAME_REVIEW, "replicate"): 1, (S.PROMPT_REFINEMENT, "poe"): 1,
+        (S.FRAME_GENERATION, "unknown"): 1,
+        (S.FRAME_REVIEW, "replicate"): 1,
+        (S.PROMPT_REFINEMENT, "poe"): 1,
         (S.VIDEO_GENERATION, "replicate"): 2,
     }
 
@@ -115,15 +121,24 @@ def test_costs_add_up_by_model_and_by_user_with_the_users_names(analytics, team)
         ("video", "veo-3"): (1, 3.00),
     }
     assert [(c.name, c.username, c.workflows, round(c.cost_usd, 6)) for c in report.costs_by_user] == [
-        ("Ann Archer", "ann", 2, 3.19), ("Bob Baker", "bob", 2, 0.03)]
+        ("Ann Archer", "ann", 2, 3.19),
+        ("Bob Baker", "bob", 2, 0.03),
+    ]
 
 
 def test_workflows_created_outside_the_period_are_left_out(db, analytics, team):
     ann = team["ann"].id
-    store(db,
-          a_workflow("just-before", ann, at(FIRST_DAY - timedelta(days=1), 23, 59, 59),
-                     refinement_iterations=[refinement("gpt-4o", 9000, 9.0)] * 4, total_cost_usd=36.0),
-          a_workflow("just-after", ann, at(date(2025, 3, 8), 0), total_cost_usd=50.0))
+    store(
+        db,
+        a_workflow(
+            "just-before",
+            ann,
+            at(FIRST_DAY - timedelta(days=1), 23, 59, 59),
+            refinement_iterations=[refinement("gpt-4o", 9000, 9.0)] * 4,
+            total_cost_usd=36.0,
+        ),
+        a_workflow("just-after", ann, at(date(2025, 3, 8), 0), total_cost_usd=50.0),
+    )
 
     week = analytics.report(viewer_id=team["root"].id, period=WEEK)
     assert week.workflows_created == 4 and week.total_cost_usd == pytest.approx(3.22)

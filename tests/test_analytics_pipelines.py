@@ -39,7 +39,13 @@ def test_the_match_keeps_deleted_workflows_and_scopes_to_a_user_only_when_asked(
     assert match_stage(period, "u1")["$match"] == {"userId": "u1", **everyone}
     pipeline = analytics_pipeline(period, "u1")
     assert pipeline[0] == match_stage(period, "u1") and set(pipeline[1]["$facet"]) == {
-        "summary", "creationsByDay", "generationTimes", "costsByModel", "costsByUser", "errors"}
+        "summary",
+        "creationsByDay",
+        "generationTimes",
+        "costsByModel",
+        "costsByUser",
+        "errors",
+    }
 
 
 def test_an_empty_result_is_an_empty_report_with_every_day_at_zero():
@@ -48,17 +54,32 @@ def test_an_empty_result_is_an_empty_report_with_every_day_at_zero():
     assert [(d.day, d.workflows) for d in report.creations_by_day] == [(date(2025, 3, 1), 0), (date(2025, 3, 2), 0)]
     assert report.average_refinement_iterations is None and report.frame_approval_rate is None
     assert [(r.step, r.attempts, r.rate) for r in report.error_rates] == [
-        (S.PROMPT_REFINEMENT, 0, None), (S.FRAME_GENERATION, 0, None), (S.FRAME_REVIEW, 0, None),
-        (S.VIDEO_GENERATION, 0, None)]
+        (S.PROMPT_REFINEMENT, 0, None),
+        (S.FRAME_GENERATION, 0, None),
+        (S.FRAME_REVIEW, 0, None),
+        (S.VIDEO_GENERATION, 0, None),
+    ]
 
 
 def test_the_report_fills_missing_days_names_unknown_providers_and_rates_steps_without_successes():
     result = {
-        "summary": [{"workflows": 3, "averageRefinementIterations": 1.5, "refinementRounds": 3, "framesApproved": 3,
-                     "framesRejected": 1, "videosMade": 1, "videoAttempts": 1, "totalCostUsd": 2.5}],
+        "summary": [
+            {
+                "workflows": 3,
+                "averageRefinementIterations": 1.5,
+                "refinementRounds": 3,
+                "framesApproved": 3,
+                "framesRejected": 1,
+                "videosMade": 1,
+                "videoAttempts": 1,
+                "totalCostUsd": 2.5,
+            }
+        ],
         "creationsByDay": [{"_id": "2025-03-01", "workflows": 1}, {"_id": "2025-03-03", "workflows": 2}],
-        "errors": [{"_id": {"step": "INITIAL_PROMPT", "provider": None}, "errors": 2},
-                   {"_id": {"step": "PROMPT_REFINEMENT", "provider": "poe"}, "errors": 1}],
+        "errors": [
+            {"_id": {"step": "INITIAL_PROMPT", "provider": None}, "errors": 2},
+            {"_id": {"step": "PROMPT_REFINEMENT", "provider": "poe"}, "errors": 1},
+        ],
         "generationTimes": [{"_id": {"kind": "video", "model": "veo-3"}, "count": 2, "averageMs": 10.0, "p95Ms": [12]}],
     }
     report = shape_report(result, period=Period(date(2025, 3, 1), date(2025, 3, 3)), user_id=None)

@@ -27,7 +27,11 @@ def test_streamlit_run_app_serves_the_ui_and_a_healthy_api_then_stops_its_databa
     log = open(log_path, "wb")  # noqa: SIM115 - closed after the process
     server = subprocess.Popen(
         [str(streamlit), "run", "app.py", "--server.port", str(app_port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{app_port}"
     try:

@@ -28,8 +28,9 @@ def predictions(db: Database) -> MongoScriptedPredictions:
 
 @pytest.fixture
 def service(make_service, predictions) -> Iterator[VideoWorkflowService]:
-    service = make_service(models=registry_with(predictions), JOB_BACKEND="embedded", JOB_WORKER_THREADS=2,
-                           RECONCILE_INTERVAL_SECONDS=0.5)
+    service = make_service(
+        models=registry_with(predictions), JOB_BACKEND="embedded", JOB_WORKER_THREADS=2, RECONCILE_INTERVAL_SECONDS=0.5
+    )
     service.dispatcher = build_dispatcher(service.settings, service)
     assert isinstance(service.dispatcher, EmbeddedWorkerPool)
     service.dispatcher.start()
@@ -59,7 +60,10 @@ def test_generate_frames_returns_at_once_with_a_job_and_the_pool_finishes_it(ser
 
     done = wait_until_settled(service, workflow.id)
     assert (done.status, done.current_step, len(done.generated_frames)) == (
-        WorkflowStatus.WAITING_USER_INPUT, WorkflowStep.FRAME_REVIEW, 3)
+        WorkflowStatus.WAITING_USER_INPUT,
+        WorkflowStep.FRAME_REVIEW,
+        3,
+    )
     deadline = time.monotonic() + 5  # the job is closed right after the workflow settles
     while (job := service.jobs.store.get(accepted.active_job_id)).status is JobStatus.RUNNING:
         assert time.monotonic() < deadline
@@ -88,10 +92,13 @@ def test_concurrent_workflows_each_run_their_job_exactly_once(service, predictio
         assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1}
 
 
-def test_cancelling_a_running_generation_stops_its_predictions_and_the_step_can_be_retried(make_service, predictions,
-                                                                                            db):
-    service = make_service(models=registry_with(MongoScriptedPredictions(db, seconds=3)), JOB_BACKEND="embedded",
-                           JOB_HEARTBEAT_SECONDS=0.1, JOB_LEASE_SECONDS=1)
+def test_cancelling_a_running_generation_stops_its_predictions_and_the_step_can_be_retried(make_service, predictions, db):
+    service = make_service(
+        models=registry_with(MongoScriptedPredictions(db, seconds=3)),
+        JOB_BACKEND="embedded",
+        JOB_HEARTBEAT_SECONDS=0.1,
+        JOB_LEASE_SECONDS=1,
+    )
     service.dispatcher = build_dispatcher(service.settings, service)
     service.dispatcher.start()
     try:

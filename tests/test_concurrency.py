@@ -25,8 +25,11 @@ def test_two_threads_updating_one_workflow_100_times_each_lose_no_update(service
     def reviewer(frame_number: int) -> None:
         try:
             for round_number in range(UPDATES_PER_THREAD):
-                service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[
-                    FrameReview(frame_number, False, f"frame {frame_number} note {round_number}")])
+                service.review_frames(
+                    user_id=USER,
+                    workflow_id=workflow.id,
+                    reviews=[FrameReview(frame_number, False, f"frame {frame_number} note {round_number}")],
+                )
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 

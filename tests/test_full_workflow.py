@@ -31,11 +31,21 @@ def test_a_brief_becomes_a_playable_video_with_only_the_rejected_frame_regenerat
     framed = service.generate_frames(user_id=USER, workflow_id=workflow.id)
     assert framed.current_step is WorkflowStep.FRAME_REVIEW
     assert [(f.frame_number, f.scene, f.approved) for f in framed.generated_frames] == [
-        (1, "Opening", False), (2, "Middle", False), (3, "Closing", False)]
+        (1, "Opening", False),
+        (2, "Middle", False),
+        (3, "Closing", False),
+    ]
     before = {f.frame_number: service.read_media(user_id=USER, key=f.image_key) for f in framed.generated_frames}
 
-    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[
-        FrameReview(1, True), FrameReview(2, False, "Make it night, with the city lights on"), FrameReview(3, True)])
+    service.review_frames(
+        user_id=USER,
+        workflow_id=workflow.id,
+        reviews=[
+            FrameReview(1, True),
+            FrameReview(2, False, "Make it night, with the city lights on"),
+            FrameReview(3, True),
+        ],
+    )
     regenerated = service.regenerate_frames(user_id=USER, workflow_id=workflow.id, frame_numbers=[2])
 
     after = {f.frame_number: service.read_media(user_id=USER, key=f.image_key) for f in regenerated.generated_frames}
@@ -73,7 +83,9 @@ def test_each_step_records_which_provider_and_model_ran(service: VideoWorkflowSe
     framed = service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=2, model="dalle-3")
 
     assert (refined.refinement_iterations[0].model, refined.refinement_iterations[0].provider) == (
-        "claude-3-opus-20240229", "offline")
+        "claude-3-opus-20240229",
+        "offline",
+    )
     assert {(f.model, f.provider) for f in framed.generated_frames} == {("dalle-3", "offline")}
     assert framed.model_selections.refinement == "claude-3-opus-20240229"
     assert framed.model_selections.frames == "dalle-3"

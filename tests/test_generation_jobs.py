@@ -43,28 +43,45 @@ def abandon_frames_job(service: VideoWorkflowService, workflow_id: str, *, frame
     job_id = "job-of-a-dead-worker"
 
     def start(workflow):
-        rules.begin(workflow, WorkflowAction.GENERATE_FRAMES, now=service.clock(),
-                    stale_after=service._stale_after, job_id=job_id)
+        rules.begin(
+            workflow, WorkflowAction.GENERATE_FRAMES, now=service.clock(), stale_after=service._stale_after, job_id=job_id
+        )
         rules.start_frame_plan(workflow, frame_count=frame_count, seed=42)
 
     service._update(USER, workflow_id, start)
-    job, _ = service.jobs.store.create(workflow_id=workflow_id, user_id=USER, kind=JobKind.GENERATE_FRAMES,
-                                       params={"frameCount": frame_count, "model": "stable-diffusion-xl"},
-                                       job_id=job_id, claimed_by="dead-worker",
-                                       max_attempts=service.settings.JOB_MAX_ATTEMPTS)
+    job, _ = service.jobs.store.create(
+        workflow_id=workflow_id,
+        user_id=USER,
+        kind=JobKind.GENERATE_FRAMES,
+        params={"frameCount": frame_count, "model": "stable-diffusion-xl"},
+        job_id=job_id,
+        claimed_by="dead-worker",
+        max_attempts=service.settings.JOB_MAX_ATTEMPTS,
+    )
     return job
 
 
-def paid_prediction(predictions: MongoScriptedPredictions, service: VideoWorkflowService, workflow_id: str,
-                    frame_number: int) -> str:
+def paid_prediction(
+    predictions: MongoScriptedPredictions, service: VideoWorkflowService, workflow_id: str, frame_number: int
+) -> str:
     """A prediction the provider already created (and billed) for this frame."""
     workflow = service.get_workflow(user_id=USER, workflow_id=workflow_id)
-    plan = plan_frames(refined_prompt=workflow.final_refined_prompt, frame_count=workflow.planned_frame_count,
-                       aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)[frame_number - 1]
+    plan = plan_frames(
+        refined_prompt=workflow.final_refined_prompt,
+        frame_count=workflow.planned_frame_count,
+        aspect_ratio=workflow.metadata.aspect_ratio,
+        style=workflow.metadata.style,
+    )[frame_number - 1]
     prediction_id = f"paid-{frame_number}"
-    predictions.collection.insert_one({"_id": prediction_id, "workflowId": workflow_id, "part": f"frame-{frame_number}",
-                                       "input": f"{plan.prompt}|{workflow.frame_seed + frame_number}",
-                                       "createdAt": time.time()})
+    predictions.collection.insert_one(
+        {
+            "_id": prediction_id,
+            "workflowId": workflow_id,
+            "part": f"frame-{frame_number}",
+            "input": f"{plan.prompt}|{workflow.frame_seed + frame_number}",
+            "createdAt": time.time(),
+        }
+    )
     return prediction_id
 
 
@@ -101,7 +118,10 @@ def test_a_dead_workers_job_resumes_polling_its_prediction_instead_of_paying_aga
     assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}
     done = service.get_workflow(user_id=USER, workflow_id=workflow_id)
     assert (done.current_step, done.status, len(done.generated_frames)) == (
-        WorkflowStep.FRAME_REVIEW, WorkflowStatus.WAITING_USER_INPUT, 3)
+        WorkflowStep.FRAME_REVIEW,
+        WorkflowStatus.WAITING_USER_INPUT,
+        3,
+    )
     assert service.jobs.store.get(job.id).status is JobStatus.SUCCEEDED
 
 
@@ -120,8 +140,9 @@ def test_a_prediction_created_just_before_the_crash_is_found_by_its_intent(servi
 
 
 def test_a_job_out_of_attempts_fails_its_workflow_with_a_reason_and_the_step_can_be_retried(make_service, predictions):
-    service = make_service(models=registry_with(predictions), JOB_LEASE_SECONDS=LEASE, JOB_HEARTBEAT_SECONDS=0.1,
-                           JOB_MAX_ATTEMPTS=1)
+    service = make_service(
+        models=registry_with(predictions), JOB_LEASE_SECONDS=LEASE, JOB_HEARTBEAT_SECONDS=0.1, JOB_MAX_ATTEMPTS=1
+    )
     workflow_id = refined(service)
     abandon_frames_job(service, workflow_id)
     time.sleep(LEASE + 0.1)
@@ -147,9 +168,14 @@ def test_the_same_idempotency_key_returns_the_same_result_without_a_second_gener
 
 def test_the_same_idempotency_key_while_the_first_request_runs_is_refused(service):
     workflow_id = refined(service)
-    service.jobs.store.create(workflow_id=workflow_id, user_id=USER, kind=JobKind.GENERATE_FRAMES,
-                              params={"frameCount": 3, "model": "stable-diffusion-xl"},
-                              idempotency_key="key-2", claimed_by="a-live-worker")
+    service.jobs.store.create(
+        workflow_id=workflow_id,
+        user_id=USER,
+        kind=JobKind.GENERATE_FRAMES,
+        params={"frameCount": 3, "model": "stable-diffusion-xl"},
+        idempotency_key="key-2",
+        claimed_by="a-live-worker",
+    )
     with pytest.raises(BusyError, match="still running"):
         service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-2")
 

@@ -39,8 +39,9 @@ def store(db: Database, clock: Clock) -> JobStore:
 
 
 def new_job(store: JobStore, key: str | None = None, frames: int = 3):
-    return store.create(workflow_id="wf-1", user_id="alice", kind=JobKind.GENERATE_FRAMES,
-                        params={"frameCount": frames}, idempotency_key=key)
+    return store.create(
+        workflow_id="wf-1", user_id="alice", kind=JobKind.GENERATE_FRAMES, params={"frameCount": frames}, idempotency_key=key
+    )
 
 
 def test_the_same_idempotency_key_returns_the_first_job_and_a_different_body_is_refused(store: JobStore):
@@ -49,8 +50,9 @@ def test_the_same_idempotency_key_returns_the_first_job_and_a_different_body_is_
     assert created and not created_again and again.id == first.id
     with pytest.raises(ValidationError, match="already used for a different request"):
         new_job(store, key="key-1", frames=4)
-    other_user, created_for_other = store.create(workflow_id="wf-2", user_id="bob", kind=JobKind.GENERATE_FRAMES,
-                                                 params={"frameCount": 3}, idempotency_key="key-1")
+    other_user, created_for_other = store.create(
+        workflow_id="wf-2", user_id="bob", kind=JobKind.GENERATE_FRAMES, params={"frameCount": 3}, idempotency_key="key-1"
+    )
     assert created_for_other and other_user.id != first.id, "keys are scoped per user"
 
 
@@ -94,8 +96,7 @@ def test_a_dead_workers_job_is_taken_over_after_its_lease_with_the_prediction_id
 
 
 def test_a_job_out_of_attempts_is_not_claimed_again_and_the_reconciler_can_fail_it(store: JobStore, clock: Clock):
-    job, _ = store.create(workflow_id="wf-1", user_id="alice", kind=JobKind.GENERATE_VIDEO, params={},
-                          max_attempts=1)
+    job, _ = store.create(workflow_id="wf-1", user_id="alice", kind=JobKind.GENERATE_VIDEO, params={}, max_attempts=1)
     assert store.claim(worker_id="worker-a").id == job.id
     clock.advance(LEASE.total_seconds() + 1)
     assert store.claim(worker_id="worker-b") is None

@@ -43,7 +43,8 @@ def workers(mongo_uri: str, db: Database, tmp_path: Path, backend: str, redis_ur
 
 
 def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_prediction_twice(
-        make_service, db: Database, workers: Workers, backend: str, redis_url: str):
+    make_service, db: Database, workers: Workers, backend: str, redis_url: str
+):
     predictions = MongoScriptedPredictions(db, seconds=PREDICTION_SECONDS)
     service = make_service(models=registry_with(predictions), JOB_BACKEND=backend, REDIS_URL=SecretStr(redis_url))
     service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
@@ -53,19 +54,22 @@ def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_predi
         workflow = service.create_workflow(user_id=USER, brief=a_brief(title=f"Kill run {run}"))
         service.refine_prompt(user_id=USER, workflow_id=workflow.id)
         job_id = service.generate_frames(user_id=USER, workflow_id=workflow.id).active_job_id
-        running = wait_for(lambda jid=job_id: db["jobs"].find_one({"_id": jid, "predictionIds": {"$ne": {}}}),
-                           timeout=20)
+        running = wait_for(lambda jid=job_id: db["jobs"].find_one({"_id": jid, "predictionIds": {"$ne": {}}}), timeout=20)
         time.sleep(rng.uniform(0, 0.8 * PREDICTION_SECONDS))  # somewhere while the predictions are processing
         holder = int(running["leaseOwner"].split(":")[1])
         workers.kill(holder)
         killed_at = time.monotonic()
         workers.spawn()
 
-        wait_for(lambda jid=job_id: True if db["jobs"].find_one({"_id": jid})["attempts"] >= 2 else None,
-                 timeout=worker.LEASE_SECONDS + 5)
+        wait_for(
+            lambda jid=job_id: True if db["jobs"].find_one({"_id": jid})["attempts"] >= 2 else None,
+            timeout=worker.LEASE_SECONDS + 5,
+        )
         recoveries.append(time.monotonic() - killed_at)
-        final = wait_for(lambda jid=job_id: db["jobs"].find_one({"_id": jid, "status": {"$in": [
-            "SUCCEEDED", "FAILED", "CANCELED"]}}), timeout=30)
+        final = wait_for(
+            lambda jid=job_id: db["jobs"].find_one({"_id": jid, "status": {"$in": ["SUCCEEDED", "FAILED", "CANCELED"]}}),
+            timeout=30,
+        )
 
         assert final["status"] == "SUCCEEDED", f"run {run}: job ended {final['status']}: {final.get('error')}"
         assert predictions.creates(workflow.id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}, f"run {run}"

@@ -81,15 +81,18 @@ def test_someone_elses_workflow_is_refused_for_every_operation(service: VideoWor
     assert service.list_workflows(user_id=OTHER).total == 0
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": "   "}, "Title is required"),
-    ({"initial_prompt": ""}, "Prompt is required"),
-    ({"title": "x" * 201}, "Title is too long: 201 characters, the limit is 200"),
-    ({"initial_prompt": "x" * 4001}, "Prompt is too long: 4001 characters, the limit is 4000"),
-    ({"duration": 0}, "Duration must be between 1 and 60 seconds; got 0"),
-    ({"duration": 61}, "Duration must be between 1 and 60 seconds; got 61"),
-    ({"aspect_ratio": "5:2"}, "Unknown aspect ratio '5:2'. Use one of: 16:9"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": "   "}, "Title is required"),
+        ({"initial_prompt": ""}, "Prompt is required"),
+        ({"title": "x" * 201}, "Title is too long: 201 characters, the limit is 200"),
+        ({"initial_prompt": "x" * 4001}, "Prompt is too long: 4001 characters, the limit is 4000"),
+        ({"duration": 0}, "Duration must be between 1 and 60 seconds; got 0"),
+        ({"duration": 61}, "Duration must be between 1 and 60 seconds; got 61"),
+        ({"aspect_ratio": "5:2"}, "Unknown aspect ratio '5:2'. Use one of: 16:9"),
+    ],
+)
 def test_an_invalid_brief_is_refused_with_a_clear_message(service: VideoWorkflowService, changes, message):
     with pytest.raises(ValidationError, match=message):
         service.create_workflow(user_id=USER, brief=a_brief(**changes))

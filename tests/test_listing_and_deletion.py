@@ -59,8 +59,9 @@ def test_a_media_key_outside_the_store_layout_is_refused(service: VideoWorkflowS
 
 def test_ensure_indexes_replaces_the_old_list_index_with_one_that_matches_the_lists_order(db):
     db[WORKFLOWS].drop_index(LIST_INDEX)
-    db[WORKFLOWS].create_index([("userId", 1), ("deletedAt", 1), ("lastActivity", -1)],
-                               name="userId_deletedAt_lastActivity")  # as databases made before this change have
+    db[WORKFLOWS].create_index(
+        [("userId", 1), ("deletedAt", 1), ("lastActivity", -1)], name="userId_deletedAt_lastActivity"
+    )  # as databases made before this change have
     ensure_indexes(db)
     indexes = db[WORKFLOWS].index_information()
     assert "userId_deletedAt_lastActivity" not in indexes

@@ -14,8 +14,15 @@ from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner
 from services.providers.offline_storyboard import OfflineStoryboardRenderer
 
-BRIEF = Brief(title="Harbour Lights", initial_prompt="Fishing boats return at dusk", target_audience="tourists",
-              tone="nostalgic", duration=20, style="watercolour", aspect_ratio="4:3")
+BRIEF = Brief(
+    title="Harbour Lights",
+    initial_prompt="Fishing boats return at dusk",
+    target_audience="tourists",
+    tone="nostalgic",
+    duration=20,
+    style="watercolour",
+    aspect_ratio="4:3",
+)
 
 
 def refine(notes: str | None, history: tuple[PastRound, ...] = ()) -> str:
@@ -25,8 +32,19 @@ def refine(notes: str | None, history: tuple[PastRound, ...] = ()) -> str:
 
 def test_the_refined_prompt_uses_every_brief_field_and_the_notes():
     prompt = refine("add seagulls")
-    for expected in ("Harbour Lights", "Fishing boats return at dusk", "tourists", "nostalgic", "20 s", "4:3",
-                     "watercolour", "add seagulls", "Shots:", "Camera:", "Lighting:"):
+    for expected in (
+        "Harbour Lights",
+        "Fishing boats return at dusk",
+        "tourists",
+        "nostalgic",
+        "20 s",
+        "4:3",
+        "watercolour",
+        "add seagulls",
+        "Shots:",
+        "Camera:",
+        "Lighting:",
+    ):
         assert expected in prompt
 
 
@@ -37,8 +55,17 @@ def test_the_refined_prompt_changes_when_the_notes_change_and_keeps_earlier_note
 
 
 def frame(prompt: str, number: int = 1, scene: str = "Opening", size: tuple[int, int] = (1024, 576)) -> Image.Image:
-    request = FrameRequest(workflow_id="w", frame_number=number, frame_count=3, scene=scene, prompt=prompt,
-                           width=size[0], height=size[1], seed=7, model="offline-storyboard")
+    request = FrameRequest(
+        workflow_id="w",
+        frame_number=number,
+        frame_count=3,
+        scene=scene,
+        prompt=prompt,
+        width=size[0],
+        height=size[1],
+        seed=7,
+        model="offline-storyboard",
+    )
     return Image.open(io.BytesIO(OfflineStoryboardRenderer().generate_frame(request).image))
 
 
@@ -60,8 +87,16 @@ def test_storyboard_frames_differ_visibly_per_prompt_and_per_scene():
 
 def test_the_animatic_has_exactly_duration_times_fps_frames_at_the_requested_fps(tmp_path: Path):
     images = tuple(_png(n) for n in (1, 2, 3))
-    request = VideoRequest(workflow_id="w", prompt="p", frame_images=images, duration=3, fps=25, width=1024,
-                           height=576, model="offline-animatic")
+    request = VideoRequest(
+        workflow_id="w",
+        prompt="p",
+        frame_images=images,
+        duration=3,
+        fps=25,
+        width=1024,
+        height=576,
+        model="offline-animatic",
+    )
     result = OfflineAnimaticRenderer().generate_video(request, tmp_path / "out.mp4")
     with av.open(str(result.path)) as container:
         stream = container.streams.video[0]

@@ -55,9 +55,15 @@ def receiver() -> Iterator[Receiver]:
 
 def outgoing(db: Database, *, allow_private: bool) -> OutgoingWebhooks:
     ensure_webhook_indexes(db)
-    return OutgoingWebhooks(db, keys={"k1": b"k" * 32}, http=httpx.Client(timeout=5), clock=utc_now,
-                            resolver=lambda host: ["127.0.0.1"] if host == "127.0.0.1" else ["10.0.0.7"],
-                            allow_private_targets=allow_private, backoff_seconds=0.05)
+    return OutgoingWebhooks(
+        db,
+        keys={"k1": b"k" * 32},
+        http=httpx.Client(timeout=5),
+        clock=utc_now,
+        resolver=lambda host: ["127.0.0.1"] if host == "127.0.0.1" else ["10.0.0.7"],
+        allow_private_targets=allow_private,
+        backoff_seconds=0.05,
+    )
 
 
 def test_each_step_reaches_the_callback_url_signed_with_the_secret_shown_once(make_service, db, receiver):
@@ -77,9 +83,11 @@ def test_each_step_reaches_the_callback_url_signed_with_the_secret_shown_once(ma
     for headers, body in receiver.received:
         verified = verify(secret=secret, headers=headers, body=body, now=time.time())
         events.append((json.loads(verified.body)["type"], json.loads(body)["data"]["step"]))
-    assert events == [("workflow.step_completed", "PROMPT_REFINEMENT"),
-                      ("workflow.step_completed", "FRAME_GENERATION"),
-                      ("workflow.completed", "VIDEO_GENERATION")]
+    assert events == [
+        ("workflow.step_completed", "PROMPT_REFINEMENT"),
+        ("workflow.step_completed", "FRAME_GENERATION"),
+        ("workflow.completed", "VIDEO_GENERATION"),
+    ]
     assert callbacks.list_for_user(USER)[0].id == endpoint.id
 
 
@@ -111,12 +119,15 @@ def test_an_endpoint_that_keeps_failing_is_given_up_after_the_attempts(db, recei
     assert (message["status"], message["lastError"]) == ("FAILED", "HTTP 500")
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://hooks.example.org/in", "must start with https://"),
-    ("https://127.0.0.1/in", "public address"),
-    ("https://intranet.corp/in", "public address"),
-    ("https://user:pw@hooks.example.org/in", "no user name or password"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://hooks.example.org/in", "must start with https://"),
+        ("https://127.0.0.1/in", "public address"),
+        ("https://intranet.corp/in", "public address"),
+        ("https://user:pw@hooks.example.org/in", "no user name or password"),
+    ],
+)
 def test_callback_urls_must_be_https_to_public_addresses(db, url, message):
     with pytest.raises(ValidationError, match=message):
         outgoing(db, allow_private=False).register(user_id=USER, url=url)

@@ -27,8 +27,9 @@ def test_three_frames_take_less_than_1_2_times_one_frames_time(make_service):
 
 def test_concurrency_is_bounded_by_the_setting(make_service):
     frames = ScriptedFrameGenerator(delay=0.3, redraw=False)
-    service = make_service(models=scripted_registry(ScriptedRefiner(), frames, ScriptedVideoGenerator()),
-                           FRAME_GENERATION_CONCURRENCY=2)
+    service = make_service(
+        models=scripted_registry(ScriptedRefiner(), frames, ScriptedVideoGenerator()), FRAME_GENERATION_CONCURRENCY=2
+    )
     workflow = service.create_workflow(user_id=USER, brief=a_brief())
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     started = time.perf_counter()

@@ -78,7 +78,10 @@ def test_a_failed_video_can_be_retried_and_the_frames_stay_approved(service, fak
         service.generate_video(user_id=USER, workflow_id=workflow.id, fps=12)
     failed = service.get_workflow(user_id=USER, workflow_id=workflow.id)
     assert (failed.status, failed.current_step, failed.frames_approved) == (
-        WorkflowStatus.FAILED, WorkflowStep.VIDEO_GENERATION, True)
+        WorkflowStatus.FAILED,
+        WorkflowStep.VIDEO_GENERATION,
+        True,
+    )
 
     done = service.generate_video(user_id=USER, workflow_id=workflow.id, fps=12)
     assert done.status is WorkflowStatus.COMPLETED and done.video_output.frame_count == 12

@@ -20,7 +20,8 @@ USER = "user-alice"
 
 
 def test_fifty_workflows_queued_from_two_apps_run_each_job_exactly_once_on_two_workers(
-        make_service, mongo_uri: str, db: Database, redis_url: str, tmp_path: Path):
+    make_service, mongo_uri: str, db: Database, redis_url: str, tmp_path: Path
+):
     predictions = MongoScriptedPredictions(db, seconds=0.2)
     apps = []
     for _ in range(2):
@@ -32,6 +33,7 @@ def test_fifty_workflows_queued_from_two_apps_run_each_job_exactly_once_on_two_w
     workers.spawn()
     workers.spawn()
     try:
+
         def start(number: int) -> str:
             app = apps[number % 2]
             workflow = app.create_workflow(user_id=USER, brief=a_brief(title=f"Scale {number}"))
@@ -41,8 +43,11 @@ def test_fifty_workflows_queued_from_two_apps_run_each_job_exactly_once_on_two_w
         with ThreadPoolExecutor(max_workers=10) as pool:
             workflow_ids = list(pool.map(start, range(WORKFLOWS)))
 
-        wait_for(lambda: True if db["jobs"].count_documents({"status": "SUCCEEDED"}) == WORKFLOWS else None,
-                 timeout=180, every=0.2)
+        wait_for(
+            lambda: True if db["jobs"].count_documents({"status": "SUCCEEDED"}) == WORKFLOWS else None,
+            timeout=180,
+            every=0.2,
+        )
     finally:
         workers.stop()
 

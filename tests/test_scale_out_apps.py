@@ -32,31 +32,61 @@ PASSWORD = "a long enough password"
 
 
 def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_limit(
-        mongo_uri: str, db: Database, redis_url: str, tmp_path: Path):
-    env = {**os.environ, "MONGODB_URI": mongo_uri, "MONGODB_DATABASE": db.name, "DATA_DIR": str(tmp_path / "data"),
-           "JOB_BACKEND": "redis", "REDIS_URL": redis_url, "RATE_LIMIT_STORAGE_URI": redis_url,
-           "RATE_LIMIT_FRAMES": f"{FRAME_LIMIT}/minute", "RATE_LIMIT_REFINEMENT": "1000/minute",
-           "RATE_LIMIT_PER_IP": "100000/minute", "JWT_SIGNING_KEYS": f"k1:{secrets.token_urlsafe(48)}",
-           "RECONCILE_INTERVAL_SECONDS": "1", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    mongo_uri: str, db: Database, redis_url: str, tmp_path: Path
+):
+    env = {
+        **os.environ,
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DATABASE": db.name,
+        "DATA_DIR": str(tmp_path / "data"),
+        "JOB_BACKEND": "redis",
+        "REDIS_URL": redis_url,
+        "RATE_LIMIT_STORAGE_URI": redis_url,
+        "RATE_LIMIT_FRAMES": f"{FRAME_LIMIT}/minute",
+        "RATE_LIMIT_REFINEMENT": "1000/minute",
+        "RATE_LIMIT_PER_IP": "100000/minute",
+        "JWT_SIGNING_KEYS": f"k1:{secrets.token_urlsafe(48)}",
+        "RECONCILE_INTERVAL_SECONDS": "1",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
     (tmp_path / "metrics").mkdir()
     logs = tmp_path / "logs"
     logs.mkdir()
     processes: list[subprocess.Popen] = []
 
     def start(name: str, command: list[str], **extra_env: str) -> None:
-        processes.append(subprocess.Popen(command, cwd=ROOT, env={**env, **extra_env},
-                                          stdout=open(logs / f"{name}.log", "wb"),  # noqa: SIM115
-                                          stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**env, **extra_env},
+                stdout=open(logs / f"{name}.log", "wb"),  # noqa: SIM115
+                stderr=subprocess.STDOUT,
+            )
+        )
 
     ports = [free_port(), free_port()]
     try:
         for index, port in enumerate(ports):
-            start(f"app-{index}", [str(Path(sys.executable).parent / "streamlit"), "run", "app.py",
-                                   "--server.port", str(port), "--server.headless", "true"])
+            start(
+                f"app-{index}",
+                [
+                    str(Path(sys.executable).parent / "streamlit"),
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.headless",
+                    "true",
+                ],
+            )
         worker_metrics_port = free_port()  # the first worker also serves /metrics itself (WORKER_METRICS_PORT)
         for index in range(2):
-            start(f"worker-{index}", [sys.executable, "scripts/worker.py"],
-                  **({"WORKER_METRICS_PORT": str(worker_metrics_port)} if index == 0 else {}))
+            start(
+                f"worker-{index}",
+                [sys.executable, "scripts/worker.py"],
+                **({"WORKER_METRICS_PORT": str(worker_metrics_port)} if index == 0 else {}),
+            )
         apps = [f"http://127.0.0.1:{port}/api" for port in ports]
         for index, port in enumerate(ports):
             wait_until_ready(f"http://127.0.0.1:{port}", processes[index], logs / f"app-{index}.log")
@@ -67,23 +97,34 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
 
         def prepare(number: int) -> str:
             base = apps[number % 2]
-            created = httpx.post(f"{base}/video-workflows", headers=headers, timeout=30,
-                                 json={"title": f"Scale {number}", "initialPrompt": "A crowd at a harbour"}).json()
+            created = httpx.post(
+                f"{base}/video-workflows",
+                headers=headers,
+                timeout=30,
+                json={"title": f"Scale {number}", "initialPrompt": "A crowd at a harbour"},
+            ).json()
             httpx.post(f"{base}/video-workflows/{created['id']}/refine-prompt", headers=headers, json={}, timeout=30)
             return created["id"]
 
         def ask_for_frames(item: tuple[int, str]) -> int:
             number, workflow_id = item
-            return httpx.post(f"{apps[number % 2]}/video-workflows/{workflow_id}/generate-frames", headers=headers,
-                              json={"frameCount": 1}, timeout=30).status_code
+            return httpx.post(
+                f"{apps[number % 2]}/video-workflows/{workflow_id}/generate-frames",
+                headers=headers,
+                json={"frameCount": 1},
+                timeout=30,
+            ).status_code
 
         with ThreadPoolExecutor(max_workers=10) as pool:
             workflow_ids = list(pool.map(prepare, range(REQUESTS)))
             statuses = list(pool.map(ask_for_frames, enumerate(workflow_ids)))
 
         assert statuses.count(202) == FRAME_LIMIT and statuses.count(429) == REQUESTS - FRAME_LIMIT, statuses
-        wait_for(lambda: True if db["jobs"].count_documents({"status": "SUCCEEDED"}) == FRAME_LIMIT else None,
-                 timeout=120, every=0.5)
+        wait_for(
+            lambda: True if db["jobs"].count_documents({"status": "SUCCEEDED"}) == FRAME_LIMIT else None,
+            timeout=120,
+            every=0.5,
+        )
         jobs = list(db["jobs"].find())
         assert len(jobs) == FRAME_LIMIT and all(job["attempts"] == 1 for job in jobs), "each job ran exactly once"
         assert db["video_workflows"].count_documents({"currentStep": "FRAME_REVIEW"}) == FRAME_LIMIT
@@ -94,8 +135,7 @@ def test_two_apps_and_two_workers_run_each_accepted_job_once_under_one_shared_li
             assert scraped.value("vws_workflows_created_total") == REQUESTS, "created on both apps"
             assert scraped.total("vws_refinement_iterations_total") == REQUESTS
             assert scraped.value("vws_rate_limit_rejections_total", operation="frames") == REQUESTS - FRAME_LIMIT
-            frames_made = scraped.value("vws_generation_duration_seconds_count", step="frame",
-                                        model="stable-diffusion-xl")
+            frames_made = scraped.value("vws_generation_duration_seconds_count", step="frame", model="stable-diffusion-xl")
             assert frames_made == FRAME_LIMIT, "the frames were made by the two worker processes"
             assert scraped.value("vws_job_queue_depth", status="queued") == 0
     finally:

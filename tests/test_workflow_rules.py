@@ -26,26 +26,46 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def a_frame(number: int, *, approved: bool = False, regenerations: int = 0) -> GeneratedFrame:
-    return GeneratedFrame(frame_number=number, scene="Opening", base_prompt=f"p{number}", prompt=f"p{number}",
-                          image_key=f"workflows/w/frame-{number}-a.png", width=1024, height=576, model="m",
-                          provider="offline", seed=number, approved=approved, regeneration_count=regenerations,
-                          generated_at=NOW)
+    return GeneratedFrame(
+        frame_number=number,
+        scene="Opening",
+        base_prompt=f"p{number}",
+        prompt=f"p{number}",
+        image_key=f"workflows/w/frame-{number}-a.png",
+        width=1024,
+        height=576,
+        model="m",
+        provider="offline",
+        seed=number,
+        approved=approved,
+        regeneration_count=regenerations,
+        generated_at=NOW,
+    )
 
 
 def a_workflow(**changes: object) -> VideoWorkflow:
     fields: dict = dict(
-        id="w", user_id="u", title="t", initial_prompt="p", metadata=WorkflowMetadata(),
+        id="w",
+        user_id="u",
+        title="t",
+        initial_prompt="p",
+        metadata=WorkflowMetadata(),
         model_selections=ModelSelections(refinement="gpt-4o", frames="stable-diffusion-xl", video="veo-3"),
         limits=WorkflowLimits(max_refinement_iterations=2, max_frame_regenerations=1),
-        created_at=NOW, last_activity=NOW,
+        created_at=NOW,
+        last_activity=NOW,
     )
     fields.update(changes)
     return VideoWorkflow(**fields)
 
 
 def in_review(*frames: GeneratedFrame) -> VideoWorkflow:
-    return a_workflow(current_step=WorkflowStep.FRAME_REVIEW, status=WorkflowStatus.WAITING_USER_INPUT,
-                      generated_frames=list(frames), planned_frame_count=len(frames))
+    return a_workflow(
+        current_step=WorkflowStep.FRAME_REVIEW,
+        status=WorkflowStatus.WAITING_USER_INPUT,
+        generated_frames=list(frames),
+        planned_frame_count=len(frames),
+    )
 
 
 def test_frames_are_approved_only_when_every_frame_is():
@@ -77,8 +97,7 @@ def test_a_regenerated_frame_keeps_its_previous_version_in_history_and_restoring
     rules.replace_frame(workflow, new, now=NOW)
     frame = workflow.frame(1)
     assert (frame.version, frame.regeneration_count, frame.image_key) == (2, 1, "workflows/w/frame-1-b.png")
-    assert [(v.version, v.image_key, v.feedback) for v in frame.history] == [
-        (1, "workflows/w/frame-1-a.png", "more light")]
+    assert [(v.version, v.image_key, v.feedback) for v in frame.history] == [(1, "workflows/w/frame-1-a.png", "more light")]
 
     rules.restore_frame_version(workflow, 1, 1, now=NOW)
     frame = workflow.frame(1)
@@ -109,8 +128,9 @@ def test_the_refinement_cap_is_the_workflows_own():
 
 
 def _iteration(number: int) -> RefinementIteration:
-    return RefinementIteration(iteration=number, refined_prompt=f"r{number}", model="gpt-4o", provider="offline",
-                               created_at=NOW)
+    return RefinementIteration(
+        iteration=number, refined_prompt=f"r{number}", model="gpt-4o", provider="offline", created_at=NOW
+    )
 
 
 def test_a_failure_keeps_the_work_done_and_the_step_can_be_retried():
@@ -127,10 +147,12 @@ def test_a_second_generation_is_refused_while_one_runs_but_not_after_it_went_sta
     workflow = in_review(a_frame(1))
     rules.begin(workflow, WorkflowAction.REGENERATE_FRAMES, now=NOW, stale_after=timedelta(minutes=15))
     with pytest.raises(BusyError, match="already running"):
-        rules.begin(workflow, WorkflowAction.REGENERATE_FRAMES, now=NOW + timedelta(minutes=1),
-                    stale_after=timedelta(minutes=15))
-    rules.begin(workflow, WorkflowAction.REGENERATE_FRAMES, now=NOW + timedelta(minutes=16),
-                stale_after=timedelta(minutes=15))
+        rules.begin(
+            workflow, WorkflowAction.REGENERATE_FRAMES, now=NOW + timedelta(minutes=1), stale_after=timedelta(minutes=15)
+        )
+    rules.begin(
+        workflow, WorkflowAction.REGENERATE_FRAMES, now=NOW + timedelta(minutes=16), stale_after=timedelta(minutes=15)
+    )
 
 
 def test_three_frames_are_opening_middle_closing_and_other_counts_spread_evenly():
@@ -142,8 +164,10 @@ def test_three_frames_are_opening_middle_closing_and_other_counts_spread_evenly(
     assert len({p.prompt for p in plans}) == 3
 
 
-@pytest.mark.parametrize(("ratio", "size"), [("16:9", (1024, 576)), ("9:16", (576, 1024)), ("1:1", (1024, 1024)),
-                                             ("4:3", (1024, 768)), ("21:9", (1024, 448))])
+@pytest.mark.parametrize(
+    ("ratio", "size"),
+    [("16:9", (1024, 576)), ("9:16", (576, 1024)), ("1:1", (1024, 1024)), ("4:3", (1024, 768)), ("21:9", (1024, 448))],
+)
 def test_frame_size_follows_the_aspect_ratio(ratio: str, size: tuple[int, int]):
     assert frame_size(ratio) == size
 

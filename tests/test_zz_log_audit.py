@@ -22,8 +22,10 @@ def test_no_log_line_of_the_whole_suite_holds_a_key_or_token(tmp_path_factory: p
 
 def test_the_audit_flags_a_remembered_secret_and_a_token_it_never_saw(tmp_path: Path):
     leaky = tmp_path / "leaky.txt"  # not *.log: the suite-wide audit must not read this sample
-    leaky.write_text("INFO signed in with 'correct horse battery'\n"
-                     "INFO fine line\n"
-                     "DEBUG got eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ1c2VyLTEifQx.c2lnbmF0dXJlLWJ5dGVz back\n")
+    leaky.write_text(
+        "INFO signed in with 'correct horse battery'\n"
+        "INFO fine line\n"
+        "DEBUG got eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ1c2VyLTEifQx.c2lnbmF0dXJlLWJ5dGVz back\n"
+    )
     problems = log_audit.findings([leaky], {"correct horse battery"})
     assert [p.split(":")[1] for p in problems] == ["1", "3"], problems

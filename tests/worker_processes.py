@@ -26,11 +26,28 @@ def wait_for(condition, *, timeout: float, every: float = 0.02):
 class Workers:
     """Worker processes by pid, all sharing the test database and one stop file."""
 
-    def __init__(self, mongo_uri: str, db: Database, tmp_path: Path, backend: str, redis_url: str, *,
-                 prediction_seconds: float) -> None:
-        self.command = [sys.executable, "-m", "tests.job_worker_process", "--uri", mongo_uri, "--database", db.name,
-                        "--data-dir", str(tmp_path / "data"), "--prediction-seconds", str(prediction_seconds),
-                        "--stop-file", str(tmp_path / "stop"), "--backend", backend, "--redis-url", redis_url]
+    def __init__(
+        self, mongo_uri: str, db: Database, tmp_path: Path, backend: str, redis_url: str, *, prediction_seconds: float
+    ) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "tests.job_worker_process",
+            "--uri",
+            mongo_uri,
+            "--database",
+            db.name,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--prediction-seconds",
+            str(prediction_seconds),
+            "--stop-file",
+            str(tmp_path / "stop"),
+            "--backend",
+            backend,
+            "--redis-url",
+            redis_url,
+        ]
         self.stop_file = tmp_path / "stop"
         self.processes: dict[int, subprocess.Popen] = {}
 

@@ -34,16 +34,22 @@ def _credentials(runtime: Runtime) -> dict:
     """
     signed_in = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     users = runtime.users.enabled_users(username=signed_in or None)
-    return {"usernames": {
-        u.username: {"name": u.name, "email": u.email, "password": u.password_hash, "roles": u.roles} for u in users
-    }}
+    return {
+        "usernames": {
+            u.username: {"name": u.name, "email": u.email, "password": u.password_hash, "roles": u.roles} for u in users
+        }
+    }
 
 
 def authenticator(runtime: Runtime) -> stauth.Authenticate:
     """The authenticator for this run (it must be built on every run, as the library expects)."""
     return stauth.Authenticate(
-        _credentials(runtime), COOKIE_NAME, cookie_key(runtime), runtime.settings.UI_COOKIE_EXPIRY_DAYS,
-        auto_hash=False, login_sleep_time=0,
+        _credentials(runtime),
+        COOKIE_NAME,
+        cookie_key(runtime),
+        runtime.settings.UI_COOKIE_EXPIRY_DAYS,
+        auto_hash=False,
+        login_sleep_time=0,
     )
 
 
@@ -68,15 +74,15 @@ def render_sign_in(runtime: Runtime, auth: stauth.Authenticate) -> None:
     signed_up = st.session_state.pop("signed_up", None)
     if signed_up or AUTH_MODE_KEY not in st.session_state:
         st.session_state[AUTH_MODE_KEY] = "Sign in"  # set before the widget exists, as Streamlit requires
-    mode = st.segmented_control("Account", ["Sign in", "Create account"], key=AUTH_MODE_KEY,
-                                label_visibility="collapsed")
+    mode = st.segmented_control("Account", ["Sign in", "Create account"], key=AUTH_MODE_KEY, label_visibility="collapsed")
     if mode == "Create account":
         _sign_up_form(runtime)
         return
     if signed_up:
         st.success("Your account is ready. Sign in with it.")
-    auth.login(location="main", fields={"Form name": "Sign in", "Username": "Username", "Password": "Password",
-                                        "Login": "Sign in"})
+    auth.login(
+        location="main", fields={"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
+    )
     if st.session_state.get("authentication_status") is False:
         st.error("Wrong username or password. Check them, or create an account.")
     elif st.session_state.get("authentication_status"):

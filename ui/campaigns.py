@@ -18,8 +18,9 @@ def campaign_names(runtime: Runtime, user_id: str) -> dict[str, str]:
 def campaign_filter(runtime: Runtime, user_id: str, *, key: str) -> str | None:
     """A campaign picker for filtering lists; None means all campaigns."""
     names = campaign_names(runtime, user_id)
-    return st.selectbox("Campaign", [None, *names], key=key,
-                        format_func=lambda cid: "All campaigns" if cid is None else names[cid])
+    return st.selectbox(
+        "Campaign", [None, *names], key=key, format_func=lambda cid: "All campaigns" if cid is None else names[cid]
+    )
 
 
 def new_campaign_form(runtime: Runtime, user_id: str, *, key: str) -> None:

@@ -57,8 +57,12 @@ def render_wizard(ctx: WizardContext) -> None:
     failure = latest_failure(workflow)
     if failure:
         st.error(f"This step failed: {failure} Retry it below, or pick another model.", icon="⚠️")
-    renderers = {WizardView.REFINEMENT: _refinement, WizardView.FRAMES: wizard_frames.render_frames,
-                 WizardView.VIDEO: wizard_frames.render_video_settings, WizardView.COMPLETED: wizard_frames.render_completed}
+    renderers = {
+        WizardView.REFINEMENT: _refinement,
+        WizardView.FRAMES: wizard_frames.render_frames,
+        WizardView.VIDEO: wizard_frames.render_video_settings,
+        WizardView.COMPLETED: wizard_frames.render_completed,
+    }
     renderers[view](ctx, workflow)
 
 
@@ -99,24 +103,40 @@ def _brief(ctx: WizardContext) -> None:
         target_audience = audience.text_input("Target audience")
         tone_value = tone.text_input("Tone", placeholder="energetic, calm, playful…")
         duration_col, ratio_col, style_col = st.columns(3)
-        duration = duration_col.number_input("Duration (seconds)", min_value=1, max_value=s.MAX_VIDEO_DURATION,
-                                             value=min(15, s.MAX_VIDEO_DURATION))
+        duration = duration_col.number_input(
+            "Duration (seconds)", min_value=1, max_value=s.MAX_VIDEO_DURATION, value=min(15, s.MAX_VIDEO_DURATION)
+        )
         aspect_ratio = ratio_col.selectbox("Aspect ratio", ASPECT_RATIOS)
         style = style_col.text_input("Visual style", placeholder="cinematic, flat illustration…")
-        campaign_id = st.selectbox("Campaign", options, index=options.index(preset) if preset in options else 0,
-                                   format_func=lambda cid: "No campaign" if cid is None else names[cid])
+        campaign_id = st.selectbox(
+            "Campaign",
+            options,
+            index=options.index(preset) if preset in options else 0,
+            format_func=lambda cid: "No campaign" if cid is None else names[cid],
+        )
         submitted = st.form_submit_button("Start Creating", type="primary")
     if not submitted:
         return
-    brief = NewWorkflow(title=title, initial_prompt=prompt, target_audience=target_audience, tone=tone_value,
-                        duration=int(duration), style=style, aspect_ratio=aspect_ratio, campaign_id=campaign_id)
+    brief = NewWorkflow(
+        title=title,
+        initial_prompt=prompt,
+        target_audience=target_audience,
+        tone=tone_value,
+        duration=int(duration),
+        style=style,
+        aspect_ratio=aspect_ratio,
+        campaign_id=campaign_id,
+    )
 
     def open_created(created: VideoWorkflow) -> None:
         st.query_params[WORKFLOW_PARAM] = created.id
         ctx.go(None)
 
-    act("Creating the workflow…", lambda: ctx.runtime.service.create_workflow(user_id=ctx.user_id, brief=brief),
-        then=open_created)
+    act(
+        "Creating the workflow…",
+        lambda: ctx.runtime.service.create_workflow(user_id=ctx.user_id, brief=brief),
+        then=open_created,
+    )
 
 
 def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
@@ -126,21 +146,41 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         with st.container(border=True):
             st.markdown("**Refined prompt**")
             st.markdown((workflow.final_refined_prompt or "").replace("\n", "  \n"))  # keep the prompt's lines
-            badge_row([(f"Model: {latest.model} ({latest.provider})", "gray"), (f"Iteration {latest.iteration}", "blue"),
-                       (f"{workflow.refinement_iterations_remaining} iterations remaining", "violet")])
+            badge_row(
+                [
+                    (f"Model: {latest.model} ({latest.provider})", "gray"),
+                    (f"Iteration {latest.iteration}", "blue"),
+                    (f"{workflow.refinement_iterations_remaining} iterations remaining", "violet"),
+                ]
+            )
         _iteration_history(workflow)
     else:
         st.info("Refine your brief into a production-ready prompt. Add notes to steer each round.")
-    notes = st.text_area("Additional info", key=f"notes-{workflow.id}-{len(iterations)}",
-                         help="What to add or change in the next round (optional).")
+    notes = st.text_area(
+        "Additional info",
+        key=f"notes-{workflow.id}-{len(iterations)}",
+        help="What to add or change in the next round (optional).",
+    )
     models = ctx.runtime.models.model_ids(ModelRole.REFINEMENT)
-    model = st.selectbox("Refinement model", models, key=f"refine-model-{workflow.id}",
-                         index=index_of(models, workflow.model_selections.refinement))
+    model = st.selectbox(
+        "Refinement model",
+        models,
+        key=f"refine-model-{workflow.id}",
+        index=index_of(models, workflow.model_selections.refinement),
+    )
     refine_col, continue_col = st.columns(2)
-    if refine_col.button("Refine Prompt", type="primary", disabled=workflow.refinement_iterations_remaining == 0,
-                         help="No refinement rounds left." if workflow.refinement_iterations_remaining == 0 else None):
-        act(f"Refining with {model}…", lambda: ctx.runtime.service.refine_prompt(
-            user_id=ctx.user_id, workflow_id=workflow.id, additional_info=notes or None, model=model))
+    if refine_col.button(
+        "Refine Prompt",
+        type="primary",
+        disabled=workflow.refinement_iterations_remaining == 0,
+        help="No refinement rounds left." if workflow.refinement_iterations_remaining == 0 else None,
+    ):
+        act(
+            f"Refining with {model}…",
+            lambda: ctx.runtime.service.refine_prompt(
+                user_id=ctx.user_id, workflow_id=workflow.id, additional_info=notes or None, model=model
+            ),
+        )
     if continue_col.button("Continue to Frames", disabled=not can_continue_to_frames(workflow)):
         ctx.go(VIEW_FRAMES)
 

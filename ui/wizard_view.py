@@ -26,8 +26,7 @@ VIEW_VIDEO = "video"
 
 def can_continue_to_frames(workflow: VideoWorkflow) -> bool:
     """Frames can be generated once there is a refined prompt."""
-    return bool(workflow.final_refined_prompt) and WorkflowAction.GENERATE_FRAMES in allowed_actions(
-        workflow.current_step)
+    return bool(workflow.final_refined_prompt) and WorkflowAction.GENERATE_FRAMES in allowed_actions(workflow.current_step)
 
 
 def can_continue_to_video(workflow: VideoWorkflow) -> bool:

@@ -13,10 +13,15 @@ from api.errors import error_responses
 media_router = APIRouter(tags=["media"], dependencies=[Depends(limit_per_ip)])
 
 
-@media_router.get("/media/{key:path}", response_class=Response, summary="Download a frame (PNG) or video (MP4)",
-                  responses={200: {"content": {"image/png": {}, "video/mp4": {}},
-                                   "description": "The media file."},
-                             **error_responses(401, 403, 404, 422, 429, 503)})
+@media_router.get(
+    "/media/{key:path}",
+    response_class=Response,
+    summary="Download a frame (PNG) or video (MP4)",
+    responses={
+        200: {"content": {"image/png": {}, "video/mp4": {}}, "description": "The media file."},
+        **error_responses(401, 403, 404, 422, 429, 503),
+    },
+)
 def get_media(key: Annotated[str, Path(max_length=300)], service: ServiceDep, principal: PrincipalDep) -> Response:
     data = service.read_media(user_id=principal.user_id, key=key)
     media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"

@@ -21,24 +21,39 @@ def health() -> dict:
     return {"status": "ok"}
 
 
-@monitoring_router.get("/ready", summary="Readiness: the database (and Redis, in scale-out mode) answer",
-                       responses={503: {"description": "A dependency is unreachable; retry after a few seconds."}})
+@monitoring_router.get(
+    "/ready",
+    summary="Readiness: the database (and Redis, in scale-out mode) answer",
+    responses={503: {"description": "A dependency is unreachable; retry after a few seconds."}},
+)
 def ready(runtime: RuntimeDep) -> JSONResponse:
     checks = runtime.readiness()
     ok = all(state == "ok" for state in checks.values())
-    return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503,
-                        headers={} if ok else {"Retry-After": "5"})
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", **checks},
+        status_code=200 if ok else 503,
+        headers={} if ok else {"Retry-After": "5"},
+    )
 
 
-@monitoring_router.get("/metrics", summary="Prometheus metrics (text exposition format)",
-                       responses={200: {"content": {CONTENT_TYPE_LATEST: {}}},
-                                  401: {"description": "METRICS_TOKEN is set and the bearer token is not it."}})
+@monitoring_router.get(
+    "/metrics",
+    summary="Prometheus metrics (text exposition format)",
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}},
+        401: {"description": "METRICS_TOKEN is set and the bearer token is not it."},
+    },
+)
 async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     expected = runtime.settings.METRICS_TOKEN
     if expected is not None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-            return Response("Send Authorization: Bearer <METRICS_TOKEN> to read the metrics.\n", status_code=401,
-                            media_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
+            return Response(
+                "Send Authorization: Bearer <METRICS_TOKEN> to read the metrics.\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     body = await anyio.to_thread.run_sync(metrics.exposition, runtime.db, utc_now)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -13,9 +13,15 @@ from services.core.errors import NotFoundError
 webhooks_router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
-@webhooks_router.post("/replicate", operation_id="replicateWebhook", summary="Replicate prediction callbacks",
-                      responses={200: {"description": "Received (a repeated delivery is acknowledged and ignored)."},
-                                 **error_responses(401, 404, 413)})
+@webhooks_router.post(
+    "/replicate",
+    operation_id="replicateWebhook",
+    summary="Replicate prediction callbacks",
+    responses={
+        200: {"description": "Received (a repeated delivery is acknowledged and ignored)."},
+        **error_responses(401, 404, 413),
+    },
+)
 async def replicate_webhook(request: Request, runtime: RuntimeDep, background: BackgroundTasks) -> JSONResponse:
     inbox = runtime.webhooks
     if inbox is None:

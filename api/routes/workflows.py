@@ -28,20 +28,39 @@ from services.accounts.idempotency import fingerprint
 from services.accounts.rate_limits import FRAMES, REFINEMENT, VIDEO
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
 
-WorkflowId = Annotated[str, Path(alias="workflowId", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                                 description="The workflow's id.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
-                                               description="Repeat a request safely: the same key and body "
-                                                           "return the first response without a second generation.")]
+WorkflowId = Annotated[
+    str, Path(alias="workflowId", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The workflow's id.")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Repeat a request safely: the same key and body return the first response without a second generation.",
+    ),
+]
 AUTH = error_responses(401, 403, 404, 413, 422, 429, 503)
 GENERATION = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
 # Frames and video run as durable jobs: 202 while the job runs (follow .../job), 200 when it already finished.
-JOB_STARTED = {**GENERATION, 202: {"model": WorkflowResponse, "description": "Accepted: the workflow is PROCESSING "
-                                   "under `activeJobId`; follow GET .../job, or the workflow's status."}}
+JOB_STARTED = {
+    **GENERATION,
+    202: {
+        "model": WorkflowResponse,
+        "description": "Accepted: the workflow is PROCESSING "
+        "under `activeJobId`; follow GET .../job, or the workflow's status.",
+    },
+}
 
 # Operations that take the created workflow's id: OpenAPI links let clients (and the fuzzer) follow them.
-LINKED_OPERATIONS = ("getWorkflow", "refinePrompt", "generateFrames", "reviewFrames", "regenerateFrames",
-                     "generateVideo", "deleteWorkflow")
+LINKED_OPERATIONS = (
+    "getWorkflow",
+    "refinePrompt",
+    "generateFrames",
+    "reviewFrames",
+    "regenerateFrames",
+    "generateVideo",
+    "deleteWorkflow",
+)
 LINKS = {name: {"operationId": name, "parameters": {"workflowId": "$response.body#/id"}} for name in LINKED_OPERATIONS}
 
 router = APIRouter(prefix="/video-workflows", tags=["video workflows"], dependencies=[Depends(limit_per_ip)])
@@ -61,8 +80,16 @@ def _json(model: BaseModel, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json")
 
 
-def _run_generation(request: Request, *, api: ApiServices, principal: Principal, operation: str | None,
-                    idempotency_key: str | None, body: BaseModel, action: Callable[[], VideoWorkflow]) -> Response:
+def _run_generation(
+    request: Request,
+    *,
+    api: ApiServices,
+    principal: Principal,
+    operation: str | None,
+    idempotency_key: str | None,
+    body: BaseModel,
+    action: Callable[[], VideoWorkflow],
+) -> Response:
     """Replay or claim the idempotency key, check the rate limit, then run the service call."""
     user = principal.user_id
     if idempotency_key is not None:
@@ -85,124 +112,236 @@ def _run_generation(request: Request, *, api: ApiServices, principal: Principal,
     return JSONResponse(payload, status_code=status_code)
 
 
-@router.post("", status_code=201, response_model=WorkflowResponse, summary="Create a workflow from a brief",
-             operation_id="createWorkflow", responses={**error_responses(400, 401, 413, 422, 429, 503),
-                                                       201: {"description": "The new workflow.", "links": LINKS}})
-def create_workflow(request: Request, body: CreateWorkflowRequest, service: ServiceDep,
-                    principal: PrincipalDep) -> Response:
+@router.post(
+    "",
+    status_code=201,
+    response_model=WorkflowResponse,
+    summary="Create a workflow from a brief",
+    operation_id="createWorkflow",
+    responses={**error_responses(400, 401, 413, 422, 429, 503), 201: {"description": "The new workflow.", "links": LINKS}},
+)
+def create_workflow(request: Request, body: CreateWorkflowRequest, service: ServiceDep, principal: PrincipalDep) -> Response:
     return _json(_view(request, service.create_workflow(user_id=principal.user_id, brief=body.to_brief())), 201)
 
 
-@router.get("", operation_id="listWorkflows",
-             response_model=WorkflowListResponse, summary="List your workflows (newest activity first)",
-            responses=error_responses(401, 422, 429, 503))
+@router.get(
+    "",
+    operation_id="listWorkflows",
+    response_model=WorkflowListResponse,
+    summary="List your workflows (newest activity first)",
+    responses=error_responses(401, 422, 429, 503),
+)
 def list_workflows(
-    request: Request, service: ServiceDep, principal: PrincipalDep,
+    request: Request,
+    service: ServiceDep,
+    principal: PrincipalDep,
     campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
 ) -> Response:
-    found = service.list_workflows(user_id=principal.user_id, campaign_id=campaign_id, page=page,
-                                   page_size=page_size)
-    return _json(WorkflowListResponse(items=[_view(request, w) for w in found.items], total=found.total,
-                                      page=found.page, page_size=found.page_size))
+    found = service.list_workflows(user_id=principal.user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+    return _json(
+        WorkflowListResponse(
+            items=[_view(request, w) for w in found.items], total=found.total, page=found.page, page_size=found.page_size
+        )
+    )
 
 
-@router.get("/{workflowId}", operation_id="getWorkflow",
-             response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH)
-def get_workflow(request: Request, workflow_id: WorkflowId, service: ServiceDep,
-                 principal: PrincipalDep) -> Response:
+@router.get(
+    "/{workflowId}", operation_id="getWorkflow", response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH
+)
+def get_workflow(request: Request, workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
     return _json(_view(request, service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)))
 
 
-@router.post("/{workflowId}/refine-prompt", operation_id="refinePrompt",
-             response_model=WorkflowResponse, responses=GENERATION,
-             summary="Run one prompt refinement round (60 per minute per user)")
-def refine_prompt(request: Request, workflow_id: WorkflowId, service: ServiceDep, api: ApiServicesDep,
-                  principal: PrincipalDep, idempotency_key: IdempotencyKey = None,
-                  body: Annotated[RefinePromptRequest | None, Body()] = None) -> Response:
+@router.post(
+    "/{workflowId}/refine-prompt",
+    operation_id="refinePrompt",
+    response_model=WorkflowResponse,
+    responses=GENERATION,
+    summary="Run one prompt refinement round (60 per minute per user)",
+)
+def refine_prompt(
+    request: Request,
+    workflow_id: WorkflowId,
+    service: ServiceDep,
+    api: ApiServicesDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+    body: Annotated[RefinePromptRequest | None, Body()] = None,
+) -> Response:
     body = body or RefinePromptRequest()
     return _run_generation(
-        request, api=api, principal=principal, operation=REFINEMENT, idempotency_key=idempotency_key, body=body,
-        action=lambda: service.refine_prompt(user_id=principal.user_id, workflow_id=workflow_id,
-                                             additional_info=body.additional_info, model=body.model))
+        request,
+        api=api,
+        principal=principal,
+        operation=REFINEMENT,
+        idempotency_key=idempotency_key,
+        body=body,
+        action=lambda: service.refine_prompt(
+            user_id=principal.user_id, workflow_id=workflow_id, additional_info=body.additional_info, model=body.model
+        ),
+    )
 
 
-@router.post("/{workflowId}/generate-frames", operation_id="generateFrames",
-             response_model=WorkflowResponse, responses=JOB_STARTED,
-             summary="Generate the storyboard frames (10 per minute, 100 per day per API key)")
-def generate_frames(request: Request, workflow_id: WorkflowId, service: ServiceDep, api: ApiServicesDep,
-                    principal: PrincipalDep, idempotency_key: IdempotencyKey = None,
-                    body: Annotated[GenerateFramesRequest | None, Body()] = None) -> Response:
+@router.post(
+    "/{workflowId}/generate-frames",
+    operation_id="generateFrames",
+    response_model=WorkflowResponse,
+    responses=JOB_STARTED,
+    summary="Generate the storyboard frames (10 per minute, 100 per day per API key)",
+)
+def generate_frames(
+    request: Request,
+    workflow_id: WorkflowId,
+    service: ServiceDep,
+    api: ApiServicesDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+    body: Annotated[GenerateFramesRequest | None, Body()] = None,
+) -> Response:
     body = body or GenerateFramesRequest()
     return _run_generation(
-        request, api=api, principal=principal, operation=FRAMES, idempotency_key=idempotency_key, body=body,
-        action=lambda: service.generate_frames(user_id=principal.user_id, workflow_id=workflow_id,
-                                               frame_count=body.frame_count, model=body.model))
+        request,
+        api=api,
+        principal=principal,
+        operation=FRAMES,
+        idempotency_key=idempotency_key,
+        body=body,
+        action=lambda: service.generate_frames(
+            user_id=principal.user_id, workflow_id=workflow_id, frame_count=body.frame_count, model=body.model
+        ),
+    )
 
 
-@router.post("/{workflowId}/review-frames", operation_id="reviewFrames",
-             response_model=WorkflowResponse, responses=GENERATION,
-             summary="Approve or reject frames, with feedback")
-def review_frames(request: Request, workflow_id: WorkflowId, body: ReviewFramesRequest, service: ServiceDep,
-                  principal: PrincipalDep) -> Response:
-    return _json(_view(request, service.review_frames(user_id=principal.user_id, workflow_id=workflow_id,
-                                                      reviews=body.to_reviews())))
+@router.post(
+    "/{workflowId}/review-frames",
+    operation_id="reviewFrames",
+    response_model=WorkflowResponse,
+    responses=GENERATION,
+    summary="Approve or reject frames, with feedback",
+)
+def review_frames(
+    request: Request, workflow_id: WorkflowId, body: ReviewFramesRequest, service: ServiceDep, principal: PrincipalDep
+) -> Response:
+    return _json(
+        _view(request, service.review_frames(user_id=principal.user_id, workflow_id=workflow_id, reviews=body.to_reviews()))
+    )
 
 
-@router.post("/{workflowId}/regenerate-frames", operation_id="regenerateFrames",
-             response_model=WorkflowResponse, responses=JOB_STARTED,
-             summary="Regenerate the listed frames with their feedback (counts as frame generation)")
-def regenerate_frames(request: Request, workflow_id: WorkflowId, body: RegenerateFramesRequest,
-                      service: ServiceDep, api: ApiServicesDep, principal: PrincipalDep,
-                      idempotency_key: IdempotencyKey = None) -> Response:
+@router.post(
+    "/{workflowId}/regenerate-frames",
+    operation_id="regenerateFrames",
+    response_model=WorkflowResponse,
+    responses=JOB_STARTED,
+    summary="Regenerate the listed frames with their feedback (counts as frame generation)",
+)
+def regenerate_frames(
+    request: Request,
+    workflow_id: WorkflowId,
+    body: RegenerateFramesRequest,
+    service: ServiceDep,
+    api: ApiServicesDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     return _run_generation(
-        request, api=api, principal=principal, operation=FRAMES, idempotency_key=idempotency_key, body=body,
-        action=lambda: service.regenerate_frames(user_id=principal.user_id, workflow_id=workflow_id,
-                                                 frame_numbers=body.frame_numbers))
+        request,
+        api=api,
+        principal=principal,
+        operation=FRAMES,
+        idempotency_key=idempotency_key,
+        body=body,
+        action=lambda: service.regenerate_frames(
+            user_id=principal.user_id, workflow_id=workflow_id, frame_numbers=body.frame_numbers
+        ),
+    )
 
 
-@router.post("/{workflowId}/generate-video", operation_id="generateVideo",
-             response_model=WorkflowResponse, responses=JOB_STARTED,
-             summary="Render the video from the approved frames (1 per hour, 10 per day per API key)")
-def generate_video(request: Request, workflow_id: WorkflowId, service: ServiceDep, api: ApiServicesDep,
-                   principal: PrincipalDep, idempotency_key: IdempotencyKey = None,
-                   body: Annotated[GenerateVideoRequest | None, Body()] = None) -> Response:
+@router.post(
+    "/{workflowId}/generate-video",
+    operation_id="generateVideo",
+    response_model=WorkflowResponse,
+    responses=JOB_STARTED,
+    summary="Render the video from the approved frames (1 per hour, 10 per day per API key)",
+)
+def generate_video(
+    request: Request,
+    workflow_id: WorkflowId,
+    service: ServiceDep,
+    api: ApiServicesDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+    body: Annotated[GenerateVideoRequest | None, Body()] = None,
+) -> Response:
     body = body or GenerateVideoRequest()
     return _run_generation(
-        request, api=api, principal=principal, operation=VIDEO, idempotency_key=idempotency_key, body=body,
-        action=lambda: service.generate_video(user_id=principal.user_id, workflow_id=workflow_id,
-                                              model=body.model, duration=body.duration, fps=body.fps))
+        request,
+        api=api,
+        principal=principal,
+        operation=VIDEO,
+        idempotency_key=idempotency_key,
+        body=body,
+        action=lambda: service.generate_video(
+            user_id=principal.user_id, workflow_id=workflow_id, model=body.model, duration=body.duration, fps=body.fps
+        ),
+    )
 
 
-@router.delete("/{workflowId}", operation_id="deleteWorkflow",
-             status_code=204, response_class=Response, responses=AUTH,
-               summary="Delete a workflow (soft; ?hard=true removes it and its media)")
-def delete_workflow(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep,
-                    hard: Annotated[bool, Query(description="Remove the document and media for good.")] = False,
-                    ) -> Response:
+@router.delete(
+    "/{workflowId}",
+    operation_id="deleteWorkflow",
+    status_code=204,
+    response_class=Response,
+    responses=AUTH,
+    summary="Delete a workflow (soft; ?hard=true removes it and its media)",
+)
+def delete_workflow(
+    workflow_id: WorkflowId,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    hard: Annotated[bool, Query(description="Remove the document and media for good.")] = False,
+) -> Response:
     service.delete_workflow(user_id=principal.user_id, workflow_id=workflow_id, hard=hard)
     return Response(status_code=204)
 
 
-@router.get("/{workflowId}/job", operation_id="getWorkflowJob", response_model=JobResponse, responses=AUTH,
-            summary="The workflow's latest generation job: status and progress")
+@router.get(
+    "/{workflowId}/job",
+    operation_id="getWorkflowJob",
+    response_model=JobResponse,
+    responses=AUTH,
+    summary="The workflow's latest generation job: status and progress",
+)
 def get_job(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
     return _json(JobResponse.of(service.latest_job(user_id=principal.user_id, workflow_id=workflow_id)))
 
 
-@router.post("/{workflowId}/cancel", operation_id="cancelGeneration", response_model=WorkflowResponse,
-             responses=GENERATION, summary="Cancel the running generation; finished work is kept")
-def cancel_generation(request: Request, workflow_id: WorkflowId, service: ServiceDep,
-                      principal: PrincipalDep) -> Response:
+@router.post(
+    "/{workflowId}/cancel",
+    operation_id="cancelGeneration",
+    response_model=WorkflowResponse,
+    responses=GENERATION,
+    summary="Cancel the running generation; finished work is kept",
+)
+def cancel_generation(request: Request, workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
     return _json(_view(request, service.cancel_generation(user_id=principal.user_id, workflow_id=workflow_id)))
 
 
-@router.get("/{workflowId}/events", operation_id="workflowEvents", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}},
-                             "description": "Server-sent `progress` events (JSON) whenever the workflow or its job "
-                                            "changes; the stream ends once the workflow is no longer PROCESSING."},
-                       **AUTH}, summary="Follow a generation live (server-sent events)")
+@router.get(
+    "/{workflowId}/events",
+    operation_id="workflowEvents",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-sent `progress` events (JSON) whenever the workflow or its job "
+            "changes; the stream ends once the workflow is no longer PROCESSING.",
+        },
+        **AUTH,
+    },
+    summary="Follow a generation live (server-sent events)",
+)
 def workflow_events(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> StreamingResponse:
     service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)  # 403/404 before the stream starts
     updates = service.watch(user_id=principal.user_id, workflow_id=workflow_id)

@@ -40,8 +40,9 @@ def _development_key(path: Path) -> SigningKey:
 class AccessTokens:
     """Issues and verifies access tokens; every verification failure is an AuthenticationError."""
 
-    def __init__(self, *, keys: list[SigningKey], issuer: str, audience: str, ttl: timedelta,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, *, keys: list[SigningKey], issuer: str, audience: str, ttl: timedelta, clock: Callable[[], datetime]
+    ) -> None:
         if not keys:
             raise ValueError("at least one signing key is needed")
         self.keys = {key.kid: key for key in keys}
@@ -54,8 +55,15 @@ class AccessTokens:
     def issue(self, user_id: str) -> str:
         """A signed access token for this user."""
         now = self.clock()
-        claims = {"sub": user_id, "iat": now, "nbf": now, "exp": now + self.ttl, "iss": self.issuer,
-                  "aud": self.audience, "jti": secrets.token_hex(8)}
+        claims = {
+            "sub": user_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "jti": secrets.token_hex(8),
+        }
         return jwt.encode(claims, self.current.secret, algorithm=ALGORITHM, headers={"kid": self.current.kid})
 
     def verify(self, token: str) -> str:
@@ -69,8 +77,14 @@ class AccessTokens:
         if key is None:
             raise AuthenticationError("The access token was signed with an unknown key (kid).")
         try:
-            claims = jwt.decode(token, key.secret, algorithms=[ALGORITHM], audience=self.audience,
-                                issuer=self.issuer, options={"require": REQUIRED_CLAIMS, "verify_sub": True})
+            claims = jwt.decode(
+                token,
+                key.secret,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS, "verify_sub": True},
+            )
         except jwt.ExpiredSignatureError:
             raise AuthenticationError("The access token has expired; refresh it.") from None
         except jwt.PyJWTError as exc:

@@ -49,12 +49,14 @@ class AdminRoles:
             elif ADMIN_ROLE not in user.roles:
                 self.grant(username=username, actor="settings:ADMIN_USERNAMES")
         if missing:
-            log.warning("ADMIN_USERNAMES names users that do not exist yet: %s. Create them, then restart.",
-                        ", ".join(missing))
+            log.warning(
+                "ADMIN_USERNAMES names users that do not exist yet: %s. Create them, then restart.", ", ".join(missing)
+            )
         return missing
 
     def _set(self, username: str, *, actor: str, granted: bool) -> User:
         user = self.users.set_role(username=username, role=ADMIN_ROLE, granted=granted)
-        self.audit.record("admin_granted" if granted else "admin_revoked", actor=actor, userId=user.id,
-                          username=user.username)
+        self.audit.record(
+            "admin_granted" if granted else "admin_revoked", actor=actor, userId=user.id, username=user.username
+        )
         return user

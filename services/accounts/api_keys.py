@@ -45,10 +45,12 @@ class ApiKeys:
 
     def ensure_indexes(self) -> None:
         """Keys are found by hash and listed by owner."""
-        self.collection.create_indexes([
-            IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique"),
-            IndexModel([("userId", ASCENDING), ("createdAt", ASCENDING)], name="userId_createdAt"),
-        ])
+        self.collection.create_indexes(
+            [
+                IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique"),
+                IndexModel([("userId", ASCENDING), ("createdAt", ASCENDING)], name="userId_createdAt"),
+            ]
+        )
 
     def create(self, *, user_id: str, name: str) -> NewApiKey:
         """A new key for the user; its secret is returned here and never again."""
@@ -57,8 +59,7 @@ class ApiKeys:
         if live >= MAX_KEYS_PER_USER:
             raise LimitReachedError(f"You have {live} API keys, the limit is {MAX_KEYS_PER_USER}. Revoke one first.")
         secret = new_secret(PREFIX)
-        key = ApiKey(id=uuid.uuid4().hex[:16], user_id=user_id, name=label, prefix=secret[:12],
-                     created_at=self.clock())
+        key = ApiKey(id=uuid.uuid4().hex[:16], user_id=user_id, name=label, prefix=secret[:12], created_at=self.clock())
         document = key.to_document()
         document["_id"] = document.pop("id")
         self.collection.insert_one({**document, "hash": hash_secret(secret)})
@@ -72,7 +73,8 @@ class ApiKeys:
     def revoke(self, *, user_id: str, key_id: str) -> ApiKey:
         """Revoke one of the user's keys (someone else's key id is reported as not found)."""
         found = self.collection.find_one_and_update(
-            {"_id": key_id, "userId": user_id}, {"$set": {"revokedAt": self.clock()}}, return_document=True)
+            {"_id": key_id, "userId": user_id}, {"$set": {"revokedAt": self.clock()}}, return_document=True
+        )
         if found is None:
             raise NotFoundError(f"API key {key_id} was not found.")
         self.audit.record("api_key_revoked", actor=user_id, keyId=key_id)
@@ -81,7 +83,8 @@ class ApiKeys:
     def authenticate(self, secret: str) -> ApiKey:
         """The live key with this secret, or AuthenticationError."""
         found = self.collection.find_one_and_update(
-            {"hash": hash_secret(secret), "revokedAt": None}, {"$set": {"lastUsedAt": self.clock()}})
+            {"hash": hash_secret(secret), "revokedAt": None}, {"$set": {"lastUsedAt": self.clock()}}
+        )
         if found is None:
             raise AuthenticationError("The API key is unknown or revoked.")
         return _key_from(found)

@@ -29,24 +29,39 @@ class ApiServices:
     audit: AuditLog
 
 
-def build_api_services(settings: Settings, db: Database, *, clock: Callable[[], datetime],
-                       rate_limit_storage: Storage | None = None,
-                       wall_clock: Callable[[], float] = time.time) -> ApiServices:
+def build_api_services(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Callable[[], datetime],
+    rate_limit_storage: Storage | None = None,
+    wall_clock: Callable[[], float] = time.time,
+) -> ApiServices:
     """Wire the API's collaborators on one database and create their indexes."""
     audit = AuditLog(db, clock=clock)
     services = ApiServices(
-        access_tokens=AccessTokens(keys=signing_keys(settings), issuer=settings.JWT_ISSUER,
-                                   audience=settings.JWT_AUDIENCE,
-                                   ttl=timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS), clock=clock),
-        refresh_tokens=RefreshTokens(db, ttl=timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
-                                     reuse_grace=timedelta(seconds=settings.REFRESH_TOKEN_REUSE_GRACE_SECONDS),
-                                     audit=audit, clock=clock),
+        access_tokens=AccessTokens(
+            keys=signing_keys(settings),
+            issuer=settings.JWT_ISSUER,
+            audience=settings.JWT_AUDIENCE,
+            ttl=timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS),
+            clock=clock,
+        ),
+        refresh_tokens=RefreshTokens(
+            db,
+            ttl=timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
+            reuse_grace=timedelta(seconds=settings.REFRESH_TOKEN_REUSE_GRACE_SECONDS),
+            audit=audit,
+            clock=clock,
+        ),
         api_keys=ApiKeys(db, audit=audit, clock=clock),
-        rate_limits=RateLimits(settings=settings, db=db, audit=audit, storage=rate_limit_storage,
-                               wall_clock=wall_clock),
-        idempotency=IdempotencyStore(db, ttl=timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS),
-                                     stale_after=timedelta(seconds=settings.PROCESSING_STALE_AFTER_SECONDS),
-                                     clock=clock),
+        rate_limits=RateLimits(settings=settings, db=db, audit=audit, storage=rate_limit_storage, wall_clock=wall_clock),
+        idempotency=IdempotencyStore(
+            db,
+            ttl=timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS),
+            stale_after=timedelta(seconds=settings.PROCESSING_STALE_AFTER_SECONDS),
+            clock=clock,
+        ),
         audit=audit,
     )
     for component in (audit, services.refresh_tokens, services.api_keys, services.idempotency):

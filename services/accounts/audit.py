@@ -20,10 +20,12 @@ class AuditLog:
 
     def ensure_indexes(self) -> None:
         """Events are read by actor and by kind, newest first."""
-        self.collection.create_indexes([
-            IndexModel([("actor", ASCENDING), ("at", DESCENDING)], name="actor_at"),
-            IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="event_at"),
-        ])
+        self.collection.create_indexes(
+            [
+                IndexModel([("actor", ASCENDING), ("at", DESCENDING)], name="actor_at"),
+                IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="event_at"),
+            ]
+        )
 
     def record(self, event: str, *, actor: str, **details: object) -> None:
         """Store one event; details must be plain, non-secret values."""

@@ -49,8 +49,7 @@ def fingerprint(*parts: object) -> str:
 class IdempotencyStore:
     """Claims keys atomically (unique _id) and stores the finished responses."""
 
-    def __init__(self, db: Database, *, ttl: timedelta, stale_after: timedelta,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(self, db: Database, *, ttl: timedelta, stale_after: timedelta, clock: Callable[[], datetime]) -> None:
         self.collection = db[IDEMPOTENCY_KEYS]
         self.ttl = ttl
         self.stale_after = stale_after
@@ -58,8 +57,7 @@ class IdempotencyStore:
 
     def ensure_indexes(self) -> None:
         """Records expire after IDEMPOTENCY_TTL_SECONDS."""
-        self.collection.create_indexes([IndexModel([("expiresAt", ASCENDING)], name="expiresAt_ttl",
-                                                   expireAfterSeconds=0)])
+        self.collection.create_indexes([IndexModel([("expiresAt", ASCENDING)], name="expiresAt_ttl", expireAfterSeconds=0)])
 
     def begin(self, *, user_id: str, key: str, request_hash: str) -> StoredResponse | None:
         """Claim the key (None: go ahead), or the stored response to replay."""
@@ -68,8 +66,15 @@ class IdempotencyStore:
         record_id = _record_id(user_id, key)
         now = self.clock()
         try:
-            self.collection.insert_one({"_id": record_id, "requestHash": request_hash, "state": "running",
-                                        "startedAt": now, "expiresAt": now + self.ttl})
+            self.collection.insert_one(
+                {
+                    "_id": record_id,
+                    "requestHash": request_hash,
+                    "state": "running",
+                    "startedAt": now,
+                    "expiresAt": now + self.ttl,
+                }
+            )
             return None
         except DuplicateKeyError:
             pass
@@ -77,24 +82,29 @@ class IdempotencyStore:
         if found is None:  # expired between the insert and the read: claim again
             return self.begin(user_id=user_id, key=key, request_hash=request_hash)
         if found["requestHash"] != request_hash:
-            raise IdempotencyKeyReusedError("This Idempotency-Key was already used with a different request. "
-                                            "Use a new key for a new request.")
+            raise IdempotencyKeyReusedError(
+                "This Idempotency-Key was already used with a different request. Use a new key for a new request."
+            )
         if found["state"] == "done":
             return StoredResponse(found["statusCode"], json.loads(found["body"]))
         if now - found["startedAt"] < self.stale_after:
-            raise IdempotencyKeyInUseError("A request with this Idempotency-Key is still running. "
-                                           "Wait for it, then retry to get its response.")
+            raise IdempotencyKeyInUseError(
+                "A request with this Idempotency-Key is still running. Wait for it, then retry to get its response."
+            )
         # The first attempt died without an answer; let this one take over.
-        taken = self.collection.find_one_and_update({"_id": record_id, "startedAt": found["startedAt"]},
-                                                    {"$set": {"startedAt": now}})
+        taken = self.collection.find_one_and_update(
+            {"_id": record_id, "startedAt": found["startedAt"]}, {"$set": {"startedAt": now}}
+        )
         if taken is None:
             raise IdempotencyKeyInUseError("Another request just took over this Idempotency-Key.")
         return None
 
     def finish(self, *, user_id: str, key: str, status_code: int, body: object) -> None:
         """Store the response to replay for this key."""
-        self.collection.update_one({"_id": _record_id(user_id, key)}, {"$set": {
-            "state": "done", "statusCode": status_code, "body": json.dumps(body), "finishedAt": self.clock()}})
+        self.collection.update_one(
+            {"_id": _record_id(user_id, key)},
+            {"$set": {"state": "done", "statusCode": status_code, "body": json.dumps(body), "finishedAt": self.clock()}},
+        )
 
     def abandon(self, *, user_id: str, key: str) -> None:
         """Release the key after a failure, so the same key can retry."""

@@ -32,8 +32,9 @@ class RateLimitedError(StudioError):
 
     code = "rate_limited"
 
-    def __init__(self, message: str, *, limit: str, operation: str, retry_after: int, quota: int = 0,
-                 window_seconds: int = 0) -> None:
+    def __init__(
+        self, message: str, *, limit: str, operation: str, retry_after: int, quota: int = 0, window_seconds: int = 0
+    ) -> None:
         super().__init__(message)
         self.limit = limit
         self.operation = operation
@@ -49,16 +50,19 @@ class Policy:
 
 
 def _policies(settings: Settings) -> dict[str, Policy]:
-    configured = {REFINEMENT: settings.RATE_LIMIT_REFINEMENT, FRAMES: settings.RATE_LIMIT_FRAMES,
-                  VIDEO: settings.RATE_LIMIT_VIDEO, PER_IP: settings.RATE_LIMIT_PER_IP,
-                  LOGIN: settings.RATE_LIMIT_LOGIN_PER_IP}
+    configured = {
+        REFINEMENT: settings.RATE_LIMIT_REFINEMENT,
+        FRAMES: settings.RATE_LIMIT_FRAMES,
+        VIDEO: settings.RATE_LIMIT_VIDEO,
+        PER_IP: settings.RATE_LIMIT_PER_IP,
+        LOGIN: settings.RATE_LIMIT_LOGIN_PER_IP,
+    }
     return {name: Policy(name, tuple(parse_many(text))) for name, text in configured.items()}
 
 
 def _tiers(settings: Settings) -> dict[str, dict[str, Policy]]:
     raw = json.loads(settings.RATE_LIMIT_TIERS) if settings.RATE_LIMIT_TIERS.strip() else {}
-    return {tier: {op: Policy(op, tuple(parse_many(text))) for op, text in limits.items()}
-            for tier, limits in raw.items()}
+    return {tier: {op: Policy(op, tuple(parse_many(text))) for op, text in limits.items()} for tier, limits in raw.items()}
 
 
 def describe(item: RateLimitItem) -> str:
@@ -69,8 +73,15 @@ def describe(item: RateLimitItem) -> str:
 class RateLimits:
     """Checks (and consumes) the limits of one operation for one identity."""
 
-    def __init__(self, *, settings: Settings, db: Database, audit: AuditLog, storage: Storage | None = None,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        audit: AuditLog,
+        storage: Storage | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.storage = storage or storage_from_string(settings.RATE_LIMIT_STORAGE_URI)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.policies = _policies(settings)
@@ -90,13 +101,23 @@ class RateLimits:
                 continue
             reset_at, _ = self.limiter.get_window_stats(item, operation, identity)
             retry_after = max(1, math.ceil(reset_at - self.wall_clock()))
-            self.audit.record("rate_limited", actor=user_id or identity, identity=identity, operation=operation,
-                              limit=describe(item), retryAfter=retry_after)
+            self.audit.record(
+                "rate_limited",
+                actor=user_id or identity,
+                identity=identity,
+                operation=operation,
+                limit=describe(item),
+                retryAfter=retry_after,
+            )
             metrics.rate_limited(operation=operation)
             raise RateLimitedError(
-                f"Rate limit for {operation.replace('_', ' ')} reached: {describe(item)}. "
-                f"Retry in {retry_after} seconds.", limit=describe(item), operation=operation, retry_after=retry_after,
-                quota=item.amount, window_seconds=item.get_expiry())
+                f"Rate limit for {operation.replace('_', ' ')} reached: {describe(item)}. Retry in {retry_after} seconds.",
+                limit=describe(item),
+                operation=operation,
+                retry_after=retry_after,
+                quota=item.amount,
+                window_seconds=item.get_expiry(),
+            )
 
     def _policy_for(self, operation: str, user_id: str | None) -> Policy:
         if user_id is not None and self.tiers:
@@ -110,10 +131,14 @@ class RateLimits:
         """Move a user to a configured tier (None: the defaults); every change is audited."""
         if tier is not None and tier not in self.tiers:
             raise ValidationError(f"Unknown tier {tier!r}. Configured tiers: {', '.join(self.tiers) or 'none'}.")
-        previous = self.tier_assignments.find_one_and_update(
-            {"_id": user_id}, {"$set": {"tier": tier}}, upsert=True)
-        self.audit.record("rate_limit_tier_changed", actor=actor, userId=user_id,
-                          fromTier=previous.get("tier") if previous else None, toTier=tier)
+        previous = self.tier_assignments.find_one_and_update({"_id": user_id}, {"$set": {"tier": tier}}, upsert=True)
+        self.audit.record(
+            "rate_limit_tier_changed",
+            actor=actor,
+            userId=user_id,
+            fromTier=previous.get("tier") if previous else None,
+            toTier=tier,
+        )
 
 
 class ClockedMemoryStorage(Storage, MovingWindowSupport):

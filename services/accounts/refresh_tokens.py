@@ -28,8 +28,9 @@ class Rotation:
 class RefreshTokens:
     """Issues, rotates and revokes refresh tokens in the `refresh_tokens` collection."""
 
-    def __init__(self, db: Database, *, ttl: timedelta, reuse_grace: timedelta, audit: AuditLog,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, *, ttl: timedelta, reuse_grace: timedelta, audit: AuditLog, clock: Callable[[], datetime]
+    ) -> None:
         self.collection = db[REFRESH_TOKENS]
         self.ttl = ttl
         self.reuse_grace = reuse_grace
@@ -38,19 +39,28 @@ class RefreshTokens:
 
     def ensure_indexes(self) -> None:
         """Families are revoked together; expired tokens are removed by MongoDB."""
-        self.collection.create_indexes([
-            IndexModel([("familyId", ASCENDING)], name="familyId"),
-            IndexModel([("expiresAt", ASCENDING)], name="expiresAt_ttl", expireAfterSeconds=0),
-        ])
+        self.collection.create_indexes(
+            [
+                IndexModel([("familyId", ASCENDING)], name="familyId"),
+                IndexModel([("expiresAt", ASCENDING)], name="expiresAt_ttl", expireAfterSeconds=0),
+            ]
+        )
 
     def issue(self, user_id: str, *, family_id: str | None = None) -> str:
         """A new refresh token (the raw value is returned once and never stored)."""
         token = new_secret(PREFIX)
         now = self.clock()
-        self.collection.insert_one({
-            "_id": hash_secret(token), "userId": user_id, "familyId": family_id or uuid.uuid4().hex,
-            "createdAt": now, "expiresAt": now + self.ttl, "usedAt": None, "revokedAt": None,
-        })
+        self.collection.insert_one(
+            {
+                "_id": hash_secret(token),
+                "userId": user_id,
+                "familyId": family_id or uuid.uuid4().hex,
+                "createdAt": now,
+                "expiresAt": now + self.ttl,
+                "usedAt": None,
+                "revokedAt": None,
+            }
+        )
         return token
 
     def rotate(self, token: str) -> Rotation:
@@ -83,10 +93,12 @@ class RefreshTokens:
             # A concurrent refresh by the same client, not a replay: refuse without punishing the family.
             raise AuthenticationError("The refresh token was just used by another request; use its successor.")
         self._revoke_family(found, reason="reuse")
-        raise AuthenticationError("The refresh token was already used, so every token of this sign-in was "
-                                  "revoked. Sign in again.")
+        raise AuthenticationError(
+            "The refresh token was already used, so every token of this sign-in was revoked. Sign in again."
+        )
 
     def _revoke_family(self, found: dict, *, reason: str) -> None:
-        self.collection.update_many({"familyId": found["familyId"], "revokedAt": None},
-                                    {"$set": {"revokedAt": self.clock()}})
+        self.collection.update_many(
+            {"familyId": found["familyId"], "revokedAt": None}, {"$set": {"revokedAt": self.clock()}}
+        )
         self.audit.record("refresh_family_revoked", actor=found["userId"], familyId=found["familyId"], reason=reason)

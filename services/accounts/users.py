@@ -57,19 +57,20 @@ class UserService:
         self.clock = clock
         self.bcrypt_rounds = bcrypt_rounds
 
-    def register(self, *, username: str, password: str, name: str, email: str = "",
-                 roles: list[str] | None = None) -> User:
+    def register(self, *, username: str, password: str, name: str, email: str = "", roles: list[str] | None = None) -> User:
         """Create an account; the username is lower-cased and must be unique."""
         handle = (username or "").strip().lower()
         if not USERNAME_PATTERN.match(handle):
             raise ValidationError("Username must be 3–32 characters: letters, digits, '.', '_' or '-'.")
         secret = _check_password(password)
         user = User(
-            id=uuid.uuid4().hex, username=handle,
+            id=uuid.uuid4().hex,
+            username=handle,
             name=clean_text(name, field="Name", max_length=100, required=True),
             email=clean_text(email, field="Email", max_length=200, required=False),
             password_hash=bcrypt.hashpw(secret, bcrypt.gensalt(rounds=self.bcrypt_rounds)).decode(),
-            roles=roles or [], created_at=self.clock(),
+            roles=roles or [],
+            created_at=self.clock(),
         )
         document = user.to_document()
         document["_id"] = document.pop("id")

@@ -88,19 +88,23 @@ def match_stage(period: Period, user_id: str | None) -> dict:
 def summary_facet() -> list[dict]:
     """One row of totals: workflows, refinement rounds, review tallies, frames, videos and costs."""
     video_attempted = {"$or": [_exists("$videoOutput"), {"$gt": [_errors_at(WorkflowStep.VIDEO_GENERATION), 0]}]}
-    return [{"$group": {
-        "_id": None,
-        "workflows": {"$sum": 1},
-        "averageRefinementIterations": {"$avg": {"$size": _array("refinementIterations")}},
-        "refinementRounds": {"$sum": {"$size": _array("refinementIterations")}},
-        "framesGenerated": {"$sum": {"$size": _array("generatedFrames")}},
-        "frameRegenerations": {"$sum": {"$sum": _each("generatedFrames", "regenerationCount")}},
-        "framesApproved": {"$sum": _number("$frameReviews.approved")},
-        "framesRejected": {"$sum": _number("$frameReviews.rejected")},
-        "videosMade": {"$sum": {"$cond": [_exists("$videoOutput"), 1, 0]}},
-        "videoAttempts": {"$sum": {"$cond": [video_attempted, 1, 0]}},
-        "totalCostUsd": {"$sum": _number("$totalCostUsd")},
-    }}]
+    return [
+        {
+            "$group": {
+                "_id": None,
+                "workflows": {"$sum": 1},
+                "averageRefinementIterations": {"$avg": {"$size": _array("refinementIterations")}},
+                "refinementRounds": {"$sum": {"$size": _array("refinementIterations")}},
+                "framesGenerated": {"$sum": {"$size": _array("generatedFrames")}},
+                "frameRegenerations": {"$sum": {"$sum": _each("generatedFrames", "regenerationCount")}},
+                "framesApproved": {"$sum": _number("$frameReviews.approved")},
+                "framesRejected": {"$sum": _number("$frameReviews.rejected")},
+                "videosMade": {"$sum": {"$cond": [_exists("$videoOutput"), 1, 0]}},
+                "videoAttempts": {"$sum": {"$cond": [video_attempted, 1, 0]}},
+                "totalCostUsd": {"$sum": _number("$totalCostUsd")},
+            }
+        }
+    ]
 
 
 def creations_by_day_facet() -> list[dict]:
@@ -110,8 +114,12 @@ def creations_by_day_facet() -> list[dict]:
 
 
 def _generation(kind: str, prefix: str) -> dict:
-    return {"kind": kind, "model": f"{prefix}.model", "durationMs": f"{prefix}.durationMs",
-            "costUsd": _number(f"{prefix}.costUsd")}
+    return {
+        "kind": kind,
+        "model": f"{prefix}.model",
+        "durationMs": f"{prefix}.durationMs",
+        "costUsd": _number(f"{prefix}.costUsd"),
+    }
 
 
 def _unwound_generations() -> list[dict]:
@@ -120,34 +128,50 @@ def _unwound_generations() -> list[dict]:
     Refinement rounds answered from the prompt cache are left out: no provider ran. Frames are the current
     versions (earlier versions carry neither duration nor cost).
     """
-    provider_rounds = {"$filter": {"input": _array("refinementIterations"), "as": "r",
-                                   "cond": {"$ne": ["$$r.cached", True]}}}
-    generations = {"$concatArrays": [
-        {"$map": {"input": provider_rounds, "as": "r", "in": _generation("refinement", "$$r")}},
-        {"$map": {"input": _array("generatedFrames"), "as": "f", "in": _generation("frame", "$$f")}},
-        {"$cond": [_exists("$videoOutput"), [_generation("video", "$videoOutput")], []]},
-    ]}
+    provider_rounds = {
+        "$filter": {"input": _array("refinementIterations"), "as": "r", "cond": {"$ne": ["$$r.cached", True]}}
+    }
+    generations = {
+        "$concatArrays": [
+            {"$map": {"input": provider_rounds, "as": "r", "in": _generation("refinement", "$$r")}},
+            {"$map": {"input": _array("generatedFrames"), "as": "f", "in": _generation("frame", "$$f")}},
+            {"$cond": [_exists("$videoOutput"), [_generation("video", "$videoOutput")], []]},
+        ]
+    }
     return [{"$project": {"generation": generations}}, {"$unwind": "$generation"}]
 
 
 def generation_times_facet() -> list[dict]:
     """Per step kind and model: how many timed generations, their mean and p95 duration in ms."""
     timed = {"$match": {"generation.durationMs": {"$type": "number"}}}  # records from before durations were kept
-    return [*_unwound_generations(), timed, {"$group": {
-        "_id": {"kind": "$generation.kind", "model": "$generation.model"},
-        "count": {"$sum": 1},
-        "averageMs": {"$avg": "$generation.durationMs"},
-        "p95Ms": {"$percentile": {"input": "$generation.durationMs", "p": [P95], "method": "approximate"}},
-    }}, {"$sort": {"_id.kind": 1, "_id.model": 1}}]
+    return [
+        *_unwound_generations(),
+        timed,
+        {
+            "$group": {
+                "_id": {"kind": "$generation.kind", "model": "$generation.model"},
+                "count": {"$sum": 1},
+                "averageMs": {"$avg": "$generation.durationMs"},
+                "p95Ms": {"$percentile": {"input": "$generation.durationMs", "p": [P95], "method": "approximate"}},
+            }
+        },
+        {"$sort": {"_id.kind": 1, "_id.model": 1}},
+    ]
 
 
 def costs_by_model_facet() -> list[dict]:
     """Per step kind and model: generations and what they cost."""
-    return [*_unwound_generations(), {"$group": {
-        "_id": {"kind": "$generation.kind", "model": "$generation.model"},
-        "count": {"$sum": 1},
-        "costUsd": {"$sum": "$generation.costUsd"},
-    }}, {"$sort": {"_id.kind": 1, "_id.model": 1}}]
+    return [
+        *_unwound_generations(),
+        {
+            "$group": {
+                "_id": {"kind": "$generation.kind", "model": "$generation.model"},
+                "count": {"$sum": 1},
+                "costUsd": {"$sum": "$generation.costUsd"},
+            }
+        },
+        {"$sort": {"_id.kind": 1, "_id.model": 1}},
+    ]
 
 
 def costs_by_user_facet() -> list[dict]:

@@ -124,8 +124,16 @@ def _creations_by_day(rows: list[dict], period: Period) -> list[DayCount]:
 
 
 def _timings(rows: list[dict]) -> list[ModelTiming]:
-    return [ModelTiming(kind=row["_id"]["kind"], model=row["_id"]["model"], count=int(row["count"]),
-                        average_ms=float(row["averageMs"]), p95_ms=float(row["p95Ms"][0])) for row in rows]
+    return [
+        ModelTiming(
+            kind=row["_id"]["kind"],
+            model=row["_id"]["model"],
+            count=int(row["count"]),
+            average_ms=float(row["averageMs"]),
+            p95_ms=float(row["p95Ms"][0]),
+        )
+        for row in rows
+    ]
 
 
 def _error_rates(summary: dict, error_rows: list[dict]) -> list[StepErrorRate]:
@@ -135,24 +143,43 @@ def _error_rates(summary: dict, error_rows: list[dict]) -> list[StepErrorRate]:
     rates = []
     for step in sorted(set(SUCCESSES_BY_STEP) | set(errors), key=STEP_ORDER.index):
         field, label = SUCCESSES_BY_STEP.get(step, ("", "nothing counts as a success at this step"))
-        rates.append(StepErrorRate(step=step, successes=int(summary.get(field, 0)), errors=errors[step],
-                                   success_label=label))
+        rates.append(
+            StepErrorRate(step=step, successes=int(summary.get(field, 0)), errors=errors[step], success_label=label)
+        )
     return rates
 
 
 def _errors_by_provider(rows: list[dict]) -> list[ProviderErrors]:
-    return [ProviderErrors(step=WorkflowStep(row["_id"]["step"]), provider=row["_id"].get("provider") or "unknown",
-                           errors=int(row["errors"])) for row in rows]
+    return [
+        ProviderErrors(
+            step=WorkflowStep(row["_id"]["step"]),
+            provider=row["_id"].get("provider") or "unknown",
+            errors=int(row["errors"]),
+        )
+        for row in rows
+    ]
 
 
 def _costs_by_model(rows: list[dict]) -> list[ModelCost]:
-    return [ModelCost(kind=row["_id"]["kind"], model=row["_id"]["model"], count=int(row["count"]),
-                      cost_usd=float(row["costUsd"])) for row in rows]
+    return [
+        ModelCost(
+            kind=row["_id"]["kind"], model=row["_id"]["model"], count=int(row["count"]), cost_usd=float(row["costUsd"])
+        )
+        for row in rows
+    ]
 
 
 def _costs_by_user(rows: list[dict]) -> list[UserCost]:
-    return [UserCost(user_id=row["_id"], name=row.get("name") or "(deleted user)", username=row.get("username") or "",
-                     workflows=int(row["workflows"]), cost_usd=float(row["costUsd"])) for row in rows]
+    return [
+        UserCost(
+            user_id=row["_id"],
+            name=row.get("name") or "(deleted user)",
+            username=row.get("username") or "",
+            workflows=int(row["workflows"]),
+            cost_usd=float(row["costUsd"]),
+        )
+        for row in rows
+    ]
 
 
 def shape_report(result: dict, *, period: Period, user_id: str | None) -> AnalyticsReport:
@@ -160,7 +187,8 @@ def shape_report(result: dict, *, period: Period, user_id: str | None) -> Analyt
     summary = (result.get("summary") or [{}])[0]
     average = summary.get("averageRefinementIterations")
     return AnalyticsReport(
-        period=period, user_id=user_id,
+        period=period,
+        user_id=user_id,
         workflows_created=int(summary.get("workflows", 0)),
         creations_by_day=_creations_by_day(result.get("creationsByDay", []), period),
         average_refinement_iterations=None if average is None else float(average),

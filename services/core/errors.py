@@ -66,8 +66,15 @@ class ProviderError(StudioError):
 
     code = "provider_error"
 
-    def __init__(self, message: str, *, provider: str, status: int | None = None, retryable: bool = True,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        retryable: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status

@@ -96,8 +96,11 @@ class RedactingJsonFormatter(JsonFormatter):
     """One JSON object per line; the rendered line is redacted like the text one."""
 
     def __init__(self, redact: Redactor) -> None:
-        super().__init__(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         reserved_attrs=[*RESERVED_ATTRS, "color_message"])  # uvicorn's ANSI-coloured copy
+        super().__init__(
+            JSON_FIELDS,
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+        )  # uvicorn's ANSI-coloured copy
         self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
@@ -125,8 +128,9 @@ def secret_values(settings: Settings) -> list[str]:
 def configure_logging(settings: Settings, *, stream=None) -> logging.Handler:  # type: ignore[no-untyped-def]
     """One handler on the root logger in the configured format; safe to call again (it replaces its own)."""
     redact = Redactor(secret_values(settings))
-    formatter: logging.Formatter = (RedactingJsonFormatter(redact) if settings.LOG_FORMAT == "json"
-                                    else RedactingTextFormatter(redact))
+    formatter: logging.Formatter = (
+        RedactingJsonFormatter(redact) if settings.LOG_FORMAT == "json" else RedactingTextFormatter(redact)
+    )
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     handler.addFilter(ContextFilter())

@@ -34,27 +34,34 @@ HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1, 2.5, 5, 10)
 ITERATION_BUCKETS = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50, 100)
 
 WORKFLOWS_CREATED = Counter(f"{PREFIX}_workflows_created", "Workflows created.")
-REFINEMENT_ROUNDS = Counter(f"{PREFIX}_refinement_iterations", "Refinement rounds completed, by model.",
-                            ["model", "cached"])
+REFINEMENT_ROUNDS = Counter(f"{PREFIX}_refinement_iterations", "Refinement rounds completed, by model.", ["model", "cached"])
 REFINEMENTS_PER_WORKFLOW = Histogram(
     f"{PREFIX}_refinement_iterations_per_workflow",
-    "Refinement rounds a workflow took before its first storyboard was generated.", buckets=ITERATION_BUCKETS)
-FRAME_REVIEWS = Counter(f"{PREFIX}_frame_reviews", "Frame review decisions (approval rate = approved / all).",
-                        ["decision"])
-VIDEO_GENERATIONS = Counter(f"{PREFIX}_video_generations", "Video generations that ended, by model and outcome.",
-                            ["model", "outcome"])
-GENERATION_SECONDS = Histogram(f"{PREFIX}_generation_duration_seconds",
-                               "Time a provider took for one successful generation, by step and model.",
-                               ["step", "model"], buckets=GENERATION_BUCKETS)
-STEP_ERRORS = Counter(f"{PREFIX}_step_errors", "Generation steps that failed, by step and provider.",
-                      ["step", "provider"])
-RATE_LIMIT_REJECTIONS = Counter(f"{PREFIX}_rate_limit_rejections", "Requests refused by a rate limit (429).",
-                                ["operation"])
-HTTP_REQUEST_SECONDS = Histogram(f"{PREFIX}_http_request_duration_seconds", "REST API request latency, by route.",
-                                 ["method", "route", "status"], buckets=HTTP_BUCKETS)
+    "Refinement rounds a workflow took before its first storyboard was generated.",
+    buckets=ITERATION_BUCKETS,
+)
+FRAME_REVIEWS = Counter(f"{PREFIX}_frame_reviews", "Frame review decisions (approval rate = approved / all).", ["decision"])
+VIDEO_GENERATIONS = Counter(
+    f"{PREFIX}_video_generations", "Video generations that ended, by model and outcome.", ["model", "outcome"]
+)
+GENERATION_SECONDS = Histogram(
+    f"{PREFIX}_generation_duration_seconds",
+    "Time a provider took for one successful generation, by step and model.",
+    ["step", "model"],
+    buckets=GENERATION_BUCKETS,
+)
+STEP_ERRORS = Counter(f"{PREFIX}_step_errors", "Generation steps that failed, by step and provider.", ["step", "provider"])
+RATE_LIMIT_REJECTIONS = Counter(f"{PREFIX}_rate_limit_rejections", "Requests refused by a rate limit (429).", ["operation"])
+HTTP_REQUEST_SECONDS = Histogram(
+    f"{PREFIX}_http_request_duration_seconds",
+    "REST API request latency, by route.",
+    ["method", "route", "status"],
+    buckets=HTTP_BUCKETS,
+)
 
 
 # ---- recording: one call per thing that happened ----------------------------------------------
+
 
 def workflow_created() -> None:
     WORKFLOWS_CREATED.inc()
@@ -99,6 +106,7 @@ def http_request_timed(*, method: str, route: str, status: int, seconds: float) 
 
 # ---- exposition --------------------------------------------------------------------------------
 
+
 class JobQueueCollector(Collector):
     """Queue depth and the age of the oldest waiting job, from the jobs collection at scrape time."""
 
@@ -107,18 +115,19 @@ class JobQueueCollector(Collector):
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        depth = GaugeMetricFamily(f"{PREFIX}_job_queue_depth", "Generation jobs waiting or running.",
-                                  labels=["status"])
-        age = GaugeMetricFamily(f"{PREFIX}_job_queue_oldest_age_seconds",
-                                "Age of the oldest generation job still waiting or running.", labels=["status"])
+        depth = GaugeMetricFamily(f"{PREFIX}_job_queue_depth", "Generation jobs waiting or running.", labels=["status"])
+        age = GaugeMetricFamily(
+            f"{PREFIX}_job_queue_oldest_age_seconds",
+            "Age of the oldest generation job still waiting or running.",
+            labels=["status"],
+        )
         now = self.clock()
         for status in (JobStatus.QUEUED, JobStatus.RUNNING):
             jobs = self.db[JOBS]
             count = jobs.count_documents({"status": status.value})
             oldest = jobs.find_one({"status": status.value}, {"createdAt": 1}, sort=[("createdAt", 1)])
             depth.add_metric([status.value.lower()], count)
-            age.add_metric([status.value.lower()],
-                           max(0.0, (now - oldest["createdAt"]).total_seconds()) if oldest else 0.0)
+            age.add_metric([status.value.lower()], max(0.0, (now - oldest["createdAt"]).total_seconds()) if oldest else 0.0)
         yield depth
         yield age
 
@@ -136,7 +145,8 @@ def check_multiprocess_setting(configured: Path | None) -> None:
     if configured is not None and (actual is None or Path(actual).resolve() != configured.resolve()):
         raise ConfigurationError(
             "PROMETHEUS_MULTIPROC_DIR is set in .env but not in the process environment, where prometheus-client "
-            "reads it: export it before starting each app server and worker.")
+            "reads it: export it before starting each app server and worker."
+        )
 
 
 def multiprocess_dir() -> str | None:

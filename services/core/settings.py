@@ -155,9 +155,11 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SIGNING_KEYS is required outside development (kid:secret, 32+ random characters)")
         for kid, secret in self.jwt_signing_keys:
             if secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < MIN_JWT_SECRET_LENGTH:
-                raise ValueError(f"JWT_SIGNING_KEYS: the secret of key {kid!r} is a placeholder or shorter "
-                                 f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
-                                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+                raise ValueError(
+                    f"JWT_SIGNING_KEYS: the secret of key {kid!r} is a placeholder or shorter "
+                    f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
         return self
 
     @property
@@ -199,7 +201,5 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors())
         raise ConfigurationError(f"Invalid configuration: {problems}") from None

@@ -35,6 +35,7 @@ class JobControl:
     clock: Callable[[], datetime]
 
     if TYPE_CHECKING:  # provided by VideoWorkflowService and GenerationSteps
+
         def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
         def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
         def execute_job(self, active: ActiveJob) -> None: ...
@@ -50,22 +51,33 @@ class JobControl:
     def progress(self, *, user_id: str, workflow_id: str) -> dict:
         """Where the workflow stands: step, status, and the running job's progress with an ETA in seconds."""
         workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        snapshot: dict = {"workflowId": workflow.id, "version": workflow.version, "status": workflow.status.value,
-                          "currentStep": workflow.current_step.value, "activeJobId": workflow.active_job_id,
-                          "job": None}
+        snapshot: dict = {
+            "workflowId": workflow.id,
+            "version": workflow.version,
+            "status": workflow.status.value,
+            "currentStep": workflow.current_step.value,
+            "activeJobId": workflow.active_job_id,
+            "job": None,
+        }
         jobs = self.jobs.store.for_workflow(workflow_id)
         if jobs:
             job = jobs[-1]
             elapsed = max(0.0, (self.clock() - job.created_at).total_seconds())
             percent = job.progress.percent
-            eta = round(elapsed * (100 - percent) / percent) if 0 < percent < 100 and job.status.value == "RUNNING" \
-                else None
-            snapshot["job"] = {"id": job.id, "kind": job.kind.value, "status": job.status.value, "percent": percent,
-                               "message": job.progress.message, "etaSeconds": eta}
+            eta = round(elapsed * (100 - percent) / percent) if 0 < percent < 100 and job.status.value == "RUNNING" else None
+            snapshot["job"] = {
+                "id": job.id,
+                "kind": job.kind.value,
+                "status": job.status.value,
+                "percent": percent,
+                "message": job.progress.message,
+                "etaSeconds": eta,
+            }
         return snapshot
 
-    def watch(self, *, user_id: str, workflow_id: str, poll_seconds: float = 0.5,
-              max_seconds: float = 3600) -> Iterator[dict]:
+    def watch(
+        self, *, user_id: str, workflow_id: str, poll_seconds: float = 0.5, max_seconds: float = 3600
+    ) -> Iterator[dict]:
         """Progress snapshots as they change, until the workflow is no longer processing (or max_seconds)."""
         deadline = time.monotonic() + max_seconds
         last = None
@@ -87,8 +99,9 @@ class JobControl:
             raise ValidationError("Nothing is generating for this workflow right now, so there is nothing to cancel.")
         self.jobs.store.request_cancel(job_id)
         message = "Canceled by you. Everything finished before the cancel is kept; retry the step when ready."
-        return self._update(user_id, workflow_id,
-                            functools.partial(_fail_if_current, job_id=job_id, message=message, now=self.clock()))
+        return self._update(
+            user_id, workflow_id, functools.partial(_fail_if_current, job_id=job_id, message=message, now=self.clock())
+        )
 
     def run_queued_job(self, job_id: str) -> None:
         """A worker received this job id: run the job unless another worker holds it or it is done."""
@@ -113,25 +126,43 @@ class JobControl:
             failed += 1
             with contextlib.suppress(NotFoundError):  # a deleted workflow needs no failure note
                 now = self.clock()
-                workflow = self._update(job.user_id, job.workflow_id, functools.partial(
-                    _fail_if_current, job_id=job.id, message=message, now=now))
+                workflow = self._update(
+                    job.user_id,
+                    job.workflow_id,
+                    functools.partial(_fail_if_current, job_id=job.id, message=message, now=now),
+                )
                 if workflow.errors and (workflow.errors[-1].message, workflow.errors[-1].occurred_at) == (message, now):
                     metrics.step_failed(step=workflow.current_step.value, provider=None)
                     if job.kind is JobKind.GENERATE_VIDEO:
                         metrics.video_finished(model=str(job.params.get("model")), succeeded=False)
         return failed
 
-    def _start_job(self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind,
-                   params: dict, idempotency_key: str | None) -> VideoWorkflow:
+    def _start_job(
+        self,
+        user_id: str,
+        workflow_id: str,
+        start: Mutation,
+        *,
+        job_id: str,
+        kind: JobKind,
+        params: dict,
+        idempotency_key: str | None,
+    ) -> VideoWorkflow:
         """Mark the workflow as processing and record the job (before any provider call); run it or queue it."""
         if idempotency_key is not None and self._replayed(user_id, workflow_id, kind, params, idempotency_key):
             return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         self._update(user_id, workflow_id, start)
         inline = self.dispatcher is None
-        job, created = self.jobs.store.create(workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
-                                              idempotency_key=idempotency_key, job_id=job_id,
-                                              max_attempts=self.settings.JOB_MAX_ATTEMPTS,
-                                              claimed_by=self.jobs.worker_id if inline else None)
+        job, created = self.jobs.store.create(
+            workflow_id=workflow_id,
+            user_id=user_id,
+            kind=kind,
+            params=params,
+            idempotency_key=idempotency_key,
+            job_id=job_id,
+            max_attempts=self.settings.JOB_MAX_ATTEMPTS,
+            claimed_by=self.jobs.worker_id if inline else None,
+        )
         if created and self.dispatcher is not None:
             self.dispatcher.submit(job)
         elif created:

@@ -28,8 +28,15 @@ class JobDispatcher(Protocol):
 class EmbeddedWorkerPool:
     """Worker threads inside the app process, plus a reconciler pass for jobs out of attempts."""
 
-    def __init__(self, runner: JobRunner, *, execute: Callable[[ActiveJob], None], fail_abandoned: Callable[[], int],
-                 threads: int, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        *,
+        execute: Callable[[ActiveJob], None],
+        fail_abandoned: Callable[[], int],
+        threads: int,
+        poll_seconds: float,
+    ) -> None:
         self.runner = runner
         self.execute = execute
         self.fail_abandoned = fail_abandoned

@@ -52,6 +52,7 @@ class GenerationSteps:
     clock: Callable[[], datetime]
 
     if TYPE_CHECKING:  # provided by VideoWorkflowService
+
         def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
         def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn: ...
         def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
@@ -83,8 +84,12 @@ class GenerationSteps:
         workflow = self._workflow_for(active)
         generator = self.models.frame_generator(active.job.params["model"])
         done = {f.frame_number for f in workflow.generated_frames}
-        plans = plan_frames(refined_prompt=workflow.final_refined_prompt or "", frame_count=workflow.planned_frame_count,
-                            aspect_ratio=workflow.metadata.aspect_ratio, style=workflow.metadata.style)
+        plans = plan_frames(
+            refined_prompt=workflow.final_refined_prompt or "",
+            frame_count=workflow.planned_frame_count,
+            aspect_ratio=workflow.metadata.aspect_ratio,
+            style=workflow.metadata.style,
+        )
         tasks = [FrameTask(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
         self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_GENERATION, replacing=False)
         framed = self._update(workflow.user_id, workflow.id, lambda w: rules.finish_frames(w, now=self.clock()))
@@ -102,12 +107,12 @@ class GenerationSteps:
             prompt = prompt_with_feedback(frame.base_prompt, feedback)
             tasks.append(FrameTask(plan, prompt, self.models.frame_generator(frame.model)))
         self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_REVIEW, replacing=True)
-        regenerated = self._update(workflow.user_id, workflow.id,
-                                   lambda w: rules.finish_without_change(w, now=self.clock()))
+        regenerated = self._update(workflow.user_id, workflow.id, lambda w: rules.finish_without_change(w, now=self.clock()))
         self._notify(regenerated, "workflow.step_completed", step=WorkflowStep.FRAME_REVIEW)
 
-    def _run_frame_tasks(self, active: ActiveJob, workflow: VideoWorkflow, tasks: list[FrameTask], *,
-                         step: WorkflowStep, replacing: bool) -> None:
+    def _run_frame_tasks(
+        self, active: ActiveJob, workflow: VideoWorkflow, tasks: list[FrameTask], *, step: WorkflowStep, replacing: bool
+    ) -> None:
         """Generate frames in parallel (bounded); each is stored, and marked done, as soon as it exists."""
         width, height = frame_size(workflow.metadata.aspect_ratio)
         count = workflow.planned_frame_count
@@ -115,10 +120,18 @@ class GenerationSteps:
 
         def one(task: FrameTask) -> None:
             plan, generator = task.plan, task.generator
-            request = FrameRequest(workflow_id=workflow.id, frame_number=plan.frame_number, frame_count=count,
-                                   scene=plan.scene, prompt=task.prompt, width=width, height=height,
-                                   seed=workflow.frame_seed + plan.frame_number, model=generator.model_id,
-                                   user_id=workflow.user_id)
+            request = FrameRequest(
+                workflow_id=workflow.id,
+                frame_number=plan.frame_number,
+                frame_count=count,
+                scene=plan.scene,
+                prompt=task.prompt,
+                width=width,
+                height=height,
+                seed=workflow.frame_seed + plan.frame_number,
+                model=generator.model_id,
+                user_id=workflow.user_id,
+            )
             part = f"frame-{plan.frame_number}"
             started = time.monotonic()
             result = self._frame_image(part, generator, request)
@@ -129,9 +142,18 @@ class GenerationSteps:
             key = frame_key(workflow.id, plan.frame_number)
             self.media.put_bytes(key, result.image)
             frame = GeneratedFrame(
-                frame_number=plan.frame_number, scene=plan.scene, base_prompt=plan.prompt, prompt=task.prompt,
-                image_key=key, width=width, height=height, model=generator.model_id,
-                provider=provider, seed=request.seed, generated_at=self.clock(), cost_usd=cost,
+                frame_number=plan.frame_number,
+                scene=plan.scene,
+                base_prompt=plan.prompt,
+                prompt=task.prompt,
+                image_key=key,
+                width=width,
+                height=height,
+                model=generator.model_id,
+                provider=provider,
+                seed=request.seed,
+                generated_at=self.clock(),
+                cost_usd=cost,
                 duration_ms=duration_ms,
             )
             store = rules.replace_frame if replacing else rules.add_generated_frame
@@ -157,9 +179,14 @@ class GenerationSteps:
             first, error = failures[0]
             numbers = ", ".join(str(task.plan.frame_number) for task, _ in failures)
             kept = len(tasks) - len(failures)
-            self._fail(workflow.user_id, workflow.id, step, first.generator.provider_name,
-                       f"Frame {numbers} could not be generated: {safe_message(first.generator, error)} "
-                       f"{kept} finished frame(s) were kept; retry to generate the rest.")
+            self._fail(
+                workflow.user_id,
+                workflow.id,
+                step,
+                first.generator.provider_name,
+                f"Frame {numbers} could not be generated: {safe_message(first.generator, error)} "
+                f"{kept} finished frame(s) were kept; retry to generate the rest.",
+            )
 
     @staticmethod
     def _frame_image(part: str, generator: ResolvedModel, request: FrameRequest) -> FrameResult:
@@ -177,9 +204,14 @@ class GenerationSteps:
 
         def render() -> VideoResult:
             request = VideoRequest(
-                workflow_id=workflow.id, prompt=workflow.final_refined_prompt or "",
+                workflow_id=workflow.id,
+                prompt=workflow.final_refined_prompt or "",
                 frame_images=tuple(self.media.get_bytes(f.image_key) for f in workflow.generated_frames),
-                duration=params["duration"], fps=params["fps"], width=width, height=height, model=generator.model_id,
+                duration=params["duration"],
+                fps=params["fps"],
+                width=width,
+                height=height,
+                model=generator.model_id,
                 user_id=workflow.user_id,
             )
             with job_part("video"):
@@ -192,18 +224,34 @@ class GenerationSteps:
             if active.canceled():
                 raise JobCanceledError("The video generation was canceled.") from None
             metrics.video_finished(model=generator.model_id, succeeded=False)
-            self._fail(workflow.user_id, workflow.id, WorkflowStep.VIDEO_GENERATION, generator.provider_name,
-                       safe_message(generator, exc))
+            self._fail(
+                workflow.user_id,
+                workflow.id,
+                WorkflowStep.VIDEO_GENERATION,
+                generator.provider_name,
+                safe_message(generator, exc),
+            )
         duration_ms = int(1000 * (time.monotonic() - started))
         key = video_key(workflow.id)
         size = result.path.stat().st_size
         self.media.put_file(key, result.path)
         provider = result.provider or generator.provider_name
         cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, params["duration"])
-        output = VideoOutput(video_key=key, model=generator.model_id, provider=provider,
-                             duration=params["duration"], fps=params["fps"], width=width, height=height,
-                             frame_count=result.frame_count, size_bytes=size, generated_at=self.clock(),
-                             clips=params.get("clips", 1), cost_usd=cost, duration_ms=duration_ms)
+        output = VideoOutput(
+            video_key=key,
+            model=generator.model_id,
+            provider=provider,
+            duration=params["duration"],
+            fps=params["fps"],
+            width=width,
+            height=height,
+            frame_count=result.frame_count,
+            size_bytes=size,
+            generated_at=self.clock(),
+            clips=params.get("clips", 1),
+            cost_usd=cost,
+            duration_ms=duration_ms,
+        )
 
         def attach(w: VideoWorkflow) -> None:
             costs.add_cost(w, cost)

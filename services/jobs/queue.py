@@ -24,8 +24,9 @@ def build_broker(settings: Settings) -> RedisBroker:
     """The Redis broker at REDIS_URL, with the configured dead-worker timeout."""
     if settings.REDIS_URL is None:
         raise ConfigurationError("JOB_BACKEND=redis needs REDIS_URL (for example redis://localhost:6379/0).")
-    broker = RedisBroker(url=settings.REDIS_URL.get_secret_value(),
-                         heartbeat_timeout=int(settings.JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS * 1000))
+    broker = RedisBroker(
+        url=settings.REDIS_URL.get_secret_value(), heartbeat_timeout=int(settings.JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS * 1000)
+    )
     broker.declare_queue(QUEUE_NAME)
     return broker
 
@@ -38,5 +39,4 @@ class RedisJobQueue:
 
     def submit(self, job: Job) -> None:
         """Send the job id; the worker that receives it claims the job in MongoDB."""
-        self.broker.enqueue(Message(queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(job.id,), kwargs={},
-                                    options={}))
+        self.broker.enqueue(Message(queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(job.id,), kwargs={}, options={}))

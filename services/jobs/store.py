@@ -71,11 +71,13 @@ class Job(CamelModel):
 
 def ensure_job_indexes(db: Database) -> None:
     """Idempotency keys are unique per user; claims scan by status and lease."""
-    db[JOBS].create_indexes([
-        IndexModel([("userId", ASCENDING), ("idempotencyKey", ASCENDING)], unique=True, name="user_idempotencyKey"),
-        IndexModel([("status", ASCENDING), ("leaseExpiresAt", ASCENDING)], name="status_leaseExpiresAt"),
-        IndexModel([("workflowId", ASCENDING), ("createdAt", ASCENDING)], name="workflowId_createdAt"),
-    ])
+    db[JOBS].create_indexes(
+        [
+            IndexModel([("userId", ASCENDING), ("idempotencyKey", ASCENDING)], unique=True, name="user_idempotencyKey"),
+            IndexModel([("status", ASCENDING), ("leaseExpiresAt", ASCENDING)], name="status_leaseExpiresAt"),
+            IndexModel([("workflowId", ASCENDING), ("createdAt", ASCENDING)], name="workflowId_createdAt"),
+        ]
+    )
 
 
 def _job_from(document: dict) -> Job:
@@ -92,18 +94,35 @@ class JobStore:
         self.clock = clock
         self.lease = lease
 
-    def create(self, *, workflow_id: str, user_id: str, kind: JobKind, params: dict[str, Any],
-               idempotency_key: str | None = None, max_attempts: int = 3, job_id: str | None = None,
-               claimed_by: str | None = None) -> tuple[Job, bool]:
+    def create(
+        self,
+        *,
+        workflow_id: str,
+        user_id: str,
+        kind: JobKind,
+        params: dict[str, Any],
+        idempotency_key: str | None = None,
+        max_attempts: int = 3,
+        job_id: str | None = None,
+        claimed_by: str | None = None,
+    ) -> tuple[Job, bool]:
         """Record a job before any provider call; returns (job, created). A repeated key returns the first job.
 
         With claimed_by, the job is born RUNNING under that worker's lease, so no other worker can
         take it between its creation and the first provider call.
         """
         now = self.clock()
-        job = Job(id=job_id or uuid.uuid4().hex, workflow_id=workflow_id, user_id=user_id, kind=kind, params=params,
-                  idempotency_key=idempotency_key or uuid.uuid4().hex, max_attempts=max_attempts,
-                  created_at=now, updated_at=now)
+        job = Job(
+            id=job_id or uuid.uuid4().hex,
+            workflow_id=workflow_id,
+            user_id=user_id,
+            kind=kind,
+            params=params,
+            idempotency_key=idempotency_key or uuid.uuid4().hex,
+            max_attempts=max_attempts,
+            created_at=now,
+            updated_at=now,
+        )
         if claimed_by is not None:
             job.status, job.attempts, job.lease_owner = JobStatus.RUNNING, 1, claimed_by
             job.lease_expires_at, job.heartbeat_at = now + self.lease, now
@@ -136,17 +155,27 @@ class JobStore:
     def claim(self, *, worker_id: str, job_id: str | None = None) -> Job | None:
         """Atomically take a queued job, or one whose worker's lease lapsed; None when there is none."""
         now = self.clock()
-        claimable = {"$or": [
-            {"status": JobStatus.QUEUED.value},
-            {"status": JobStatus.RUNNING.value, "leaseExpiresAt": {"$lt": now}},
-        ]}
+        claimable = {
+            "$or": [
+                {"status": JobStatus.QUEUED.value},
+                {"status": JobStatus.RUNNING.value, "leaseExpiresAt": {"$lt": now}},
+            ]
+        }
         query: dict[str, Any] = {"$and": [claimable, {"$expr": {"$lt": ["$attempts", "$maxAttempts"]}}]}
         if job_id is not None:
             query["_id"] = job_id
         document = self.collection.find_one_and_update(
             query,
-            {"$set": {"status": JobStatus.RUNNING.value, "leaseOwner": worker_id, "leaseExpiresAt": now + self.lease,
-                      "heartbeatAt": now, "updatedAt": now}, "$inc": {"attempts": 1}},
+            {
+                "$set": {
+                    "status": JobStatus.RUNNING.value,
+                    "leaseOwner": worker_id,
+                    "leaseExpiresAt": now + self.lease,
+                    "heartbeatAt": now,
+                    "updatedAt": now,
+                },
+                "$inc": {"attempts": 1},
+            },
             sort=[("createdAt", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
@@ -171,8 +200,8 @@ class JobStore:
         self._owned_update(job, {"$set": {f"predictionIds.{part}": prediction_id, "updatedAt": self.clock()}})
         # Which workflow a prediction belongs to, for the provider's webhook (it knows only the prediction id).
         self.collection.database[PREDICTION_OWNERS].update_one(
-            {"_id": prediction_id}, {"$set": {"workflowId": job.workflow_id, "jobId": job.id, "part": part}},
-            upsert=True)
+            {"_id": prediction_id}, {"$set": {"workflowId": job.workflow_id, "jobId": job.id, "part": part}}, upsert=True
+        )
 
     def owner_of_prediction(self, prediction_id: str) -> tuple[str, str] | None:
         """(workflow id, job part) of a prediction one of our jobs created, if any."""
@@ -196,26 +225,49 @@ class JobStore:
             raise ValueError(f"{status} is not a final status")
         now = self.clock()
         percent = 100 if status is JobStatus.SUCCEEDED else job.progress.percent
-        self._owned_update(job, {"$set": {"status": status.value, "error": error, "finishedAt": now,
-                                          "updatedAt": now, "leaseOwner": None, "leaseExpiresAt": None,
-                                          "progress.percent": percent}})
+        self._owned_update(
+            job,
+            {
+                "$set": {
+                    "status": status.value,
+                    "error": error,
+                    "finishedAt": now,
+                    "updatedAt": now,
+                    "leaseOwner": None,
+                    "leaseExpiresAt": None,
+                    "progress.percent": percent,
+                }
+            },
+        )
 
     def request_cancel(self, job_id: str) -> bool:
         """Cancel a queued or running job; its worker notices at its next heartbeat. False if it already ended."""
         now = self.clock()
         result = self.collection.update_one(
             {"_id": job_id, "status": {"$in": [JobStatus.QUEUED.value, JobStatus.RUNNING.value]}},
-            {"$set": {"status": JobStatus.CANCELED.value, "error": "Canceled by the user.", "finishedAt": now,
-                      "updatedAt": now, "leaseOwner": None, "leaseExpiresAt": None}})
+            {
+                "$set": {
+                    "status": JobStatus.CANCELED.value,
+                    "error": "Canceled by the user.",
+                    "finishedAt": now,
+                    "updatedAt": now,
+                    "leaseOwner": None,
+                    "leaseExpiresAt": None,
+                }
+            },
+        )
         return result.modified_count == 1
 
     def abandoned(self) -> list[Job]:
         """Jobs whose lease lapsed and that have used all their attempts (the reconciler fails them)."""
         now = self.clock()
-        cursor = self.collection.find({
-            "status": JobStatus.RUNNING.value, "leaseExpiresAt": {"$lt": now},
-            "$expr": {"$gte": ["$attempts", "$maxAttempts"]},
-        })
+        cursor = self.collection.find(
+            {
+                "status": JobStatus.RUNNING.value,
+                "leaseExpiresAt": {"$lt": now},
+                "$expr": {"$gte": ["$attempts", "$maxAttempts"]},
+            }
+        )
         return [_job_from(document) for document in cursor]
 
     def force_finish(self, job_id: str, *, status: JobStatus, error: str) -> bool:
@@ -223,8 +275,16 @@ class JobStore:
         now = self.clock()
         result = self.collection.update_one(
             {"_id": job_id, "status": JobStatus.RUNNING.value, "leaseExpiresAt": {"$lt": now}},
-            {"$set": {"status": status.value, "error": error, "finishedAt": now, "updatedAt": now,
-                      "leaseOwner": None, "leaseExpiresAt": None}},
+            {
+                "$set": {
+                    "status": status.value,
+                    "error": error,
+                    "finishedAt": now,
+                    "updatedAt": now,
+                    "leaseOwner": None,
+                    "leaseExpiresAt": None,
+                }
+            },
         )
         return result.modified_count == 1
 
@@ -233,7 +293,8 @@ class JobStore:
         return [_job_from(d) for d in self.collection.find({"workflowId": workflow_id}).sort("createdAt", ASCENDING)]
 
     def _owned_update(self, job: Job, update: dict[str, Any]) -> None:
-        result = self.collection.update_one({"_id": job.id, "leaseOwner": job.lease_owner,
-                                             "status": JobStatus.RUNNING.value}, update)
+        result = self.collection.update_one(
+            {"_id": job.id, "leaseOwner": job.lease_owner, "status": JobStatus.RUNNING.value}, update
+        )
         if result.matched_count == 0:
             raise ConflictError(f"Job {job.id} is no longer held by worker {job.lease_owner}.")

@@ -23,8 +23,9 @@ def serve(runtime: Runtime, *, stop: threading.Event) -> None:
     settings = runtime.settings
     broker = build_broker(settings)
 
-    @dramatiq.actor(actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, broker=broker, max_retries=0,
-                    time_limit=ACTOR_TIME_LIMIT_MS)
+    @dramatiq.actor(
+        actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, broker=broker, max_retries=0, time_limit=ACTOR_TIME_LIMIT_MS
+    )
     def run_generation_job(job_id: str) -> None:
         runtime.service.run_queued_job(job_id)
 

@@ -96,11 +96,18 @@ def _spec(model_id: str, entry: dict) -> ModelSpec:
         raise fail("clip_seconds must be a list of positive whole seconds")
     try:
         return ModelSpec(
-            model_id=model_id, role=entry["role"], provider=entry["provider"], reference=entry["reference"],
-            version=entry.get("version"), inputs=entry.get("inputs"),
+            model_id=model_id,
+            role=entry["role"],
+            provider=entry["provider"],
+            reference=entry["reference"],
+            version=entry.get("version"),
+            inputs=entry.get("inputs"),
             aspect_ratios=tuple(entry["aspect_ratios"]) if "aspect_ratios" in entry else None,
-            max_side=entry.get("max_side"), clip_seconds=clips, max_clips=int(entry.get("max_clips", 1)),
-            fps=tuple(entry["fps"]) if "fps" in entry else None, first_frame=bool(entry.get("first_frame", False)),
+            max_side=entry.get("max_side"),
+            clip_seconds=clips,
+            max_clips=int(entry.get("max_clips", 1)),
+            fps=tuple(entry["fps"]) if "fps" in entry else None,
+            first_frame=bool(entry.get("first_frame", False)),
             price=Price(
                 per_1k_input_tokens=float(entry.get("price_per_1k_input_tokens", 0.0)),
                 per_1k_output_tokens=float(entry.get("price_per_1k_output_tokens", 0.0)),
@@ -117,7 +124,8 @@ def check_aspect_ratio(spec: ModelSpec, aspect_ratio: str) -> None:
     if spec.aspect_ratios is not None and aspect_ratio not in spec.aspect_ratios:
         raise UnsupportedRequestError(
             f"{spec.model_id} makes {' or '.join(spec.aspect_ratios)} only, not {aspect_ratio}. "
-            "Pick another aspect ratio or another model.")
+            "Pick another aspect ratio or another model."
+        )
 
 
 def check_frame(spec: ModelSpec, *, width: int, height: int, aspect_ratio: str) -> None:
@@ -125,7 +133,8 @@ def check_frame(spec: ModelSpec, *, width: int, height: int, aspect_ratio: str) 
     check_aspect_ratio(spec, aspect_ratio)
     if spec.max_side is not None and max(width, height) > spec.max_side:
         raise UnsupportedRequestError(
-            f"{spec.model_id} draws at most {spec.max_side} px per side; {width}x{height} was asked for.")
+            f"{spec.model_id} draws at most {spec.max_side} px per side; {width}x{height} was asked for."
+        )
 
 
 def plan_video(spec: ModelSpec, *, seconds: int, fps: int, aspect_ratio: str) -> VideoPlan:
@@ -133,23 +142,27 @@ def plan_video(spec: ModelSpec, *, seconds: int, fps: int, aspect_ratio: str) ->
     check_aspect_ratio(spec, aspect_ratio)
     if spec.fps is not None and fps not in spec.fps:
         raise UnsupportedRequestError(
-            f"{spec.model_id} renders at {' or '.join(map(str, spec.fps))} fps only, not {fps} fps.")
+            f"{spec.model_id} renders at {' or '.join(map(str, spec.fps))} fps only, not {fps} fps."
+        )
     if spec.clip_seconds is None:
         return VideoPlan(clips=(seconds,), fps=fps)
     clips = _fewest_clips(seconds, spec.clip_seconds)
     lengths = ", ".join(f"{c} s" for c in sorted(spec.clip_seconds))
     if clips is None:
         shorter = [s for s in range(seconds - 1, 0, -1) if _fewest_clips(s, spec.clip_seconds)][:1]
-        longer = [s for s in range(seconds + 1, seconds + max(spec.clip_seconds) + 1)
-                  if _fewest_clips(s, spec.clip_seconds)][:1]
+        longer = [
+            s for s in range(seconds + 1, seconds + max(spec.clip_seconds) + 1) if _fewest_clips(s, spec.clip_seconds)
+        ][:1]
         hint = f" Try {' or '.join(f'{s} s' for s in shorter + longer)}." if shorter + longer else ""
         raise UnsupportedRequestError(
-            f"{spec.model_id} makes clips of {lengths}; {seconds} s cannot be built from them.{hint}")
+            f"{spec.model_id} makes clips of {lengths}; {seconds} s cannot be built from them.{hint}"
+        )
     if len(clips) > spec.max_clips:
         longest = spec.max_clips * max(spec.clip_seconds)
         raise UnsupportedRequestError(
             f"{spec.model_id} makes clips of {lengths} and joins at most {spec.max_clips}, so its longest video "
-            f"is {longest} s; {seconds} s was asked for.")
+            f"is {longest} s; {seconds} s was asked for."
+        )
     return VideoPlan(clips=clips, fps=fps)
 
 

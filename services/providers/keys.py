@@ -92,12 +92,20 @@ class ProviderKeyVault:
             raise ValidationError(f"A {provider} key is one word of at most {MAX_KEY_LENGTH} characters.")
         record_id, key_id, dek = _record_id(user_id, provider), self.master.active_id, AESGCM.generate_key(256)
         now = self.clock()
-        self.records.replace_one({"_id": record_id}, {
-            "_id": record_id, "userId": user_id, "provider": provider, "keyId": key_id,
-            "wrappedKey": self._wrap(dek, record_id, key_id), "ciphertext": _seal(dek, secret.encode(),
-                                                                                 _secret_aad(user_id, provider)),
-            "createdAt": now, "updatedAt": now,
-        }, upsert=True)
+        self.records.replace_one(
+            {"_id": record_id},
+            {
+                "_id": record_id,
+                "userId": user_id,
+                "provider": provider,
+                "keyId": key_id,
+                "wrappedKey": self._wrap(dek, record_id, key_id),
+                "ciphertext": _seal(dek, secret.encode(), _secret_aad(user_id, provider)),
+                "createdAt": now,
+                "updatedAt": now,
+            },
+            upsert=True,
+        )
         self._audit(actor=user_id, purpose="store", key_id=key_id, record_id=record_id, outcome="stored")
 
     def has_key(self, *, user_id: str, provider: str) -> bool:
@@ -124,10 +132,10 @@ class ProviderKeyVault:
             dek = self._unwrap(record, record_id)
             secret = _open(dek, record["ciphertext"], _secret_aad(user_id, provider)).decode()
         except (InvalidTag, KeyError, ValueError):
-            self._audit(actor=user_id, purpose=purpose, key_id=record.get("keyId"), record_id=record_id,
-                        outcome="failed")
-            raise ProviderError(f"Your stored {provider} key could not be decrypted; store it again.",
-                                provider=provider, retryable=False) from None
+            self._audit(actor=user_id, purpose=purpose, key_id=record.get("keyId"), record_id=record_id, outcome="failed")
+            raise ProviderError(
+                f"Your stored {provider} key could not be decrypted; store it again.", provider=provider, retryable=False
+            ) from None
         self._audit(actor=user_id, purpose=purpose, key_id=record["keyId"], record_id=record_id, outcome="ok")
         return secret
 
@@ -145,11 +153,24 @@ class ProviderKeyVault:
                 # Conditional on the old wrapping, so a concurrent store or rerun is never overwritten.
                 result = self.records.update_one(
                     {"_id": record["_id"], "keyId": record["keyId"], "wrappedKey": record["wrappedKey"]},
-                    {"$set": {"keyId": active, "wrappedKey": self._wrap(dek, record["_id"], active),
-                              "updatedAt": self.clock()}})
+                    {
+                        "$set": {
+                            "keyId": active,
+                            "wrappedKey": self._wrap(dek, record["_id"], active),
+                            "updatedAt": self.clock(),
+                        }
+                    },
+                )
                 rotated += result.modified_count
-                audits.append(self._audit_entry(actor="system:rotation", purpose="rotate", key_id=record["keyId"],
-                                                record_id=record["_id"], outcome="rewrapped"))
+                audits.append(
+                    self._audit_entry(
+                        actor="system:rotation",
+                        purpose="rotate",
+                        key_id=record["keyId"],
+                        record_id=record["_id"],
+                        outcome="rewrapped",
+                    )
+                )
             self.audit.insert_many(audits)
         return rotated
 
@@ -159,18 +180,27 @@ class ProviderKeyVault:
     def _unwrap(self, record: dict, record_id: str) -> bytes:
         key_id = record["keyId"]
         if key_id not in self.master.keys:
-            raise ConfigurationError(f"Master key {key_id!r} is not configured; add it back to "
-                                     "PROVIDER_KEY_MASTER_KEYS and run the rotation command.")
+            raise ConfigurationError(
+                f"Master key {key_id!r} is not configured; add it back to "
+                "PROVIDER_KEY_MASTER_KEYS and run the rotation command."
+            )
         return _open(self.master.keys[key_id], record["wrappedKey"], _dek_aad(record_id, key_id))
 
     def _audit(self, *, actor: str, purpose: str, key_id: str | None, record_id: str, outcome: str) -> None:
-        self.audit.insert_one(self._audit_entry(actor=actor, purpose=purpose, key_id=key_id, record_id=record_id,
-                                                outcome=outcome))
+        self.audit.insert_one(
+            self._audit_entry(actor=actor, purpose=purpose, key_id=key_id, record_id=record_id, outcome=outcome)
+        )
 
-    def _audit_entry(self, *, actor: str, purpose: str, key_id: str | None, record_id: str,
-                     outcome: str) -> dict:
-        return {"at": self.clock(), "kind": "provider_key", "actor": actor, "purpose": purpose, "keyId": key_id,
-                "recordId": record_id, "outcome": outcome}
+    def _audit_entry(self, *, actor: str, purpose: str, key_id: str | None, record_id: str, outcome: str) -> dict:
+        return {
+            "at": self.clock(),
+            "kind": "provider_key",
+            "actor": actor,
+            "purpose": purpose,
+            "keyId": key_id,
+            "recordId": record_id,
+            "outcome": outcome,
+        }
 
 
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:

@@ -35,16 +35,26 @@ def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast
-                                 or ip.is_reserved or ip.is_unspecified)
+    return ip.is_global and not (
+        ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+    )
 
 
 class MediaFetcher:
     """Copies provider output URLs into memory or a file, refusing anything outside the rules."""
 
-    def __init__(self, http: httpx.Client, *, allowed_hosts: frozenset[str], provider: str,
-                 max_image_bytes: int, max_video_bytes: int, timeout_seconds: float,
-                 resolver: Resolver = system_resolver, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        allowed_hosts: frozenset[str],
+        provider: str,
+        max_image_bytes: int,
+        max_video_bytes: int,
+        timeout_seconds: float,
+        resolver: Resolver = system_resolver,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.http = http
         self.allowed_hosts = allowed_hosts
         self.provider = provider
@@ -67,8 +77,9 @@ class MediaFetcher:
         return count_video_frames(target, self._refuse)
 
     def _refuse(self, reason: str) -> ProviderError:
-        return ProviderError(f"The {self.provider} output could not be saved: {reason}.", provider=self.provider,
-                             retryable=False)
+        return ProviderError(
+            f"The {self.provider} output could not be saved: {reason}.", provider=self.provider, retryable=False
+        )
 
     def check_url(self, url: str) -> str:
         """The URL's host, if the URL may be fetched; otherwise a ProviderError saying why not."""
@@ -90,7 +101,8 @@ class MediaFetcher:
 
     def _allowed(self, host: str) -> bool:
         return host in self.allowed_hosts or any(
-            entry.startswith(".") and host.endswith(entry) for entry in self.allowed_hosts)
+            entry.startswith(".") and host.endswith(entry) for entry in self.allowed_hosts
+        )
 
     def _download(self, url: str, cap: int, write: Callable[[bytes], object]) -> None:
         deadline = self.clock() + self.timeout_seconds

@@ -54,8 +54,7 @@ class OfflineRefiner:
             f"Concept: {brief.initial_prompt}",
             f"Audience: {brief.target_audience or 'general audience'}. Tone: {brief.tone or 'neutral'}.",
             f"Format: {brief.duration} s, {brief.aspect_ratio} aspect ratio. Visual style: {brief.style or 'cinematic'}.",
-            f"Camera: {_pick(CAMERA_MOVES, *seed)}. Lighting: {_pick(LIGHTING, *seed)}. "
-            f"Palette: {_pick(PALETTES, *seed)}.",
+            f"Camera: {_pick(CAMERA_MOVES, *seed)}. Lighting: {_pick(LIGHTING, *seed)}. Palette: {_pick(PALETTES, *seed)}.",
             "Shots:",
             f"  1. Opening (0–{opening} s): establish the world of '{brief.title}' and hook the "
             f"{brief.target_audience or 'viewer'} in the first seconds.",

@@ -54,10 +54,14 @@ def build_messages(request: RefinementRequest) -> list[dict[str, str]]:
     brief = request.brief
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": (
-            f"Title: {brief.title}\nIdea: {brief.initial_prompt}\nTarget audience: {brief.target_audience or '-'}\n"
-            f"Tone: {brief.tone or '-'}\nDuration: {brief.duration} s\nStyle: {brief.style or '-'}\n"
-            f"Aspect ratio: {brief.aspect_ratio}\n\nWrite the production prompt.")},
+        {
+            "role": "user",
+            "content": (
+                f"Title: {brief.title}\nIdea: {brief.initial_prompt}\nTarget audience: {brief.target_audience or '-'}\n"
+                f"Tone: {brief.tone or '-'}\nDuration: {brief.duration} s\nStyle: {brief.style or '-'}\n"
+                f"Aspect ratio: {brief.aspect_ratio}\n\nWrite the production prompt."
+            ),
+        },
     ]
     for index, past in enumerate(request.history):
         _add_notes(messages, past.additional_info, first_round=index == 0)
@@ -87,8 +91,11 @@ def parse_completion(response: httpx.Response) -> RefinementResult:
     if not isinstance(content, str) or not content.strip():
         raise ProviderError("Poe returned an empty prompt.", provider=PROVIDER, status=200)
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    counts = {name: int(usage[name]) for name in ("prompt_tokens", "completion_tokens", "total_tokens")
-              if isinstance(usage.get(name), int)}
+    counts = {
+        name: int(usage[name])
+        for name in ("prompt_tokens", "completion_tokens", "total_tokens")
+        if isinstance(usage.get(name), int)
+    }
     return RefinementResult(refined_prompt=content.strip(), usage=counts)
 
 
@@ -103,10 +110,15 @@ def _error_for(response: httpx.Response) -> ProviderError:
     if status >= 500:
         return ProviderError(f"Poe had a server error ({status}).", provider=PROVIDER, status=status)
     if status in (401, 403):
-        return ProviderError("Poe refused the API key. Check the Poe key in your settings.", provider=PROVIDER,
-                             status=status, retryable=False)
-    return ProviderError(f"Poe refused the request ({status}){': ' + detail if detail else ''}.",
-                         provider=PROVIDER, status=status, retryable=False)
+        return ProviderError(
+            "Poe refused the API key. Check the Poe key in your settings.", provider=PROVIDER, status=status, retryable=False
+        )
+    return ProviderError(
+        f"Poe refused the request ({status}){': ' + detail if detail else ''}.",
+        provider=PROVIDER,
+        status=status,
+        retryable=False,
+    )
 
 
 def _detail(response: httpx.Response) -> str:

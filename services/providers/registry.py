@@ -48,8 +48,9 @@ class ModelRegistry:
     def __init__(self) -> None:
         self._entries: dict[ModelRole, dict[str, ResolvedModel]] = {role: {} for role in ModelRole}
 
-    def register(self, role: ModelRole, model_id: str, *, provider_name: str, implementation: object,
-                 spec: ModelSpec | None = None) -> None:
+    def register(
+        self, role: ModelRole, model_id: str, *, provider_name: str, implementation: object, spec: ModelSpec | None = None
+    ) -> None:
         """Serve model_id for this role with implementation."""
         self._entries[role][model_id] = ResolvedModel(model_id, provider_name, implementation, spec)
 

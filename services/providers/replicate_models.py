@@ -48,16 +48,24 @@ def map_replicate_error(error: Exception, *, during: str) -> ProviderError:
         detail = _clean(error.detail or error.title or "")
         suffix = f": {detail}" if detail else ""
         if status in (401, 403):
-            return ProviderError("Replicate refused the API key. Check the Replicate key in your settings.",
-                                 provider=PROVIDER, status=status, retryable=False)
+            return ProviderError(
+                "Replicate refused the API key. Check the Replicate key in your settings.",
+                provider=PROVIDER,
+                status=status,
+                retryable=False,
+            )
         if status == 429:
-            return ProviderError(f"Replicate's rate limit was reached while {during}.", provider=PROVIDER,
-                                 status=429)
+            return ProviderError(f"Replicate's rate limit was reached while {during}.", provider=PROVIDER, status=429)
         if status >= 500:
-            return ProviderError(f"Replicate had a server error ({status}) while {during}.", provider=PROVIDER,
-                                 status=status)
-        return ProviderError(f"Replicate refused the request ({status}) while {during}{suffix}.",
-                             provider=PROVIDER, status=status, retryable=False)
+            return ProviderError(
+                f"Replicate had a server error ({status}) while {during}.", provider=PROVIDER, status=status
+            )
+        return ProviderError(
+            f"Replicate refused the request ({status}) while {during}{suffix}.",
+            provider=PROVIDER,
+            status=status,
+            retryable=False,
+        )
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return NotSentError(f"Replicate could not be reached while {during}.", provider=PROVIDER)
     if isinstance(error, httpx.TimeoutException):
@@ -72,16 +80,25 @@ def map_replicate_error(error: Exception, *, during: str) -> ProviderError:
 def raise_for_rate_limit(response: httpx.Response) -> None:
     """httpx response hook: a 429 becomes our error with its Retry-After (ReplicateError drops headers)."""
     if response.status_code == 429:
-        raise ProviderError("Replicate's rate limit was reached.", provider=PROVIDER, status=429,
-                            retry_after=retry_after_seconds(response.headers))
+        raise ProviderError(
+            "Replicate's rate limit was reached.",
+            provider=PROVIDER,
+            status=429,
+            retry_after=retry_after_seconds(response.headers),
+        )
 
 
-def build_client(api_token: str, *, base_url: str, timeout: httpx.Timeout,
-                 transport: httpx.BaseTransport | None = None) -> replicate.Client:
+def build_client(
+    api_token: str, *, base_url: str, timeout: httpx.Timeout, transport: httpx.BaseTransport | None = None
+) -> replicate.Client:
     """A Replicate client with an explicit token, base URL, timeout and (injectable) transport."""
-    return replicate.Client(api_token=api_token, base_url=base_url, timeout=timeout,
-                            transport=transport or httpx.HTTPTransport(),
-                            event_hooks={"response": [raise_for_rate_limit]})
+    return replicate.Client(
+        api_token=api_token,
+        base_url=base_url,
+        timeout=timeout,
+        transport=transport or httpx.HTTPTransport(),
+        event_hooks={"response": [raise_for_rate_limit]},
+    )
 
 
 def _clean(text: str) -> str:
@@ -96,9 +113,16 @@ def _safe_to_resend(error: ProviderError) -> bool:
 class PredictionRunner:
     """Creates one prediction (webhook when configured), polls it to the end, and checks the outcome."""
 
-    def __init__(self, clients: ClientFactory, *, policy: RetryPolicy, poll_seconds: float,
-                 deadline_seconds: float, webhook_url: str | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clients: ClientFactory,
+        *,
+        policy: RetryPolicy,
+        poll_seconds: float,
+        deadline_seconds: float,
+        webhook_url: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.clients = clients
         self.policy = policy
         self.poll_seconds = poll_seconds
@@ -116,15 +140,16 @@ class PredictionRunner:
         created: dict[str, Prediction] = {}
 
         def create(intent: str) -> str:
-            prediction = call_with_retries(lambda: self._create(client, spec, model_input), self.policy,
-                                           should_retry=_safe_to_resend)
+            prediction = call_with_retries(
+                lambda: self._create(client, spec, model_input), self.policy, should_retry=_safe_to_resend
+            )
             created[prediction.id] = prediction
             return prediction.id
 
-        prediction_id = resumable_prediction(create=create, find=lambda: self._find(client, spec, model_input),
-                                             sub=sub)
+        prediction_id = resumable_prediction(create=create, find=lambda: self._find(client, spec, model_input), sub=sub)
         prediction = created.get(prediction_id) or call_with_retries(
-            functools.partial(self._get, client, prediction_id), self.policy)
+            functools.partial(self._get, client, prediction_id), self.policy
+        )
         deadline = self.clock() + self.deadline_seconds
         while prediction.status not in ("succeeded", "failed", "canceled"):
             if cancel_requested():
@@ -132,16 +157,20 @@ class PredictionRunner:
                 raise JobCanceledError(f"{spec.model_id} prediction {prediction.id} was canceled.")
             if self.clock() > deadline:
                 self._cancel(client, prediction.id)
-                raise ProviderError(f"{spec.model_id} did not finish within {self.deadline_seconds:.0f} s "
-                                    f"(prediction {prediction.id}).", provider=PROVIDER)
+                raise ProviderError(
+                    f"{spec.model_id} did not finish within {self.deadline_seconds:.0f} s (prediction {prediction.id}).",
+                    provider=PROVIDER,
+                )
             self.policy.sleep(self.poll_seconds)
             prediction = call_with_retries(functools.partial(self._get, client, prediction.id), self.policy)
         if prediction.status == "failed":
-            raise ProviderError(f"{spec.model_id} failed: {_clean(prediction.error or 'no reason given')}",
-                                provider=PROVIDER, retryable=False)
+            raise ProviderError(
+                f"{spec.model_id} failed: {_clean(prediction.error or 'no reason given')}",
+                provider=PROVIDER,
+                retryable=False,
+            )
         if prediction.status == "canceled":
-            raise ProviderError(f"{spec.model_id} was canceled before it finished.", provider=PROVIDER,
-                                retryable=False)
+            raise ProviderError(f"{spec.model_id} was canceled before it finished.", provider=PROVIDER, retryable=False)
         return prediction
 
     def _create(self, client: replicate.Client, spec: ModelSpec, model_input: dict[str, Any]) -> Prediction:
@@ -185,8 +214,7 @@ def output_urls(prediction: Prediction) -> list[str]:
     output = prediction.output
     urls = [output] if isinstance(output, str) else list(output or [])
     if not urls or not all(isinstance(url, str) for url in urls):
-        raise ProviderError(f"Replicate prediction {prediction.id} succeeded without an output URL.",
-                            provider=PROVIDER)
+        raise ProviderError(f"Replicate prediction {prediction.id} succeeded without an output URL.", provider=PROVIDER)
     return urls
 
 
@@ -213,8 +241,14 @@ class ReplicateFrameGenerator:
         """The model input for one frame; the workflow's seed keeps frames consistent."""
         if self.spec.inputs == "dalle":
             return {"prompt": request.prompt, "aspect_ratio": aspect_ratio_of(request.width, request.height)}
-        return {"prompt": request.prompt, "negative_prompt": NEGATIVE_PROMPT, "width": request.width,
-                "height": request.height, "num_outputs": 1, "seed": request.seed}
+        return {
+            "prompt": request.prompt,
+            "negative_prompt": NEGATIVE_PROMPT,
+            "width": request.width,
+            "height": request.height,
+            "num_outputs": 1,
+            "seed": request.seed,
+        }
 
     def generate_frame(self, request: FrameRequest) -> FrameResult:
         """Run the prediction and capture its first image right away."""
@@ -236,8 +270,12 @@ class ReplicateVideoGenerator:
         plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=ratio)
         clip_paths = []
         for index, seconds in enumerate(plan.clips):
-            model_input: dict[str, Any] = {"prompt": _clip_prompt(request.prompt, index, len(plan.clips)),
-                                           "duration": seconds, "aspect_ratio": ratio, "resolution": "720p"}
+            model_input: dict[str, Any] = {
+                "prompt": _clip_prompt(request.prompt, index, len(plan.clips)),
+                "duration": seconds,
+                "aspect_ratio": ratio,
+                "resolution": "720p",
+            }
             if self.spec.first_frame and request.frame_images:
                 opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
                 model_input["image"] = _data_uri(opening)

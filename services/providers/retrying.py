@@ -48,8 +48,9 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def call_with_retries(call: Callable[[], T], policy: RetryPolicy,
-                      should_retry: Callable[[ProviderError], bool] = lambda error: error.retryable) -> T:
+def call_with_retries(
+    call: Callable[[], T], policy: RetryPolicy, should_retry: Callable[[ProviderError], bool] = lambda error: error.retryable
+) -> T:
     """Run call; retry the errors should_retry accepts, at most policy.max_attempts times in all."""
     for attempt in range(1, policy.max_attempts + 1):
         try:
@@ -60,8 +61,12 @@ def call_with_retries(call: Callable[[], T], policy: RetryPolicy,
             wait = policy.wait_before(attempt, error.retry_after)
             if wait > policy.max_wait_seconds:
                 # Waiting less than the provider asked is pointless; tell the user when to come back.
-                raise ProviderError(f"{error.message} The provider asked us to wait {wait:.0f} s; try again then.",
-                                    provider=error.provider, status=error.status, retryable=True,
-                                    retry_after=wait) from error
+                raise ProviderError(
+                    f"{error.message} The provider asked us to wait {wait:.0f} s; try again then.",
+                    provider=error.provider,
+                    status=error.status,
+                    retryable=True,
+                    retry_after=wait,
+                ) from error
             policy.sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -57,8 +57,7 @@ class Credentials:
 
     def has_key(self, provider: str, user_id: str | None) -> bool:
         """True when a call for this user would find a key."""
-        own = self.vault is not None and user_id is not None and self.vault.has_key(user_id=user_id,
-                                                                                    provider=provider)
+        own = self.vault is not None and user_id is not None and self.vault.has_key(user_id=user_id, provider=provider)
         return own or self.has_global(provider)
 
     def key(self, provider: str, user_id: str | None) -> str:
@@ -69,8 +68,9 @@ class Credentials:
                 return own
         secret = self._global.get(provider)
         if secret is None:
-            raise ProviderError(f"No {provider} key is configured. Add your own key in your settings.",
-                                provider=provider, retryable=False)
+            raise ProviderError(
+                f"No {provider} key is configured. Add your own key in your settings.", provider=provider, retryable=False
+            )
         return secret.get_secret_value()
 
 
@@ -105,13 +105,20 @@ class KeyOrOffline:
 def build_media_fetcher(settings: Settings, transports: Transports) -> MediaFetcher:
     """The one downloader of provider outputs: HTTPS, allow-listed public hosts, size caps, deadlines."""
     s = settings
-    media_http = httpx.Client(timeout=httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS,
-                                                    connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS),
-                              follow_redirects=False, transport=transports.media)
-    return MediaFetcher(media_http, allowed_hosts=s.media_allowed_hosts, provider="replicate",
-                        max_image_bytes=s.MEDIA_MAX_IMAGE_BYTES, max_video_bytes=s.MEDIA_MAX_VIDEO_BYTES,
-                        timeout_seconds=s.MEDIA_DOWNLOAD_TIMEOUT_SECONDS,
-                        resolver=transports.resolver or system_resolver)
+    media_http = httpx.Client(
+        timeout=httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS),
+        follow_redirects=False,
+        transport=transports.media,
+    )
+    return MediaFetcher(
+        media_http,
+        allowed_hosts=s.media_allowed_hosts,
+        provider="replicate",
+        max_image_bytes=s.MEDIA_MAX_IMAGE_BYTES,
+        max_video_bytes=s.MEDIA_MAX_VIDEO_BYTES,
+        timeout_seconds=s.MEDIA_DOWNLOAD_TIMEOUT_SECONDS,
+        resolver=transports.resolver or system_resolver,
+    )
 
 
 class ProviderFactory:
@@ -121,16 +128,24 @@ class ProviderFactory:
         self.settings, self.credentials, self.transports = settings, credentials, transports
         s = settings
         self.timeout = httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS)
-        self.policy = RetryPolicy(max_attempts=s.PROVIDER_MAX_ATTEMPTS, backoff_seconds=s.PROVIDER_BACKOFF_SECONDS,
-                                  max_wait_seconds=s.PROVIDER_MAX_RETRY_WAIT_SECONDS,
-                                  sleep=transports.sleep or time.sleep)
-        self.poe_http = httpx.Client(base_url=s.POE_BASE_URL, timeout=self.timeout, follow_redirects=False,
-                                     transport=transports.poe)
+        self.policy = RetryPolicy(
+            max_attempts=s.PROVIDER_MAX_ATTEMPTS,
+            backoff_seconds=s.PROVIDER_BACKOFF_SECONDS,
+            max_wait_seconds=s.PROVIDER_MAX_RETRY_WAIT_SECONDS,
+            sleep=transports.sleep or time.sleep,
+        )
+        self.poe_http = httpx.Client(
+            base_url=s.POE_BASE_URL, timeout=self.timeout, follow_redirects=False, transport=transports.poe
+        )
         self.fetcher = build_media_fetcher(s, transports)
         webhook = f"{s.PUBLIC_BASE_URL.rstrip('/')}/api/webhooks/replicate" if s.PUBLIC_BASE_URL else None
-        self.runner = PredictionRunner(self._replicate_client, policy=self.policy,
-                                       poll_seconds=s.PREDICTION_POLL_SECONDS,
-                                       deadline_seconds=s.PREDICTION_DEADLINE_SECONDS, webhook_url=webhook)
+        self.runner = PredictionRunner(
+            self._replicate_client,
+            policy=self.policy,
+            poll_seconds=s.PREDICTION_POLL_SECONDS,
+            deadline_seconds=s.PREDICTION_DEADLINE_SECONDS,
+            webhook_url=webhook,
+        )
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -138,30 +153,43 @@ class ProviderFactory:
         token = self.credentials.key("replicate", user_id)
         with self._lock:  # one client (connection pool) per distinct key
             if token not in self._clients:
-                self._clients[token] = build_client(token, base_url=self.settings.REPLICATE_BASE_URL,
-                                                    timeout=self.timeout, transport=self.transports.replicate)
+                self._clients[token] = build_client(
+                    token,
+                    base_url=self.settings.REPLICATE_BASE_URL,
+                    timeout=self.timeout,
+                    transport=self.transports.replicate,
+                )
             return self._clients[token]
 
     def real(self, spec: ModelSpec) -> object:
         """The real adapter for spec."""
         if spec.provider == "poe":
-            return PoeRefiner(self.poe_http, bot=spec.reference, policy=self.policy,
-                              api_key=lambda user_id: self.credentials.key("poe", user_id))
+            return PoeRefiner(
+                self.poe_http,
+                bot=spec.reference,
+                policy=self.policy,
+                api_key=lambda user_id: self.credentials.key("poe", user_id),
+            )
         if spec.role == ModelRole.FRAMES.value:
             return ReplicateFrameGenerator(spec, self.runner, self.fetcher)
         return ReplicateVideoGenerator(spec, self.runner, self.fetcher)
 
 
-def build_registry(settings: Settings, *, vault: ProviderKeyVault | None = None,
-                   transports: Transports | None = None) -> ModelRegistry:
+def build_registry(
+    settings: Settings, *, vault: ProviderKeyVault | None = None, transports: Transports | None = None
+) -> ModelRegistry:
     """Every catalog id, served by its real provider when a global key (or a key vault) exists, else offline."""
     catalog = load_catalog(settings.MODEL_CONFIG_PATH)
     credentials = Credentials(settings, vault)
     factory: ProviderFactory | None = None
-    offline = {ModelRole.REFINEMENT: OfflineRefiner(), ModelRole.FRAMES: OfflineStoryboardRenderer(),
-               ModelRole.VIDEO: OfflineAnimaticRenderer()}
-    offline_spec = {role: next((s for s in catalog.values() if s.is_offline and s.role == role.value), None)
-                    for role in ModelRole}
+    offline = {
+        ModelRole.REFINEMENT: OfflineRefiner(),
+        ModelRole.FRAMES: OfflineStoryboardRenderer(),
+        ModelRole.VIDEO: OfflineAnimaticRenderer(),
+    }
+    offline_spec = {
+        role: next((s for s in catalog.values() if s.is_offline and s.role == role.value), None) for role in ModelRole
+    }
     registry = ModelRegistry()
     for spec in catalog.values():
         role = ModelRole(spec.role)
@@ -169,14 +197,13 @@ def build_registry(settings: Settings, *, vault: ProviderKeyVault | None = None,
             registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=offline[role], spec=spec)
             continue
         if not credentials.has_global(spec.provider) and vault is None:
-            registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=offline[role],
-                              spec=offline_spec[role])
+            registry.register(
+                role, spec.model_id, provider_name=OFFLINE, implementation=offline[role], spec=offline_spec[role]
+            )
             continue
         factory = factory or ProviderFactory(settings, credentials, transports or Transports())
         implementation = factory.real(spec)
         if not credentials.has_global(spec.provider):
-            implementation = KeyOrOffline(implementation, offline[role], provider=spec.provider,
-                                          credentials=credentials)
-        registry.register(role, spec.model_id, provider_name=spec.provider, implementation=implementation,
-                          spec=spec)
+            implementation = KeyOrOffline(implementation, offline[role], provider=spec.provider, credentials=credentials)
+        registry.register(role, spec.model_id, provider_name=spec.provider, implementation=implementation, spec=spec)
     return registry

@@ -57,8 +57,15 @@ def is_listening(uri: str, timeout_ms: int = 500) -> bool:
 class EmbeddedDatabase:
     """One SecantusDB server on loopback, with data under storage_path (or in memory)."""
 
-    def __init__(self, *, storage_path: Path | str, host: str = "127.0.0.1", port: int, log_path: Path | None = None,
-                 start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        storage_path: Path | str,
+        host: str = "127.0.0.1",
+        port: int,
+        log_path: Path | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
         self.storage_path = storage_path
         self.host, self.port = host, port
         self.log_path = log_path
@@ -82,8 +89,16 @@ class EmbeddedDatabase:
         if str(self.storage_path) != IN_MEMORY:
             Path(self.storage_path).mkdir(parents=True, exist_ok=True)
         command = [
-            _server_executable(), "--host", self.host, "--port", str(self.port),
-            "--storage-path", str(self.storage_path), "--sync-on-commit", "--log-level", "WARNING",
+            _server_executable(),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.storage_path),
+            "--sync-on-commit",
+            "--log-level",
+            "WARNING",
         ]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         # Its own session: a Ctrl-C in the terminal stops the app first, which then stops the server cleanly.

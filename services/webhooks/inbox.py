@@ -46,8 +46,9 @@ class WebhookOutcome:
 class WebhookInbox:
     """Takes Replicate webhook deliveries and keeps `provider_predictions` current."""
 
-    def __init__(self, db: Database, *, secret: str, capture: Capture, clock: Callable[[], datetime],
-                 now_seconds: Callable[[], float]) -> None:
+    def __init__(
+        self, db: Database, *, secret: str, capture: Capture, clock: Callable[[], datetime], now_seconds: Callable[[], float]
+    ) -> None:
         self.events = db[WEBHOOK_EVENTS]
         self.predictions = db[PROVIDER_PREDICTIONS]
         self.secret = secret
@@ -63,8 +64,14 @@ class WebhookInbox:
         verified = verify(secret=self.secret, headers=headers, body=body, now=self.now_seconds())
         prediction = _parse(body)
         try:
-            self.events.insert_one({"_id": verified.message_id, "predictionId": prediction["id"],
-                                    "status": prediction["status"], "receivedAt": self.clock()})
+            self.events.insert_one(
+                {
+                    "_id": verified.message_id,
+                    "predictionId": prediction["id"],
+                    "status": prediction["status"],
+                    "receivedAt": self.clock(),
+                }
+            )
         except DuplicateKeyError:
             return WebhookOutcome(True, False, prediction["id"], prediction["status"])
         changed = self._merge(prediction)
@@ -74,8 +81,15 @@ class WebhookInbox:
 
     def _merge(self, prediction: dict[str, Any]) -> bool:
         rank = STATUS_RANK[prediction["status"]]
-        update = {"$set": {"status": prediction["status"], "rank": rank, "output": prediction.get("output"),
-                           "error": prediction.get("error"), "updatedAt": self.clock()}}
+        update = {
+            "$set": {
+                "status": prediction["status"],
+                "rank": rank,
+                "output": prediction.get("output"),
+                "error": prediction.get("error"),
+                "updatedAt": self.clock(),
+            }
+        }
         try:
             result = self.predictions.update_one({"_id": prediction["id"], "rank": {"$lt": rank}}, update)
             if result.modified_count:
@@ -88,8 +102,10 @@ class WebhookInbox:
     def capture_output(self, outcome: WebhookOutcome) -> str | None:
         """Download a succeeded prediction's output once; None when already captured or when it failed (logged)."""
         claimed = self.predictions.find_one_and_update(
-            {"_id": outcome.prediction_id, "capture": None}, {"$set": {"capture": "capturing"}},
-            return_document=ReturnDocument.AFTER)
+            {"_id": outcome.prediction_id, "capture": None},
+            {"$set": {"capture": "capturing"}},
+            return_document=ReturnDocument.AFTER,
+        )
         if claimed is None:
             return None  # captured (or being captured) already
         try:
@@ -111,7 +127,10 @@ def _parse(body: bytes) -> dict[str, Any]:
         prediction = json.loads(body)
     except ValueError:
         raise WebhookVerificationError("The webhook body is not JSON.") from None
-    if not isinstance(prediction, dict) or not isinstance(prediction.get("id"), str) or \
-            prediction.get("status") not in STATUS_RANK:
+    if (
+        not isinstance(prediction, dict)
+        or not isinstance(prediction.get("id"), str)
+        or prediction.get("status") not in STATUS_RANK
+    ):
         raise WebhookVerificationError("The webhook body is not a Replicate prediction.")
     return prediction

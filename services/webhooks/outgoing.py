@@ -54,9 +54,18 @@ def ensure_webhook_indexes(db: Database) -> None:
 class OutgoingWebhooks:
     """Register callback URLs, queue workflow events for them, and deliver what is due."""
 
-    def __init__(self, db: Database, *, keys: dict[str, bytes], http: httpx.Client, resolver: Resolver,
-                 clock: Callable[[], datetime], allow_private_targets: bool = False, max_attempts: int = 6,
-                 backoff_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        keys: dict[str, bytes],
+        http: httpx.Client,
+        resolver: Resolver,
+        clock: Callable[[], datetime],
+        allow_private_targets: bool = False,
+        max_attempts: int = 6,
+        backoff_seconds: float = 2.0,
+    ) -> None:
         self.endpoints, self.outbox = db[ENDPOINTS], db[OUTBOX]
         self.keys = keys  # id -> 32-byte key; the last one encrypts new secrets, any listed one decrypts
         self.active_key_id = list(keys)[-1]
@@ -101,8 +110,9 @@ class OutgoingWebhooks:
         if not addresses:
             raise ValidationError(f"{parts.hostname} does not resolve; check the callback URL.")
         if not self.allow_private_targets and not all(is_public_address(a) for a in addresses):
-            raise ValidationError("A callback URL must point to a public address, not a loopback, link-local or "
-                                  "private one.")
+            raise ValidationError(
+                "A callback URL must point to a public address, not a loopback, link-local or private one."
+            )
         return parts.geturl()
 
     @staticmethod
@@ -117,9 +127,20 @@ class OutgoingWebhooks:
             raise ValueError(f"unknown event type {event_type}")
         now = self.clock()
         body = json.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}, default=str)
-        queued = [{"_id": f"msg_{uuid.uuid4().hex}", "endpointId": e["_id"], "userId": user_id, "type": event_type,
-                   "body": body, "status": "PENDING", "attempts": 0, "nextAttemptAt": now, "createdAt": now}
-                  for e in self.endpoints.find({"userId": user_id}, {"_id": 1})]
+        queued = [
+            {
+                "_id": f"msg_{uuid.uuid4().hex}",
+                "endpointId": e["_id"],
+                "userId": user_id,
+                "type": event_type,
+                "body": body,
+                "status": "PENDING",
+                "attempts": 0,
+                "nextAttemptAt": now,
+                "createdAt": now,
+            }
+            for e in self.endpoints.find({"userId": user_id}, {"_id": 1})
+        ]
         if queued:
             self.outbox.insert_many(queued)
         return len(queued)
@@ -132,14 +153,17 @@ class OutgoingWebhooks:
             message = self.outbox.find_one_and_update(
                 {"status": "PENDING", "nextAttemptAt": {"$lte": now}},
                 {"$set": {"status": "SENDING", "nextAttemptAt": now + timedelta(minutes=5)}, "$inc": {"attempts": 1}},
-                sort=[("nextAttemptAt", ASCENDING)], return_document=ReturnDocument.AFTER)
+                sort=[("nextAttemptAt", ASCENDING)],
+                return_document=ReturnDocument.AFTER,
+            )
             if message is None:
                 break
             self._deliver(message)
             sent += 1
         # A deliverer that died mid-send leaves SENDING behind: send those again once their lease is over.
-        self.outbox.update_many({"status": "SENDING", "nextAttemptAt": {"$lt": self.clock()}},
-                                {"$set": {"status": "PENDING"}})
+        self.outbox.update_many(
+            {"status": "SENDING", "nextAttemptAt": {"$lt": self.clock()}}, {"$set": {"status": "PENDING"}}
+        )
         return sent
 
     def _deliver(self, message: dict) -> None:
@@ -149,16 +173,17 @@ class OutgoingWebhooks:
             return
         outcome = self._send(endpoint, message)
         if outcome is None:
-            self.outbox.update_one({"_id": message["_id"]}, {"$set": {"status": "DELIVERED",
-                                                                       "deliveredAt": self.clock()}})
+            self.outbox.update_one({"_id": message["_id"]}, {"$set": {"status": "DELIVERED", "deliveredAt": self.clock()}})
             return
         attempts = message["attempts"]
         if attempts >= self.max_attempts:
             self.outbox.update_one({"_id": message["_id"]}, {"$set": {"status": "FAILED", "lastError": outcome}})
             return
         wait = self.backoff_seconds * 2 ** (attempts - 1) * random.uniform(0.8, 1.2)
-        self.outbox.update_one({"_id": message["_id"]}, {"$set": {
-            "status": "PENDING", "lastError": outcome, "nextAttemptAt": self.clock() + timedelta(seconds=wait)}})
+        self.outbox.update_one(
+            {"_id": message["_id"]},
+            {"$set": {"status": "PENDING", "lastError": outcome, "nextAttemptAt": self.clock() + timedelta(seconds=wait)}},
+        )
 
     def _send(self, endpoint: dict, message: dict) -> str | None:
         """None when the endpoint answered 2xx, else what went wrong."""
@@ -166,15 +191,21 @@ class OutgoingWebhooks:
         try:
             if key is None:
                 raise InvalidTag
-            secret = AESGCM(key).decrypt(endpoint["secret"][:12], endpoint["secret"][12:],
-                                         self._aad(endpoint["userId"], endpoint["_id"])).decode()
+            secret = (
+                AESGCM(key)
+                .decrypt(endpoint["secret"][:12], endpoint["secret"][12:], self._aad(endpoint["userId"], endpoint["_id"]))
+                .decode()
+            )
         except InvalidTag:
             return "the endpoint's secret does not decrypt (was its master key removed?)"
         timestamp = int(self.clock().timestamp())
         body = message["body"].encode()
-        headers = {"content-type": "application/json", "webhook-id": message["_id"],
-                   "webhook-timestamp": str(timestamp),
-                   "webhook-signature": sign(secret=secret, message_id=message["_id"], timestamp=timestamp, body=body)}
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": message["_id"],
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(secret=secret, message_id=message["_id"], timestamp=timestamp, body=body),
+        }
         try:
             self._checked_url(endpoint["url"])  # re-resolved at send time: a name may now point elsewhere
             response = self.http.post(endpoint["url"], content=body, headers=headers)

@@ -28,7 +28,7 @@ class VerifiedWebhook:
 
 
 def _key(secret: str) -> bytes:
-    encoded = secret[len(SECRET_PREFIX):] if secret.startswith(SECRET_PREFIX) else secret
+    encoded = secret[len(SECRET_PREFIX) :] if secret.startswith(SECRET_PREFIX) else secret
     try:
         return base64.b64decode(encoded, validate=True)
     except ValueError:
@@ -42,8 +42,9 @@ def sign(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def verify(*, secret: str, headers: Mapping[str, str], body: bytes, now: float,
-           tolerance: int = TOLERANCE_SECONDS) -> VerifiedWebhook:
+def verify(
+    *, secret: str, headers: Mapping[str, str], body: bytes, now: float, tolerance: int = TOLERANCE_SECONDS
+) -> VerifiedWebhook:
     """Check the raw body against the signature headers; raises WebhookVerificationError."""
     lowered = {name.lower(): value for name, value in headers.items()}
     message_id = lowered.get("webhook-id", "")

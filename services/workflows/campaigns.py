@@ -26,9 +26,11 @@ class Campaign(CamelModel):
 
 def ensure_campaign_indexes(db: Database) -> None:
     """A user's campaign names are unique; lists are per user."""
-    db[CAMPAIGNS].create_indexes([
-        IndexModel([("userId", ASCENDING), ("name", ASCENDING)], unique=True, name="userId_name_unique"),
-    ])
+    db[CAMPAIGNS].create_indexes(
+        [
+            IndexModel([("userId", ASCENDING), ("name", ASCENDING)], unique=True, name="userId_name_unique"),
+        ]
+    )
 
 
 class CampaignService:
@@ -40,8 +42,12 @@ class CampaignService:
 
     def create(self, *, user_id: str, name: str) -> Campaign:
         """A new campaign for this user; the name must be new among theirs."""
-        campaign = Campaign(id=uuid.uuid4().hex, user_id=user_id, created_at=self.clock(),
-                            name=clean_text(name, field="Campaign name", max_length=100, required=True))
+        campaign = Campaign(
+            id=uuid.uuid4().hex,
+            user_id=user_id,
+            created_at=self.clock(),
+            name=clean_text(name, field="Campaign name", max_length=100, required=True),
+        )
         document = campaign.to_document()
         document["_id"] = document.pop("id")
         try:

@@ -22,26 +22,38 @@ def refinement_estimate(spec: ModelSpec | None, *, model: str, provider: str, in
     price = _price(spec)
     tokens_in = max(1, input_chars // CHARS_PER_TOKEN)
     amount = tokens_in / 1000 * price.per_1k_input_tokens + EXPECTED_OUTPUT_TOKENS / 1000 * price.per_1k_output_tokens
-    return CostEstimate(step=WorkflowStep.PROMPT_REFINEMENT, model=model, provider=provider,
-                        amount_usd=round(amount, 6),
-                        basis=f"~{tokens_in} input tokens x ${price.per_1k_input_tokens}/1k + ~{EXPECTED_OUTPUT_TOKENS} "
-                              f"output tokens x ${price.per_1k_output_tokens}/1k")
+    return CostEstimate(
+        step=WorkflowStep.PROMPT_REFINEMENT,
+        model=model,
+        provider=provider,
+        amount_usd=round(amount, 6),
+        basis=f"~{tokens_in} input tokens x ${price.per_1k_input_tokens}/1k + ~{EXPECTED_OUTPUT_TOKENS} "
+        f"output tokens x ${price.per_1k_output_tokens}/1k",
+    )
 
 
 def refinement_actual(spec: ModelSpec | None, usage: dict[str, int]) -> float:
     """What a round cost, from the tokens the provider reported."""
     price = _price(spec)
-    amount = (usage.get("prompt_tokens", 0) / 1000 * price.per_1k_input_tokens
-              + usage.get("completion_tokens", 0) / 1000 * price.per_1k_output_tokens)
+    amount = (
+        usage.get("prompt_tokens", 0) / 1000 * price.per_1k_input_tokens
+        + usage.get("completion_tokens", 0) / 1000 * price.per_1k_output_tokens
+    )
     return round(amount, 6)
 
 
-def frames_estimate(spec: ModelSpec | None, *, model: str, provider: str, count: int,
-                    step: WorkflowStep = WorkflowStep.FRAME_GENERATION) -> CostEstimate:
+def frames_estimate(
+    spec: ModelSpec | None, *, model: str, provider: str, count: int, step: WorkflowStep = WorkflowStep.FRAME_GENERATION
+) -> CostEstimate:
     """Images times the price per image."""
     per_image = _price(spec).per_image
-    return CostEstimate(step=step, model=model, provider=provider, amount_usd=round(count * per_image, 6),
-                        basis=f"{count} image(s) x ${per_image}")
+    return CostEstimate(
+        step=step,
+        model=model,
+        provider=provider,
+        amount_usd=round(count * per_image, 6),
+        basis=f"{count} image(s) x ${per_image}",
+    )
 
 
 def frame_actual(spec: ModelSpec | None) -> float:
@@ -52,8 +64,13 @@ def frame_actual(spec: ModelSpec | None) -> float:
 def video_estimate(spec: ModelSpec | None, *, model: str, provider: str, seconds: int) -> CostEstimate:
     """Seconds of video times the price per second."""
     per_second = _price(spec).per_second
-    return CostEstimate(step=WorkflowStep.VIDEO_GENERATION, model=model, provider=provider,
-                        amount_usd=round(seconds * per_second, 6), basis=f"{seconds} s x ${per_second}/s")
+    return CostEstimate(
+        step=WorkflowStep.VIDEO_GENERATION,
+        model=model,
+        provider=provider,
+        amount_usd=round(seconds * per_second, 6),
+        basis=f"{seconds} s x ${per_second}/s",
+    )
 
 
 def video_actual(spec: ModelSpec | None, seconds: int) -> float:
@@ -66,27 +83,38 @@ def add_cost(workflow: VideoWorkflow, amount: float) -> None:
     workflow.total_cost_usd = round(workflow.total_cost_usd + amount, 6)
 
 
-def estimate_step(workflow: VideoWorkflow, models: ModelRegistry, *, step: WorkflowStep, model: str | None,
-                  default_fps: int, frame_count: int, frame_numbers: list[int] | None, duration: int | None,
-                  fps: int | None) -> CostEstimate:
+def estimate_step(
+    workflow: VideoWorkflow,
+    models: ModelRegistry,
+    *,
+    step: WorkflowStep,
+    model: str | None,
+    default_fps: int,
+    frame_count: int,
+    frame_numbers: list[int] | None,
+    duration: int | None,
+    fps: int | None,
+) -> CostEstimate:
     """The estimate for the next run of step on this workflow (video: refused if the model can't make it)."""
     chosen = workflow.model_selections
     if step is WorkflowStep.PROMPT_REFINEMENT:
         refiner = models.refiner(model or chosen.refinement)
-        sent = PROMPT_OVERHEAD_CHARS + len(workflow.initial_prompt) + sum(
-            len(i.refined_prompt) + len(i.additional_info or "") for i in workflow.refinement_iterations)
-        return refinement_estimate(refiner.spec, model=refiner.model_id, provider=refiner.provider_name,
-                                   input_chars=sent)
+        sent = (
+            PROMPT_OVERHEAD_CHARS
+            + len(workflow.initial_prompt)
+            + sum(len(i.refined_prompt) + len(i.additional_info or "") for i in workflow.refinement_iterations)
+        )
+        return refinement_estimate(refiner.spec, model=refiner.model_id, provider=refiner.provider_name, input_chars=sent)
     if step in (WorkflowStep.FRAME_GENERATION, WorkflowStep.FRAME_REVIEW):
         frames = models.frame_generator(model or chosen.frames)
         count = len(frame_numbers) if frame_numbers is not None else frame_count
-        return frames_estimate(frames.spec, model=frames.model_id, provider=frames.provider_name, count=count,
-                               step=step)
+        return frames_estimate(frames.spec, model=frames.model_id, provider=frames.provider_name, count=count, step=step)
     if step is WorkflowStep.VIDEO_GENERATION:
         video = models.video_generator(model or chosen.video)
         seconds = duration if duration is not None else workflow.metadata.duration
         if video.spec is not None:
-            seconds = plan_video(video.spec, seconds=seconds, fps=fps or default_fps,
-                                 aspect_ratio=workflow.metadata.aspect_ratio).seconds
+            seconds = plan_video(
+                video.spec, seconds=seconds, fps=fps or default_fps, aspect_ratio=workflow.metadata.aspect_ratio
+            ).seconds
         return video_estimate(video.spec, model=video.model_id, provider=video.provider_name, seconds=seconds)
     raise ValidationError(f"{step.value} has no provider cost to estimate.")

@@ -27,25 +27,46 @@ class StepOptions:
     models: ModelRegistry
 
     if TYPE_CHECKING:
+
         def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
 
     def video_options(self, model: str) -> VideoOptions:
         """What a video model can be asked for: its frame rates and its longest video (its clips, joined)."""
         s, spec = self.settings, self.models.video_generator(model).spec
-        rates = [r for r in (spec.fps if spec is not None and spec.fps else range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
-                 if s.MIN_VIDEO_FPS <= r <= s.MAX_VIDEO_FPS]
+        rates = [
+            r
+            for r in (spec.fps if spec is not None and spec.fps else range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
+            if s.MIN_VIDEO_FPS <= r <= s.MAX_VIDEO_FPS
+        ]
         longest = s.MAX_VIDEO_DURATION
         if spec is not None and spec.clip_seconds:
             longest = min(longest, max(spec.clip_seconds) * spec.max_clips)
         default_fps = min(rates, key=lambda rate: abs(rate - s.DEFAULT_VIDEO_FPS))
         return VideoOptions(frame_rates=tuple(rates), default_fps=default_fps, longest_seconds=longest)
 
-    def estimate_cost(self, *, user_id: str, workflow_id: str, step: WorkflowStep, model: str | None = None,
-                      frame_count: int | None = None, frame_numbers: list[int] | None = None,
-                      duration: int | None = None, fps: int | None = None) -> CostEstimate:
+    def estimate_cost(
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        step: WorkflowStep,
+        model: str | None = None,
+        frame_count: int | None = None,
+        frame_numbers: list[int] | None = None,
+        duration: int | None = None,
+        fps: int | None = None,
+    ) -> CostEstimate:
         """What the next run of step would cost with the registry's prices (video: refused if impossible)."""
         workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
-        return costs.estimate_step(workflow, self.models, step=step, model=model,
-                                   default_fps=self.settings.DEFAULT_VIDEO_FPS, frame_count=count,
-                                   frame_numbers=frame_numbers, duration=duration, fps=fps)
+        return costs.estimate_step(
+            workflow,
+            self.models,
+            step=step,
+            model=model,
+            default_fps=self.settings.DEFAULT_VIDEO_FPS,
+            frame_count=count,
+            frame_numbers=frame_numbers,
+            duration=duration,
+            fps=fps,
+        )

@@ -18,8 +18,7 @@ PROMPT_CACHE = "prompt_cache"
 
 def ensure_cache_indexes(db: Database) -> None:
     """MongoDB drops entries once expiresAt has passed (reads check it too, the TTL monitor is lazy)."""
-    db[PROMPT_CACHE].create_indexes([IndexModel([("expiresAt", ASCENDING)], name="expiresAt_ttl",
-                                                 expireAfterSeconds=0)])
+    db[PROMPT_CACHE].create_indexes([IndexModel([("expiresAt", ASCENDING)], name="expiresAt_ttl", expireAfterSeconds=0)])
 
 
 def _squash(text: str | None) -> str:
@@ -30,7 +29,9 @@ def cache_key(request: RefinementRequest, *, scope: str) -> str:
     """Same scope, model, brief (whitespace and case aside), history and notes (whitespace aside) -> same key."""
     brief = {name: _squash(str(value)).casefold() for name, value in asdict(request.brief).items()}
     material = {
-        "scope": scope, "model": request.model, "brief": brief,
+        "scope": scope,
+        "model": request.model,
+        "brief": brief,
         "history": [[_squash(past.additional_info), _squash(past.refined_prompt)] for past in request.history],
         "notes": _squash(request.additional_info),
     }
@@ -52,20 +53,29 @@ class PromptCache:
 
     def get(self, key: str) -> dict | None:
         """The cached entry (refinedPrompt, provider, usage), if present and not expired."""
-        return self.collection.find_one({"_id": key, "expiresAt": {"$gt": self.clock()}},
-                                        {"refinedPrompt": 1, "provider": 1, "usage": 1})
+        return self.collection.find_one(
+            {"_id": key, "expiresAt": {"$gt": self.clock()}}, {"refinedPrompt": 1, "provider": 1, "usage": 1}
+        )
 
     def put(self, key: str, *, refined_prompt: str, provider: str, model: str, usage: dict[str, int]) -> None:
         """Remember a provider's answer until the TTL runs out."""
         now = self.clock()
-        self.collection.replace_one({"_id": key}, {
-            "_id": key, "refinedPrompt": refined_prompt, "provider": provider, "model": model, "usage": usage,
-            "createdAt": now, "expiresAt": now + self.ttl,
-        }, upsert=True)
+        self.collection.replace_one(
+            {"_id": key},
+            {
+                "_id": key,
+                "refinedPrompt": refined_prompt,
+                "provider": provider,
+                "model": model,
+                "usage": usage,
+                "createdAt": now,
+                "expiresAt": now + self.ttl,
+            },
+            upsert=True,
+        )
 
 
-def build_prompt_cache(db: Database, *, ttl_seconds: int, shared: bool,
-                       clock: Callable[[], datetime]) -> PromptCache | None:
+def build_prompt_cache(db: Database, *, ttl_seconds: int, shared: bool, clock: Callable[[], datetime]) -> PromptCache | None:
     """The cache with its TTL index, or None when PROMPT_CACHE_TTL_SECONDS is 0."""
     if ttl_seconds <= 0:
         return None

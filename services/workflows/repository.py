@@ -41,17 +41,21 @@ def ensure_indexes(db: Database) -> None:
     for name in SUPERSEDED_INDEXES:
         if name in existing:
             db[WORKFLOWS].drop_index(name)
-    db[WORKFLOWS].create_indexes([
-        IndexModel([("userId", ASCENDING), ("createdAt", DESCENDING)], name="userId_createdAt"),
-        IndexModel([("status", ASCENDING), ("lastActivity", DESCENDING)], name="status_lastActivity"),
-        IndexModel([("campaignId", ASCENDING)], name="campaignId"),
-        # Serves the default list: a user's live workflows, newest activity first. The trailing _id matches the
-        # list's tie-break sort, so MongoDB walks the index in order instead of sorting a heavy user's whole list.
-        IndexModel([("userId", ASCENDING), ("deletedAt", ASCENDING), ("lastActivity", DESCENDING),
-                    ("_id", DESCENDING)], name=LIST_INDEX),
-        # Serves an admin's analytics over everyone's workflows created in a period.
-        IndexModel([("createdAt", DESCENDING)], name="createdAt"),
-    ])
+    db[WORKFLOWS].create_indexes(
+        [
+            IndexModel([("userId", ASCENDING), ("createdAt", DESCENDING)], name="userId_createdAt"),
+            IndexModel([("status", ASCENDING), ("lastActivity", DESCENDING)], name="status_lastActivity"),
+            IndexModel([("campaignId", ASCENDING)], name="campaignId"),
+            # Serves the default list: a user's live workflows, newest activity first. The trailing _id matches the
+            # list's tie-break sort, so MongoDB walks the index in order instead of sorting a heavy user's whole list.
+            IndexModel(
+                [("userId", ASCENDING), ("deletedAt", ASCENDING), ("lastActivity", DESCENDING), ("_id", DESCENDING)],
+                name=LIST_INDEX,
+            ),
+            # Serves an admin's analytics over everyone's workflows created in a period.
+            IndexModel([("createdAt", DESCENDING)], name="createdAt"),
+        ]
+    )
 
 
 def _to_document(workflow: VideoWorkflow) -> dict:

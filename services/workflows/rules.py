@@ -39,8 +39,9 @@ def ensure_not_busy(workflow: VideoWorkflow, *, now: datetime, stale_after: time
         )
 
 
-def begin(workflow: VideoWorkflow, action: WorkflowAction, *, now: datetime, stale_after: timedelta,
-          job_id: str | None = None) -> None:
+def begin(
+    workflow: VideoWorkflow, action: WorkflowAction, *, now: datetime, stale_after: timedelta, job_id: str | None = None
+) -> None:
     """Check the action is allowed now and mark the workflow as processing it (under job_id)."""
     ensure_not_busy(workflow, now=now, stale_after=stale_after)
     transition = check_transition(workflow.current_step, action)

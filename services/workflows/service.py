@@ -56,6 +56,8 @@ Mutation = Callable[[VideoWorkflow], None]
 
 class EventSink(Protocol):
     def emit(self, *, user_id: str, event_type: str, data: dict) -> int: ...
+
+
 MAX_WRITE_ATTEMPTS = 20
 REFINEMENT_STEPS = (WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO)
 MAX_PAGE_SIZE = 100
@@ -81,10 +83,19 @@ class NewWorkflow:
 class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
-    def __init__(self, *, repository: WorkflowRepository, media: MediaStore, models: ModelRegistry,
-                 jobs: JobRunner, settings: Settings, clock: Callable[[], datetime] = utc_now,
-                 prompt_cache: PromptCache | None = None, dispatcher: JobDispatcher | None = None,
-                 events: EventSink | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        repository: WorkflowRepository,
+        media: MediaStore,
+        models: ModelRegistry,
+        jobs: JobRunner,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+        prompt_cache: PromptCache | None = None,
+        dispatcher: JobDispatcher | None = None,
+        events: EventSink | None = None,
+    ) -> None:
         self.repository = repository
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
@@ -148,8 +159,9 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             raise ForbiddenError("This workflow belongs to another user.")
         return workflow
 
-    def list_workflows(self, *, user_id: str, campaign_id: str | None = None, page: int = 1,
-                       page_size: int = 20) -> WorkflowPage:
+    def list_workflows(
+        self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
+    ) -> WorkflowPage:
         """The user's live workflows, newest activity first, one page at a time."""
         check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
         check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
@@ -171,11 +183,14 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
 
     # ---- refinement -------------------------------------------------------------------------
 
-    def refine_prompt(self, *, user_id: str, workflow_id: str, additional_info: str | None = None,
-                      model: str | None = None) -> VideoWorkflow:
+    def refine_prompt(
+        self, *, user_id: str, workflow_id: str, additional_info: str | None = None, model: str | None = None
+    ) -> VideoWorkflow:
         """Run one refinement round with the chosen model and the user's optional notes."""
-        notes = clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH,
-                           required=False) or None
+        notes = (
+            clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH, required=False)
+            or None
+        )
         current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
         refiner = self.models.refiner(model or current.model_selections.refinement)
 
@@ -196,19 +211,36 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
         refined = (result.refined_prompt or "").strip()
         if not refined:
-            self._fail(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner.provider_name,
-                       f"{refiner.model_id} returned an empty prompt. Try again or pick another model.")
+            self._fail(
+                user_id,
+                workflow_id,
+                WorkflowStep.PROMPT_REFINEMENT,
+                refiner.provider_name,
+                f"{refiner.model_id} returned an empty prompt. Try again or pick another model.",
+            )
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         if not cached and self.prompt_cache is not None and provider != "offline":
-            self.prompt_cache.put(self.prompt_cache.key_for(request, user_id=user_id), refined_prompt=refined,
-                                  provider=provider, model=refiner.model_id, usage=dict(result.usage))
+            self.prompt_cache.put(
+                self.prompt_cache.key_for(request, user_id=user_id),
+                refined_prompt=refined,
+                provider=provider,
+                model=refiner.model_id,
+                usage=dict(result.usage),
+            )
         cost = 0.0 if cached or provider == "offline" else costs.refinement_actual(refiner.spec, result.usage)
 
         def complete(workflow: VideoWorkflow) -> None:
             iteration = RefinementIteration(
-                iteration=len(workflow.refinement_iterations) + 1, additional_info=notes, refined_prompt=refined,
-                model=refiner.model_id, provider=provider, created_at=self.clock(), duration_ms=elapsed_ms,
-                cached=cached, usage=dict(result.usage), cost_usd=cost,
+                iteration=len(workflow.refinement_iterations) + 1,
+                additional_info=notes,
+                refined_prompt=refined,
+                model=refiner.model_id,
+                provider=provider,
+                created_at=self.clock(),
+                duration_ms=elapsed_ms,
+                cached=cached,
+                usage=dict(result.usage),
+                cost_usd=cost,
             )
             costs.add_cost(workflow, cost)
             rules.complete_refinement(workflow, iteration, now=self.clock())
@@ -217,21 +249,30 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         metrics.refinement_completed(model=refiner.model_id, cached=cached, seconds=elapsed_ms / 1000)
         return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
 
-    def _refine(self, user_id: str, workflow_id: str, refiner: ResolvedModel,
-                request: RefinementRequest) -> tuple[RefinementResult, str, bool]:
+    def _refine(
+        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest
+    ) -> tuple[RefinementResult, str, bool]:
         """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
         if self.prompt_cache is not None:
             hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
             if hit is not None:
                 return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
-        result = self._call(user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner,
-                            lambda: refiner.implementation.refine(request))
+        result = self._call(
+            user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner, lambda: refiner.implementation.refine(request)
+        )
         return result, result.provider or refiner.provider_name, False
 
     # ---- frames and video: durable jobs ---------------------------------------------------------
 
-    def generate_frames(self, *, user_id: str, workflow_id: str, frame_count: int | None = None,
-                        model: str | None = None, idempotency_key: str | None = None) -> VideoWorkflow:
+    def generate_frames(
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        frame_count: int | None = None,
+        model: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> VideoWorkflow:
         """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
         check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
@@ -248,9 +289,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             workflow.model_selections.frames = generator.model_id
             rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
 
-        started = self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_FRAMES,
-                                  params={"frameCount": count, "model": generator.model_id},
-                                  idempotency_key=idempotency_key)
+        started = self._start_job(
+            user_id,
+            workflow_id,
+            start,
+            job_id=job_id,
+            kind=JobKind.GENERATE_FRAMES,
+            params={"frameCount": count, "model": generator.model_id},
+            idempotency_key=idempotency_key,
+        )
         if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
             metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
         return started
@@ -259,17 +306,20 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         """Approve or reject frames, with feedback; framesApproved once all are approved."""
         limit = self.settings.MAX_NOTES_LENGTH
         cleaned = [
-            FrameReview(r.frame_number, r.approved,
-                        clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}", max_length=limit,
-                                   required=False))
+            FrameReview(
+                r.frame_number,
+                r.approved,
+                clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}", max_length=limit, required=False),
+            )
             for r in reviews
         ]
         reviewed = self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
         metrics.frames_reviewed(review.approved for review in cleaned)
         return reviewed
 
-    def regenerate_frames(self, *, user_id: str, workflow_id: str, frame_numbers: list[int],
-                          idempotency_key: str | None = None) -> VideoWorkflow:
+    def regenerate_frames(
+        self, *, user_id: str, workflow_id: str, frame_numbers: list[int], idempotency_key: str | None = None
+    ) -> VideoWorkflow:
         """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
         job_id = new_job_id()
 
@@ -277,17 +327,32 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             rules.check_can_regenerate(workflow, frame_numbers)
             self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
 
-        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.REGENERATE_FRAMES,
-                               params={"frameNumbers": sorted(set(frame_numbers))}, idempotency_key=idempotency_key)
+        return self._start_job(
+            user_id,
+            workflow_id,
+            start,
+            job_id=job_id,
+            kind=JobKind.REGENERATE_FRAMES,
+            params={"frameNumbers": sorted(set(frame_numbers))},
+            idempotency_key=idempotency_key,
+        )
 
-    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int,
-                              version: int) -> VideoWorkflow:
+    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
         """Make an earlier version of a frame current again (it then needs review)."""
-        return self._update(user_id, workflow_id,
-                            lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock()))
+        return self._update(
+            user_id, workflow_id, lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock())
+        )
 
-    def generate_video(self, *, user_id: str, workflow_id: str, model: str | None = None, duration: int | None = None,
-                       fps: int | None = None, idempotency_key: str | None = None) -> VideoWorkflow:
+    def generate_video(
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        model: str | None = None,
+        duration: int | None = None,
+        fps: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> VideoWorkflow:
         """Render the final video from the approved frames."""
         s = self.settings
         current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
@@ -298,8 +363,9 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         generator = self.models.video_generator(model or current.model_selections.video)
         clips = 1
         if generator.spec is not None:  # plan the clips, or refuse, before anything is sent
-            clips = len(plan_video(generator.spec, seconds=seconds, fps=rate,
-                                   aspect_ratio=current.metadata.aspect_ratio).clips)
+            clips = len(
+                plan_video(generator.spec, seconds=seconds, fps=rate, aspect_ratio=current.metadata.aspect_ratio).clips
+            )
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
@@ -307,9 +373,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
             workflow.model_selections.video = generator.model_id
 
-        return self._start_job(user_id, workflow_id, start, job_id=job_id, kind=JobKind.GENERATE_VIDEO,
-                               params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
-                               idempotency_key=idempotency_key)
+        return self._start_job(
+            user_id,
+            workflow_id,
+            start,
+            job_id=job_id,
+            kind=JobKind.GENERATE_VIDEO,
+            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
+            idempotency_key=idempotency_key,
+        )
 
     # ---- plumbing ---------------------------------------------------------------------------
 
@@ -328,8 +400,9 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
 
-    def _call(self, user_id: str, workflow_id: str, step: WorkflowStep, model: ResolvedModel,
-              provider_call: Callable[[], T]) -> T:
+    def _call(
+        self, user_id: str, workflow_id: str, step: WorkflowStep, model: ResolvedModel, provider_call: Callable[[], T]
+    ) -> T:
         """Run a provider call; a failure is recorded on the workflow and raised as StepFailedError."""
         try:
             return provider_call()
@@ -339,8 +412,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
     def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
         """Tell the user's callback URLs (if any); a delivery problem never fails the step itself."""
         if self.events is not None:
-            data = {"workflowId": workflow.id, "title": workflow.title, "step": step.value,
-                    "currentStep": workflow.current_step.value, "status": workflow.status.value}
+            data = {
+                "workflowId": workflow.id,
+                "title": workflow.title,
+                "step": step.value,
+                "currentStep": workflow.current_step.value,
+                "status": workflow.status.value,
+            }
             if event_type == "workflow.failed" and workflow.errors:
                 data["error"] = workflow.errors[-1].message
             try:
@@ -350,8 +428,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         return workflow
 
     def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
-        failed = self._update(user_id, workflow_id, lambda w: rules.record_failure(
-            w, step=step, message=message, provider=provider, now=self.clock()))
+        failed = self._update(
+            user_id,
+            workflow_id,
+            lambda w: rules.record_failure(w, step=step, message=message, provider=provider, now=self.clock()),
+        )
         metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
@@ -364,5 +445,12 @@ def new_job_id() -> str:
 
 def _brief_of(workflow: VideoWorkflow) -> Brief:
     meta = workflow.metadata
-    return Brief(title=workflow.title, initial_prompt=workflow.initial_prompt, target_audience=meta.target_audience,
-                 tone=meta.tone, duration=meta.duration, style=meta.style, aspect_ratio=meta.aspect_ratio)
+    return Brief(
+        title=workflow.title,
+        initial_prompt=workflow.initial_prompt,
+        target_audience=meta.target_audience,
+        tone=meta.tone,
+        duration=meta.duration,
+        style=meta.style,
+        aspect_ratio=meta.aspect_ratio,
+    )

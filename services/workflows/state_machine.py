@@ -90,6 +90,5 @@ def check_transition(step: WorkflowStep, action: WorkflowAction) -> Transition:
     allowed = [ACTION_LABELS[a] for a in allowed_actions(step)]
     next_steps = ", ".join(allowed) if allowed else "nothing: the workflow is finished"
     raise InvalidTransitionError(
-        f"Cannot {ACTION_LABELS[action]} while the workflow is at step {step.value}. "
-        f"Allowed next: {next_steps}."
+        f"Cannot {ACTION_LABELS[action]} while the workflow is at step {step.value}. Allowed next: {next_steps}."
     )

@@ -100,11 +100,19 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
         ensure_user_indexes(db)
         clock = FakeClock() if clocked else None
         storage: Storage | None = ClockedMemoryStorage(clock.time) if clock else None
-        api_services = build_api_services(service.settings, db, clock=utc_now, rate_limit_storage=storage,
-                                          wall_clock=clock.time if clock else time.time)
-        runtime = Runtime(settings=service.settings, client=db.client, db=db, media=service.media,
-                          models=service.models, service=service, users=UserService(db, clock=utc_now, bcrypt_rounds=4),
-                          api=api_services)
+        api_services = build_api_services(
+            service.settings, db, clock=utc_now, rate_limit_storage=storage, wall_clock=clock.time if clock else time.time
+        )
+        runtime = Runtime(
+            settings=service.settings,
+            client=db.client,
+            db=db,
+            media=service.media,
+            models=service.models,
+            service=service,
+            users=UserService(db, clock=utc_now, bcrypt_rounds=4),
+            api=api_services,
+        )
         url, stop = serve(Starlette(routes=[mount_api(lambda: runtime)]))
         stops.append(stop)
         server = ApiServer(base_url=f"{url}/api", runtime=runtime, clock=clock)
@@ -138,15 +146,21 @@ class Scripted:
         return scripted_registry(self.refiner, self.frames, self.video)
 
 
-SHORT_BRIEF = {"title": "Short spot", "initialPrompt": "A cyclist at dawn",
-               "metadata": {"duration": 1, "aspectRatio": "1:1"}}
+SHORT_BRIEF = {
+    "title": "Short spot",
+    "initialPrompt": "A cyclist at dawn",
+    "metadata": {"duration": 1, "aspectRatio": "1:1"},
+}
 
 
 def workflow_at(client: httpx.Client, step: str) -> str:
     """A new workflow of the client's user, advanced to 'refined', 'framed' (one frame) or 'approved'."""
     workflow_id = client.post("/video-workflows", json=SHORT_BRIEF).json()["id"]
-    stages = [("refined", "refine-prompt", {}), ("framed", "generate-frames", {"frameCount": 1}),
-              ("approved", "review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}]})]
+    stages = [
+        ("refined", "refine-prompt", {}),
+        ("framed", "generate-frames", {"frameCount": 1}),
+        ("approved", "review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}]}),
+    ]
     for name, action, body in stages:
         response = client.post(f"/video-workflows/{workflow_id}/{action}", json=body)
         assert response.status_code == 200, response.text

@@ -14,14 +14,20 @@ from tests.api.conftest import ApiServer
 
 def _claims(server: ApiServer, user_id: str, **changes: object) -> dict:
     now = datetime.now(UTC)
-    claims = {"sub": user_id, "iat": now, "exp": now + timedelta(minutes=5), "iss": server.runtime.settings.JWT_ISSUER,
-              "aud": server.runtime.settings.JWT_AUDIENCE}
+    claims = {
+        "sub": user_id,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "iss": server.runtime.settings.JWT_ISSUER,
+        "aud": server.runtime.settings.JWT_AUDIENCE,
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def _signed(server: ApiServer, claims: dict, *, secret: str | None = None, kid: str | None = None,
-            algorithm: str = "HS256") -> str:
+def _signed(
+    server: ApiServer, claims: dict, *, secret: str | None = None, kid: str | None = None, algorithm: str = "HS256"
+) -> str:
     key = server.runtime.api.access_tokens.current
     return jwt.encode(claims, secret or key.secret, algorithm=algorithm, headers={"kid": kid or key.kid})
 
@@ -30,11 +36,13 @@ BAD_TOKENS: dict[str, Callable[[ApiServer, str], str | None]] = {
     "a missing header": lambda s, u: None,
     "a malformed token": lambda s, u: "not-a.jwt",
     "a bad signature": lambda s, u: _signed(s, _claims(s, u), secret="another-secret-that-is-long-enough-32b"),
-    "alg none": lambda s, u: jwt.encode(_claims(s, u), None, algorithm="none",
-                                        headers={"kid": s.runtime.api.access_tokens.current.kid}),
+    "alg none": lambda s, u: jwt.encode(
+        _claims(s, u), None, algorithm="none", headers={"kid": s.runtime.api.access_tokens.current.kid}
+    ),
     "a wrong algorithm": lambda s, u: _signed(s, _claims(s, u), algorithm="HS512"),
-    "an expired token": lambda s, u: _signed(s, _claims(s, u, iat=datetime.now(UTC) - timedelta(hours=2),
-                                                        exp=datetime.now(UTC) - timedelta(hours=1))),
+    "an expired token": lambda s, u: _signed(
+        s, _claims(s, u, iat=datetime.now(UTC) - timedelta(hours=2), exp=datetime.now(UTC) - timedelta(hours=1))
+    ),
     "nbf in the future": lambda s, u: _signed(s, _claims(s, u, nbf=datetime.now(UTC) + timedelta(hours=1))),
     "a wrong iss": lambda s, u: _signed(s, _claims(s, u, iss="https://evil.example")),
     "a wrong aud": lambda s, u: _signed(s, _claims(s, u, aud="another-api")),

@@ -20,8 +20,9 @@ def events(client, path: str) -> list[dict]:
 
 
 def test_the_stream_follows_a_background_generation_until_the_frames_are_ready(make_api_server, db):
-    server: ApiServer = make_api_server(registry_with(MongoScriptedPredictions(db, seconds=1.5)),
-                                        JOB_BACKEND="embedded", JOB_HEARTBEAT_SECONDS=0.1)
+    server: ApiServer = make_api_server(
+        registry_with(MongoScriptedPredictions(db, seconds=1.5)), JOB_BACKEND="embedded", JOB_HEARTBEAT_SECONDS=0.1
+    )
     service = server.runtime.service
     service.dispatcher = build_dispatcher(service.settings, service)
     service.dispatcher.start()

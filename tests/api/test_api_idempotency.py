@@ -44,8 +44,11 @@ def test_the_same_key_while_the_first_request_runs_gets_409(make_api_server: Cal
     scripted = Scripted(frames=ScriptedFrameGenerator(delay=1.5))
     server, client, url = _refined_workflow(make_api_server, scripted, "generate-frames")
     results: list[int] = []
-    first = threading.Thread(target=lambda: results.append(
-        client.post(url, json={"frameCount": 1}, headers={"Idempotency-Key": "slow"}).status_code))
+    first = threading.Thread(
+        target=lambda: results.append(
+            client.post(url, json={"frameCount": 1}, headers={"Idempotency-Key": "slow"}).status_code
+        )
+    )
     first.start()
     deadline = time.monotonic() + 10
     while server.runtime.db[IDEMPOTENCY_KEYS].count_documents({"state": "running"}) == 0:

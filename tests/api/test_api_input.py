@@ -10,9 +10,18 @@ from tests.api import spec_examples as spec
 from tests.api.conftest import ApiServer
 from tests.conftest import free_port
 
-SERVER_OWNED = {"userId": "someone-else", "status": "COMPLETED", "framesApproved": True, "currentStep": "COMPLETED",
-                "videoOutput": {"videoKey": "workflows/x/video.mp4"}, "id": "chosen-id", "version": 7,
-                "refinementIterations": [], "errors": [], "createdAt": "2020-01-01T00:00:00Z"}
+SERVER_OWNED = {
+    "userId": "someone-else",
+    "status": "COMPLETED",
+    "framesApproved": True,
+    "currentStep": "COMPLETED",
+    "videoOutput": {"videoKey": "workflows/x/video.mp4"},
+    "id": "chosen-id",
+    "version": 7,
+    "refinementIterations": [],
+    "errors": [],
+    "createdAt": "2020-01-01T00:00:00Z",
+}
 
 
 @pytest.mark.parametrize("field", list(SERVER_OWNED))
@@ -24,14 +33,17 @@ def test_a_create_body_that_sets_a_server_owned_field_gets_422_and_stores_nothin
     assert api_server.runtime.db["video_workflows"].count_documents({}) == 0
 
 
-@pytest.mark.parametrize(("suffix", "body"), [
-    ("/refine-prompt", {"additionalInfo": "more", "status": "COMPLETED"}),
-    ("/generate-frames", {"frameCount": 2, "framesApproved": True}),
-    ("/review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}], "framesApproved": True}),
-    ("/review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True, "version": 9}]}),
-    ("/regenerate-frames", {"frameNumbers": [1], "userId": "someone-else"}),
-    ("/generate-video", {"fps": 24, "videoOutput": {"videoKey": "workflows/x/video.mp4"}}),
-])
+@pytest.mark.parametrize(
+    ("suffix", "body"),
+    [
+        ("/refine-prompt", {"additionalInfo": "more", "status": "COMPLETED"}),
+        ("/generate-frames", {"frameCount": 2, "framesApproved": True}),
+        ("/review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}], "framesApproved": True}),
+        ("/review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True, "version": 9}]}),
+        ("/regenerate-frames", {"frameNumbers": [1], "userId": "someone-else"}),
+        ("/generate-video", {"fps": 24, "videoOutput": {"videoKey": "workflows/x/video.mp4"}}),
+    ],
+)
 def test_step_bodies_that_set_server_owned_fields_get_422_and_change_nothing(api_server: ApiServer, suffix, body):
     _, client = api_server.user_client()
     workflow = client.post("/video-workflows", json=spec.CREATE_WORKFLOW).json()
@@ -44,8 +56,9 @@ def test_a_body_over_one_mebibyte_gets_413_whether_or_not_it_declares_its_length
     _, client = api_server.user_client()
     huge = b'{"title": "' + b"x" * (1024 * 1024 + 1) + b'"}'
     declared = client.post("/video-workflows", content=huge, headers={"content-type": "application/json"})
-    streamed = client.post("/video-workflows", content=iter([huge[:1000], huge[1000:]]),
-                           headers={"content-type": "application/json"})
+    streamed = client.post(
+        "/video-workflows", content=iter([huge[:1000], huge[1000:]]), headers={"content-type": "application/json"}
+    )
     for response in (declared, streamed):
         assert response.status_code == 413
         assert response.json()["code"] == "payload_too_large" and "1048576" in response.json()["detail"]

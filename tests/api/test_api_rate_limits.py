@@ -28,8 +28,9 @@ def test_the_61st_refinement_in_a_minute_gets_429_and_reaches_no_provider(make_a
         assert client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}).status_code == 200
         server.clock.advance(0.5)
 
-    _throttled(client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}), retry_after=30,
-               limit="60 per 1 minute")
+    _throttled(
+        client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}), retry_after=30, limit="60 per 1 minute"
+    )
     assert len(scripted.refiner.history) == 60
     assert server.runtime.db["audit_log"].count_documents({"event": "rate_limited", "actor": user_id}) == 1
 
@@ -52,7 +53,8 @@ def test_the_11th_frame_request_in_a_minute_gets_429(make_api_server: Callable[.
 
 
 def test_the_2nd_video_in_an_hour_gets_429_while_another_api_key_of_the_user_still_may(
-        make_api_server: Callable[..., ApiServer]):
+    make_api_server: Callable[..., ApiServer],
+):
     scripted = Scripted()
     server = make_api_server(scripted.registry, clocked=True)
     _, client = server.user_client()
@@ -102,14 +104,22 @@ def test_exempt_keys_are_never_throttled(make_api_server):
     user_id, client = server.user_client()
     server.runtime.api.rate_limits.exempt.add(user_id)
     workflow_id = client.post("/video-workflows", json=SHORT_BRIEF).json()["id"]
-    assert [client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}).status_code
-            for _ in range(3)] == [200, 200, 200]
+    assert [client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}).status_code for _ in range(3)] == [
+        200,
+        200,
+        200,
+    ]
 
 
 def _limits(settings, db, **overrides) -> tuple[RateLimits, FakeClock]:
     clock = FakeClock()
-    limits = RateLimits(settings=settings.model_copy(update=overrides), db=db, audit=AuditLog(db, clock=utc_now),
-                        storage=ClockedMemoryStorage(clock.time), wall_clock=clock.time)
+    limits = RateLimits(
+        settings=settings.model_copy(update=overrides),
+        db=db,
+        audit=AuditLog(db, clock=utc_now),
+        storage=ClockedMemoryStorage(clock.time),
+        wall_clock=clock.time,
+    )
     return limits, clock
 
 

@@ -25,8 +25,10 @@ def redis_uri() -> Iterator[str]:
     if executable is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
-    process = subprocess.Popen([executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
     while True:
@@ -65,8 +67,12 @@ WORKER = textwrap.dedent("""
 
 
 def test_three_processes_on_redis_let_10_requests_through_in_total_not_30(redis_uri: str, mongo_uri: str, db):
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, redis_uri, mongo_uri, db.name], stdout=subprocess.PIPE,
-                                text=True, cwd=ROOT) for _ in range(3)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, redis_uri, mongo_uri, db.name], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        for _ in range(3)
+    ]
     passed = [int(worker.communicate(timeout=60)[0].strip()) for worker in workers]
     assert sum(passed) == 10
     assert db["audit_log"].count_documents({"event": "rate_limited"}) == 20

@@ -73,8 +73,10 @@ def test_a_database_dump_holds_no_raw_refresh_token_or_api_key(api_server: ApiSe
     _, tokens = api_server.sign_up()
     rotated = _refresh(api_server, tokens["refreshToken"]).json()
     key = api_server.client(rotated["accessToken"]).post("/api-keys", json={"name": "ci"}).json()["key"]
-    dump = "".join(json.dumps(list(api_server.runtime.db[name].find()), default=json_util.default)
-                   for name in api_server.runtime.db.list_collection_names())
+    dump = "".join(
+        json.dumps(list(api_server.runtime.db[name].find()), default=json_util.default)
+        for name in api_server.runtime.db.list_collection_names()
+    )
     for secret in (tokens["refreshToken"], rotated["refreshToken"], key):
         assert secret not in dump
         assert secret[8:24] not in dump
@@ -88,8 +90,9 @@ def test_an_api_key_is_shown_once_and_works_instead_of_a_token(api_server: ApiSe
     listed = client.get("/api-keys").json()["items"]
     assert [k["name"] for k in listed] == ["render farm"] and "key" not in listed[0]
 
-    with_header = api_server.client(**{"X-API-Key": secret}).post("/video-workflows", json={
-        "title": "Key made", "initialPrompt": "A product shot"})
+    with_header = api_server.client(**{"X-API-Key": secret}).post(
+        "/video-workflows", json={"title": "Key made", "initialPrompt": "A product shot"}
+    )
     as_bearer = api_server.client(secret).get("/video-workflows")
     assert with_header.status_code == 201 and as_bearer.status_code == 200
     assert as_bearer.json()["items"][0]["title"] == "Key made"

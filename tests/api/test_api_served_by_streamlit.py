@@ -33,8 +33,20 @@ def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
     env.pop("MONGODB_URI", None)
     log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed below, after the process
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(Path(sys.executable).parent / "streamlit"),
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}/api"
     try:
         wait_until_ready(base.removesuffix("/api"), process, tmp_path / "streamlit.log")
@@ -65,7 +77,8 @@ def test_the_spec_examples_complete_a_workflow_against_the_app_started_like_the_
     base, db_port = running_app
     database = MongoClient(f"mongodb://127.0.0.1:{db_port}", tz_aware=True)
     UserService(database["video_workflow_studio"], clock=utc_now, bcrypt_rounds=4).register(
-        username="maya", password=PASSWORD, name="Maya")
+        username="maya", password=PASSWORD, name="Maya"
+    )
     database.close()
 
     with httpx.Client(base_url=base, timeout=120) as client:

@@ -26,7 +26,11 @@ def test_production_refuses_missing_placeholder_or_short_signing_keys(tmp_path: 
 
 
 def test_production_accepts_real_keys_and_the_first_one_signs(tmp_path: Path):
-    settings = load_settings(_env_file=None, DATA_DIR=tmp_path, ENVIRONMENT="production",
-                             JWT_SIGNING_KEYS=f"2026-11:{'a' * 40},2026-05:{'b' * 40}")
+    settings = load_settings(
+        _env_file=None,
+        DATA_DIR=tmp_path,
+        ENVIRONMENT="production",
+        JWT_SIGNING_KEYS=f"2026-11:{'a' * 40},2026-05:{'b' * 40}",
+    )
     assert [key.kid for key in signing_keys(settings)] == ["2026-11", "2026-05"]
     assert not (tmp_path / "jwt-signing-key").exists()

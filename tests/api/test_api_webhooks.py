@@ -16,13 +16,22 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 def signed(body: bytes, *, message_id: str, timestamp: int | None = None) -> dict[str, str]:
     stamp = int(time.time()) if timestamp is None else timestamp
-    return {"webhook-id": message_id, "webhook-timestamp": str(stamp), "content-type": "application/json",
-            "webhook-signature": sign(secret=SECRET, message_id=message_id, timestamp=stamp, body=body)}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(stamp),
+        "content-type": "application/json",
+        "webhook-signature": sign(secret=SECRET, message_id=message_id, timestamp=stamp, body=body),
+    }
 
 
 def with_inbox(server: ApiServer, captured: list[str]) -> None:
-    server.runtime.webhooks = WebhookInbox(server.runtime.db, secret=SECRET, clock=utc_now, now_seconds=time.time,
-                                           capture=lambda pid, urls: captured.append(pid) or f"captured/{pid}")
+    server.runtime.webhooks = WebhookInbox(
+        server.runtime.db,
+        secret=SECRET,
+        clock=utc_now,
+        now_seconds=time.time,
+        capture=lambda pid, urls: captured.append(pid) or f"captured/{pid}",
+    )
 
 
 def test_a_signed_completed_event_delivered_three_times_is_recorded_and_captured_once(api_server: ApiServer):
@@ -30,8 +39,7 @@ def test_a_signed_completed_event_delivered_three_times_is_recorded_and_captured
     with_inbox(api_server, captured)
     body = json.dumps({"id": "pred-9", "status": "succeeded", "output": ["https://replicate.delivery/a.png"]}).encode()
     client = api_server.client()
-    answers = [client.post("/webhooks/replicate", content=body, headers=signed(body, message_id="msg-9"))
-               for _ in range(3)]
+    answers = [client.post("/webhooks/replicate", content=body, headers=signed(body, message_id="msg-9")) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert [a.json()["duplicate"] for a in answers] == [False, True, True]
     assert captured == ["pred-9"]
@@ -43,10 +51,12 @@ def test_a_forged_or_stale_delivery_gets_401_and_changes_nothing(api_server: Api
     with_inbox(api_server, captured)
     body = json.dumps({"id": "pred-9", "status": "succeeded", "output": ["https://replicate.delivery/a.png"]}).encode()
     client = api_server.client()
-    tampered = client.post("/webhooks/replicate", content=body.replace(b"pred-9", b"pred-8"),
-                           headers=signed(body, message_id="msg-1"))
-    stale = client.post("/webhooks/replicate", content=body,
-                        headers=signed(body, message_id="msg-2", timestamp=int(time.time()) - 301))
+    tampered = client.post(
+        "/webhooks/replicate", content=body.replace(b"pred-9", b"pred-8"), headers=signed(body, message_id="msg-1")
+    )
+    stale = client.post(
+        "/webhooks/replicate", content=body, headers=signed(body, message_id="msg-2", timestamp=int(time.time()) - 301)
+    )
     assert (tampered.status_code, stale.status_code) == (401, 401)
     assert tampered.json()["code"] == "webhook_verification_failed"
     assert api_server.runtime.db["webhook_events"].count_documents({}) == 0 and captured == []

@@ -29,8 +29,9 @@ def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(ap
 
     framed = client.post(f"{base}/generate-frames", json=spec.GENERATE_FRAMES).json()
     assert framed["currentStep"] == "FRAME_REVIEW"
-    first_images = {f["frameNumber"]: client.get(f["imageUrl"].removeprefix("/api")).content
-                    for f in framed["generatedFrames"]}
+    first_images = {
+        f["frameNumber"]: client.get(f["imageUrl"].removeprefix("/api")).content for f in framed["generatedFrames"]
+    }
     assert all(Image.open(io.BytesIO(png)).format == "PNG" for png in first_images.values())
 
     assert client.post(f"{base}/review-frames", json=spec.REVIEW_FRAMES).status_code == 200

@@ -25,8 +25,14 @@ REPLICATE_TOKEN = "r8_" + "Zq3" * 10
 def captured(settings: Settings) -> Iterator[Callable[..., list[dict]]]:
     """configure_logging in JSON onto a buffer; returns a reader of the lines written so far."""
     buffer = io.StringIO()
-    json_settings = Settings(_env_file=None, **{**settings.model_dump(), "LOG_FORMAT": "json",  # type: ignore[call-arg]
-                                                "REPLICATE_API_KEY": REPLICATE_TOKEN})
+    json_settings = Settings(
+        _env_file=None,
+        **{
+            **settings.model_dump(),
+            "LOG_FORMAT": "json",  # type: ignore[call-arg]
+            "REPLICATE_API_KEY": REPLICATE_TOKEN,
+        },
+    )
     handler = configure_logging(json_settings, stream=buffer)
     yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
     logging.getLogger().removeHandler(handler)
@@ -45,8 +51,7 @@ def test_json_lines_carry_the_bound_request_and_workflow_ids(captured):
 def test_every_api_line_of_a_request_has_its_request_id_and_workflow_id(captured, api_server: ApiServer):
     _, client = api_server.user_client()
     workflow_id = client.post("/video-workflows", json=SHORT_BRIEF).json()["id"]
-    response = client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={},
-                           headers={"X-Request-ID": "trace-42"})
+    response = client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}, headers={"X-Request-ID": "trace-42"})
     assert response.status_code == 200 and response.headers["X-Request-ID"] == "trace-42"
     lines = [line for line in captured() if line["request_id"] == "trace-42"]
     assert lines and all(line["workflow_id"] == workflow_id for line in lines), (workflow_id, lines)
@@ -70,15 +75,20 @@ def test_a_failing_job_logs_its_workflow_and_job_but_not_the_token_in_the_error(
 
 def test_the_redactor_masks_known_secrets_and_credential_shapes():
     redact = Redactor(["pa55word-of-alice"])
-    line = redact("login pa55word-of-alice key=vwsk_abcdefghijklmnop jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln "
-                  "Authorization: Bearer abc.def.ghi1234 secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw ok")
+    line = redact(
+        "login pa55word-of-alice key=vwsk_abcdefghijklmnop jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln "
+        "Authorization: Bearer abc.def.ghi1234 secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw ok"
+    )
     assert line.count(MASK) == 5 and line.startswith("login [redacted]") and line.endswith(" ok"), line
 
 
 def test_secret_settings_give_their_secrets_but_not_their_ids_or_server_addresses():
-    settings = Settings(_env_file=None, JWT_SIGNING_KEYS=SecretStr("k1:" + "s" * 40 + ",k0:" + "t" * 40),  # type: ignore[call-arg]
-                        MONGODB_URI=SecretStr("mongodb://app:hunter2-long@db.internal:27017/studio"),
-                        REDIS_URL=SecretStr("redis://127.0.0.1:6379/0"))
+    settings = Settings(
+        _env_file=None,
+        JWT_SIGNING_KEYS=SecretStr("k1:" + "s" * 40 + ",k0:" + "t" * 40),  # type: ignore[call-arg]
+        MONGODB_URI=SecretStr("mongodb://app:hunter2-long@db.internal:27017/studio"),
+        REDIS_URL=SecretStr("redis://127.0.0.1:6379/0"),
+    )
     values = secret_values(settings)
     assert {"s" * 40, "t" * 40, "hunter2-long"} <= set(values)
     assert not {"k1", "k0", "127.0.0.1", "redis://127.0.0.1:6379/0"} & set(values)

@@ -12,19 +12,29 @@ from tests.providers.support import PUBLIC_ADDRESS, Recorder, mp4_bytes, png_byt
 ALLOWED = frozenset({"replicate.delivery", ".replicate.delivery"})
 
 
-def fetcher(media: Recorder, *, resolve=lambda host: [PUBLIC_ADDRESS], cap: int = 1024 * 1024,
-            clock=None) -> MediaFetcher:
+def fetcher(media: Recorder, *, resolve=lambda host: [PUBLIC_ADDRESS], cap: int = 1024 * 1024, clock=None) -> MediaFetcher:
     extra = {"clock": clock} if clock else {}
-    return MediaFetcher(httpx.Client(transport=media.transport), allowed_hosts=ALLOWED, provider="replicate",
-                        max_image_bytes=cap, max_video_bytes=cap, timeout_seconds=30, resolver=resolve, **extra)
+    return MediaFetcher(
+        httpx.Client(transport=media.transport),
+        allowed_hosts=ALLOWED,
+        provider="replicate",
+        max_image_bytes=cap,
+        max_video_bytes=cap,
+        timeout_seconds=30,
+        resolver=resolve,
+        **extra,
+    )
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://replicate.delivery/a.png", "only HTTPS"),
-    ("https://evil.example.com/a.png", "not an allowed provider host"),
-    ("https://replicate.delivery.evil.com/a.png", "not an allowed provider host"),
-    ("https://127.0.0.1/a.png", "not an allowed provider host"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://replicate.delivery/a.png", "only HTTPS"),
+        ("https://evil.example.com/a.png", "not an allowed provider host"),
+        ("https://replicate.delivery.evil.com/a.png", "not an allowed provider host"),
+        ("https://127.0.0.1/a.png", "not an allowed provider host"),
+    ],
+)
 def test_urls_outside_the_rules_are_refused_without_any_request(url, reason):
     media = Recorder(httpx.Response(200, content=png_bytes()))
     with pytest.raises(ProviderError, match=reason):
@@ -32,8 +42,9 @@ def test_urls_outside_the_rules_are_refused_without_any_request(url, reason):
     assert media.requests == []
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.7", "192.168.1.2", "169.254.169.254", "::1",
-                                     "fd00::1", "::ffff:127.0.0.1", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.0.0.7", "192.168.1.2", "169.254.169.254", "::1", "fd00::1", "::ffff:127.0.0.1", "0.0.0.0"]
+)
 def test_an_allowed_host_that_resolves_to_a_private_or_loopback_address_is_refused(address):
     media = Recorder(httpx.Response(200, content=png_bytes()))
     with pytest.raises(ProviderError, match="private, loopback or link-local"):
@@ -83,6 +94,7 @@ def test_a_jpeg_is_stored_as_png_and_a_real_mp4_is_decoded(tmp_path):
     import io
 
     from PIL import Image
+
     buffer = io.BytesIO()
     Image.new("RGB", (20, 10), "red").save(buffer, format="JPEG")
     image = fetcher(Recorder(httpx.Response(200, content=buffer.getvalue()))).fetch_image("https://replicate.delivery/a.jpg")

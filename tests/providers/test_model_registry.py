@@ -72,6 +72,7 @@ def test_veo_refuses_square_and_over_long_videos_and_plans_thirty_seconds_as_fou
 
 def test_every_frame_model_accepts_its_aspect_ratios_and_refuses_the_others_with_a_reason():
     from services.workflows.frame_planning import frame_size
+
     for spec in (s for s in CATALOG.values() if s.role == "frames"):
         for aspect in ASPECT_RATIOS:
             width, height = frame_size(aspect)

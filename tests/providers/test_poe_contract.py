@@ -87,11 +87,15 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_fail_with_a_typed_e
     assert raised.value.provider == "poe" and raised.value.retryable and "in time" in raised.value.message
 
 
-@pytest.mark.parametrize("answer", [
-    httpx.Response(200, content=b"{not json"),
-    httpx.Response(200, json={"choices": []}),
-    chat_completion("   "),
-], ids=["malformed-json", "no-choices", "empty-content"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, content=b"{not json"),
+        httpx.Response(200, json={"choices": []}),
+        chat_completion("   "),
+    ],
+    ids=["malformed-json", "no-choices", "empty-content"],
+)
 def test_malformed_or_empty_answers_are_errors_never_prompts(tmp_path, answer):
     poe = Recorder(answer)
     with pytest.raises(ProviderError) as raised:

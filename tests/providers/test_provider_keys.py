@@ -54,8 +54,9 @@ def test_a_ciphertext_copied_to_another_users_record_fails_to_decrypt_and_is_aud
     keys.store(user_id="alice", provider="poe", api_key="poe-alice-secret")
     keys.store(user_id="mallory", provider="poe", api_key="poe-mallory-secret")
     alice = db[PROVIDER_KEYS].find_one({"_id": "alice:poe"})
-    db[PROVIDER_KEYS].update_one({"_id": "mallory:poe"},
-                                 {"$set": {"wrappedKey": alice["wrappedKey"], "ciphertext": alice["ciphertext"]}})
+    db[PROVIDER_KEYS].update_one(
+        {"_id": "mallory:poe"}, {"$set": {"wrappedKey": alice["wrappedKey"], "ciphertext": alice["ciphertext"]}}
+    )
     with pytest.raises(ProviderError, match="could not be decrypted") as raised:
         keys.reveal(user_id="mallory", provider="poe", purpose="poe generation")
     assert "secret" not in raised.value.message
@@ -68,8 +69,14 @@ def test_every_decrypt_writes_an_audit_record_without_the_secret(db):
     keys.store(user_id="alice", provider="replicate", api_key="r8_alice_secret_value")
     assert keys.reveal(user_id="alice", provider="replicate", purpose="frame generation") == "r8_alice_secret_value"
     entries = list(db[AUDIT_LOG].find({"recordId": "alice:replicate"}, {"_id": 0, "at": 0}))
-    assert {"kind": "provider_key", "actor": "alice", "purpose": "frame generation", "keyId": "k1",
-            "recordId": "alice:replicate", "outcome": "ok"} in entries
+    assert {
+        "kind": "provider_key",
+        "actor": "alice",
+        "purpose": "frame generation",
+        "keyId": "k1",
+        "recordId": "alice:replicate",
+        "outcome": "ok",
+    } in entries
     assert "r8_alice_secret_value" not in json.dumps(entries)
 
 
@@ -98,8 +105,7 @@ def test_the_users_key_wins_over_the_global_one(db, tmp_path):
     registry = build_registry(provider_settings(tmp_path), vault=keys, transports=transports(poe=poe))
     registry.refiner("gpt-4o").implementation.refine(a_refinement_request(user_id="alice"))
     registry.refiner("gpt-4o").implementation.refine(a_refinement_request(user_id="bob"))
-    assert [r.headers["authorization"] for r in poe.requests] == ["Bearer poe-alice-own-key",
-                                                                  "Bearer poe-test-key-123"]
+    assert [r.headers["authorization"] for r in poe.requests] == ["Bearer poe-alice-own-key", "Bearer poe-test-key-123"]
 
 
 def test_a_dump_of_every_collection_contains_no_plaintext_key(db):
@@ -125,13 +131,18 @@ def test_malformed_master_keys_are_a_configuration_error_naming_the_variable(tex
         MasterKeys.parse(text)
 
 
-def test_the_rotation_command_re_encrypts_under_the_newest_key_and_a_rerun_does_nothing(db, mongo_uri, monkeypatch,
-                                                                                          tmp_path, capsys):
+def test_the_rotation_command_re_encrypts_under_the_newest_key_and_a_rerun_does_nothing(
+    db, mongo_uri, monkeypatch, tmp_path, capsys
+):
     from scripts.rotate_provider_keys import main
+
     vault(db, f"k1:{OLD}").store(user_id="alice", provider="poe", api_key="poe-alice-key")
     monkeypatch.chdir(tmp_path)
-    for name, value in {"MONGODB_URI": mongo_uri, "MONGODB_DATABASE": db.name,
-                        "PROVIDER_KEY_MASTER_KEYS": f"k1:{OLD},k2:{NEW}"}.items():
+    for name, value in {
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DATABASE": db.name,
+        "PROVIDER_KEY_MASTER_KEYS": f"k1:{OLD},k2:{NEW}",
+    }.items():
         monkeypatch.setenv(name, value)
     assert main(["rotate"]) == 0 and main(["rotate"]) == 0
     output = capsys.readouterr().out

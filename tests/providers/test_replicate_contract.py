@@ -29,18 +29,21 @@ from tests.providers.support import (
 OUTPUT = "https://replicate.delivery/pbxt/abc/out-0.png"
 
 
-def frames_with(tmp_path, replicate: Recorder, media: Recorder | None = None, sleeps=None, model="stable-diffusion-xl",
-                **settings):
+def frames_with(
+    tmp_path, replicate: Recorder, media: Recorder | None = None, sleeps=None, model="stable-diffusion-xl", **settings
+):
     media = media or Recorder(httpx.Response(200, content=png_bytes()))
-    registry = build_registry(provider_settings(tmp_path, **settings),
-                              transports=transports(replicate=replicate, media=media, sleeps=sleeps))
+    registry = build_registry(
+        provider_settings(tmp_path, **settings), transports=transports(replicate=replicate, media=media, sleeps=sleeps)
+    )
     return registry.frame_generator(model).implementation
 
 
 def video_with(tmp_path, model: str):
     """A video generator whose every prediction succeeds with a real one-second MP4."""
-    replicate = Recorder(prediction("succeeded", output="https://replicate.delivery/xezq/v.mp4", model="google/veo-3",
-                                    version="hidden"))
+    replicate = Recorder(
+        prediction("succeeded", output="https://replicate.delivery/xezq/v.mp4", model="google/veo-3", version="hidden")
+    )
     media = Recorder(httpx.Response(200, content=mp4_bytes(tmp_path, seconds=1)))
     registry = build_registry(provider_settings(tmp_path), transports=transports(replicate=replicate, media=media))
     return replicate, registry.video_generator(model).implementation
@@ -58,7 +61,11 @@ def test_sdxl_runs_the_pinned_version_with_seed_and_size_and_the_output_is_captu
     body = json.loads(create.content)
     assert body["version"] == SDXL_VERSION and "webhook" not in body
     assert {k: body["input"][k] for k in ("seed", "width", "height", "num_outputs")} == {
-        "seed": 1234, "width": 1024, "height": 576, "num_outputs": 1}
+        "seed": 1234,
+        "width": 1024,
+        "height": 576,
+        "num_outputs": 1,
+    }
     assert [r.url.path for r in replicate.requests[1:]] == ["/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu"] * 2
     assert str(media.requests[0].url) == OUTPUT
     assert Image.open(io.BytesIO(result.image)).format == "PNG" and result.provider == "replicate"
@@ -82,8 +89,10 @@ def test_a_webhook_is_registered_when_a_public_base_url_is_configured(tmp_path):
 
 def test_a_429_on_create_waits_for_retry_after_and_creates_once(tmp_path):
     sleeps: list[float] = []
-    replicate = Recorder(replicate_problem(429, "Request was throttled.", headers={"Retry-After": "5"}),
-                         prediction("succeeded", output=[OUTPUT]))
+    replicate = Recorder(
+        replicate_problem(429, "Request was throttled.", headers={"Retry-After": "5"}),
+        prediction("succeeded", output=[OUTPUT]),
+    )
     frames_with(tmp_path, replicate, sleeps=sleeps).generate_frame(a_frame_request())
     assert sleeps == [5.0]
     assert [r.method for r in replicate.requests] == ["POST", "POST"]
@@ -123,11 +132,16 @@ def test_malformed_json_while_polling_is_retried_then_reported(tmp_path):
     assert "malformed" in raised.value.message and len(replicate.requests) == 3
 
 
-@pytest.mark.parametrize(("final", "expected"), [
-    (prediction("failed", error="NSFW content detected. Try running it again, or try a different prompt."),
-     "stable-diffusion-xl failed: NSFW content detected."),
-    (prediction("canceled"), "stable-diffusion-xl was canceled"),
-])
+@pytest.mark.parametrize(
+    ("final", "expected"),
+    [
+        (
+            prediction("failed", error="NSFW content detected. Try running it again, or try a different prompt."),
+            "stable-diffusion-xl failed: NSFW content detected.",
+        ),
+        (prediction("canceled"), "stable-diffusion-xl was canceled"),
+    ],
+)
 def test_failed_and_canceled_predictions_become_typed_errors_with_the_models_text(tmp_path, final, expected):
     replicate = Recorder(prediction("starting"), final)
     media = Recorder(httpx.Response(200, content=png_bytes()))
@@ -137,10 +151,11 @@ def test_failed_and_canceled_predictions_become_typed_errors_with_the_models_tex
     assert media.requests == [] and len(replicate.requests) == 2
 
 
-@pytest.mark.parametrize("redirect_to", ["https://127.0.0.1/steal", "http://replicate.delivery/x.png",
-                                         "https://169.254.169.254/latest/meta-data/"])
-def test_an_output_url_that_redirects_to_loopback_or_elsewhere_is_refused_and_nothing_is_fetched(tmp_path,
-                                                                                                redirect_to):
+@pytest.mark.parametrize(
+    "redirect_to",
+    ["https://127.0.0.1/steal", "http://replicate.delivery/x.png", "https://169.254.169.254/latest/meta-data/"],
+)
+def test_an_output_url_that_redirects_to_loopback_or_elsewhere_is_refused_and_nothing_is_fetched(tmp_path, redirect_to):
     replicate = Recorder(prediction("succeeded", output=[OUTPUT]))
     media = Recorder(httpx.Response(302, headers={"location": redirect_to}))
     with pytest.raises(ProviderError) as raised:
@@ -182,7 +197,8 @@ def test_veo_refuses_a_square_video_before_any_call(tmp_path):
     registry = build_registry(provider_settings(tmp_path), transports=transports(replicate=replicate))
     with pytest.raises(UnsupportedRequestError, match="16:9 or 9:16 only, not 1:1"):
         registry.video_generator("veo-3").implementation.generate_video(
-            a_video_request(width=1024, height=1024), tmp_path / "x.mp4")
+            a_video_request(width=1024, height=1024), tmp_path / "x.mp4"
+        )
     assert replicate.requests == []
 
 

@@ -23,8 +23,7 @@ PID = "gm3qorzdhgbfurvjtvhg6dckhu"
 def active(db: Database) -> ActiveJob:
     ensure_job_indexes(db)
     store = JobStore(db, clock=utc_now, lease=timedelta(seconds=30))
-    job, _ = store.create(workflow_id="wf1", user_id="alice", kind=JobKind.GENERATE_FRAMES, params={},
-                          claimed_by="worker-1")
+    job, _ = store.create(workflow_id="wf1", user_id="alice", kind=JobKind.GENERATE_FRAMES, params={}, claimed_by="worker-1")
     return ActiveJob(store, job)
 
 
@@ -60,7 +59,9 @@ def test_a_prediction_created_before_the_crash_is_found_by_its_input_instead_of_
     run_frame(frames_with(tmp_path, replicate), active)
 
     assert [(r.method, r.url.path) for r in replicate.requests] == [
-        ("GET", "/v1/predictions"), ("GET", f"/v1/predictions/{PID}")]
+        ("GET", "/v1/predictions"),
+        ("GET", f"/v1/predictions/{PID}"),
+    ]
     assert active.store.get(active.job.id).prediction_ids == {"frame-1": PID}
     assert earlier["version"] == SDXL_VERSION
 

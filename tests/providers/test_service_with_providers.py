@@ -50,18 +50,23 @@ def wired(db, tmp_path):
 
     def replicate_answer(request: httpx.Request) -> httpx.Response:
         video = "veo" in request.url.path or b'"duration"' in request.content
-        return prediction("succeeded", output="https://replicate.delivery/xezq/v.mp4" if video
-                          else ["https://replicate.delivery/pbxt/f.png"])
+        return prediction(
+            "succeeded",
+            output="https://replicate.delivery/xezq/v.mp4" if video else ["https://replicate.delivery/pbxt/f.png"],
+        )
 
-    poe, replicate, media = Recorder(chat_completion("A neon dawn run.")), Recorder(replicate_answer), \
-        Recorder(media_answer)
+    poe, replicate, media = Recorder(chat_completion("A neon dawn run.")), Recorder(replicate_answer), Recorder(media_answer)
     settings = provider_settings(tmp_path)
     clock = Clock()
     service = VideoWorkflowService(
-        repository=MongoWorkflowRepository(db), media=FileMediaStore(settings.media_dir), settings=settings,
+        repository=MongoWorkflowRepository(db),
+        media=FileMediaStore(settings.media_dir),
+        settings=settings,
         jobs=build_job_runner(db, settings),
         models=build_registry(settings, transports=transports(poe=poe, replicate=replicate, media=media)),
-        prompt_cache=build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=clock), clock=clock)
+        prompt_cache=build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=clock),
+        clock=clock,
+    )
     return service, poe, replicate, clock
 
 
@@ -71,8 +76,9 @@ def test_an_identical_refinement_is_served_from_the_cache_with_no_provider_call(
     first = service.create_workflow(user_id=ALICE, brief=a_brief(duration=8))
     service.refine_prompt(user_id=ALICE, workflow_id=first.id)
     assert len(poe.requests) == 1
-    same_after_normalising = a_brief(duration=8, title="  SNEAKER   launch ",
-                                     initial_prompt="a runner crosses the city at DAWN in our new  sneakers")
+    same_after_normalising = a_brief(
+        duration=8, title="  SNEAKER   launch ", initial_prompt="a runner crosses the city at DAWN in our new  sneakers"
+    )
     for _ in range(3):
         workflow = service.create_workflow(user_id=ALICE, brief=same_after_normalising)
         cached = service.refine_prompt(user_id=ALICE, workflow_id=workflow.id)
@@ -158,8 +164,13 @@ def test_a_failed_prediction_is_recorded_on_the_workflow_with_the_models_text(db
     replicate = Recorder(prediction("failed", error="CUDA out of memory"))
     settings = provider_settings(tmp_path)
     models = build_registry(settings, transports=transports(poe=Recorder(chat_completion("p")), replicate=replicate))
-    service = VideoWorkflowService(repository=MongoWorkflowRepository(db), media=FileMediaStore(settings.media_dir),
-                                   jobs=build_job_runner(db, settings), settings=settings, models=models)
+    service = VideoWorkflowService(
+        repository=MongoWorkflowRepository(db),
+        media=FileMediaStore(settings.media_dir),
+        jobs=build_job_runner(db, settings),
+        settings=settings,
+        models=models,
+    )
     workflow = service.create_workflow(user_id=ALICE, brief=a_brief(duration=8))
     service.refine_prompt(user_id=ALICE, workflow_id=workflow.id)
     with pytest.raises(StepFailedError):

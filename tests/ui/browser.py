@@ -21,8 +21,14 @@ from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 START_TIMEOUT_SECONDS = 90
 ACTION_TIMEOUT_MS = 120_000
 APP_DATABASE = "video_workflow_studio"  # MONGODB_DATABASE's default
@@ -40,8 +46,7 @@ class RunningApp:
 def seed_database(data_dir: Path, seed: Callable[[Database], None]) -> None:
     """Write to the embedded database under data_dir before the app starts on it (only one server may open it)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = EmbeddedDatabase(storage_path=(data_dir / "db").resolve(), port=free_port(),
-                              log_path=data_dir / "seed-db.log")
+    server = EmbeddedDatabase(storage_path=(data_dir / "db").resolve(), port=free_port(), log_path=data_dir / "seed-db.log")
     uri = server.start()
     try:
         with MongoClient(uri, tz_aware=True) as client:
@@ -55,15 +60,32 @@ def running_app(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterato
     """`streamlit run app.py` on free loopback ports with its own DATA_DIR (and these variables); stopped afterwards."""
     port = free_port()
     db_port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if k != "MONGODB_URI"}, **(env or {}),
-           "DATA_DIR": str(data_dir), "EMBEDDED_DB_PORT": str(db_port)}
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "MONGODB_URI"},
+        **(env or {}),
+        "DATA_DIR": str(data_dir),
+        "EMBEDDED_DB_PORT": str(db_port),
+    }
     log_path = data_dir / "server.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(ROOT / ".venv/bin/streamlit"),
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -33,11 +33,19 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
 
     def build(service: VideoWorkflowService, *, vault: ProviderKeyVault | None = None) -> Runtime:
         users = UserService(db, clock=utc_now, bcrypt_rounds=4)
-        built = Runtime(settings=service.settings, client=db.client, db=db, media=service.media,
-                        models=service.models, service=service, users=users,
-                        campaigns=CampaignService(db, clock=utc_now), vault=vault,
-                        api=build_api_services(service.settings, db, clock=utc_now),
-                        analytics=AnalyticsService(db, users=users))
+        built = Runtime(
+            settings=service.settings,
+            client=db.client,
+            db=db,
+            media=service.media,
+            models=service.models,
+            service=service,
+            users=users,
+            campaigns=CampaignService(db, clock=utc_now),
+            vault=vault,
+            api=build_api_services(service.settings, db, clock=utc_now),
+            analytics=AnalyticsService(db, users=users),
+        )
         st.cache_resource.clear()
         install_runtime(built)
         return built

@@ -21,8 +21,7 @@ def team(runtime: Runtime, make_user) -> dict[str, User]:
     """Ann and Bob with the seeded week (from ten days ago to four days ago), and Root, an admin."""
     people = {name: make_user(name) for name in ("ann", "bob", "root")}
     people["root"] = runtime.users.set_role(username="root", role=ADMIN_ROLE, granted=True)
-    seed_team(runtime.db, ann_id=people["ann"].id, bob_id=people["bob"].id,
-              first_day=utc_now().date() - timedelta(days=10))
+    seed_team(runtime.db, ann_id=people["ann"].id, bob_id=people["bob"].id, first_day=utc_now().date() - timedelta(days=10))
     return people
 
 
@@ -38,8 +37,13 @@ def test_a_user_sees_their_own_figures_and_no_user_filter(team):
     at = open_app(team["ann"], page=ANALYTICS)
 
     assert not at.exception
-    assert tiles(at) == {"Workflows created": "2", "Avg refinement iterations": "2.00", "Frame approval rate": "40.0%",
-                         "Video success rate": "50.0%", "Total cost": "$3.19"}
+    assert tiles(at) == {
+        "Workflows created": "2",
+        "Avg refinement iterations": "2.00",
+        "Frame approval rate": "40.0%",
+        "Video success rate": "50.0%",
+        "Total cost": "$3.19",
+    }
     assert [s.label for s in at.selectbox] == []  # no way to pick another user
     assert charts(at) == 4  # per day, error rate, generation time, cost per model; no cost per user
 
@@ -54,8 +58,13 @@ def test_an_admin_sees_everyone_then_one_user_through_the_filter(team):
     assert charts(at) == 5  # with cost per user
 
     user_box.select(team["bob"].id).run()
-    assert tiles(at) == {"Workflows created": "2", "Avg refinement iterations": "0.50", "Frame approval rate": "—",
-                         "Video success rate": "—", "Total cost": "$0.03"}
+    assert tiles(at) == {
+        "Workflows created": "2",
+        "Avg refinement iterations": "0.50",
+        "Frame approval rate": "—",
+        "Video success rate": "—",
+        "Total cost": "$0.03",
+    }
 
 
 def test_the_period_presets_and_a_custom_range_change_the_figures(team):

@@ -110,8 +110,9 @@ def test_a_creative_makes_a_video_end_to_end_and_another_user_cannot_open_it(tmp
         expect(wizard.get_by_text("Step 4 of 4: Completed")).to_be_visible()
         video = wizard.locator("video")
         video.evaluate("v => { v.muted = true; return v.play().catch(() => null); }")
-        page.wait_for_function("() => document.querySelector('video') && document.querySelector('video').readyState >= 2",
-                               timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelector('video') && document.querySelector('video').readyState >= 2", timeout=60_000
+        )
         shots.take("completed")
         with page.expect_download() as download_info:
             wizard.get_by_role("button", name="Download MP4").click()

@@ -53,7 +53,8 @@ def test_a_campaign_created_on_creatives_is_stored_for_that_user_only(runtime: R
 
 
 def test_the_wizard_dialog_opens_from_the_url_and_its_brief_creates_a_workflow_in_the_campaign(
-        runtime: Runtime, alice: User):
+    runtime: Runtime, alice: User
+):
     spring = runtime.campaigns.create(user_id=alice.id, name="Spring")
     at = open_app(alice, page=CREATIVES, query_params={"wizard": "video", "campaign": spring.id})
     assert "Start Creating" in [b.label for b in at.button]

@@ -16,8 +16,7 @@ from tests.ui.conftest import button, open_app
 
 
 def scripted_runtime(install, make_service, refiner=None, frames=None) -> Runtime:  # type: ignore[no-untyped-def]
-    registry = scripted_registry(refiner or ScriptedRefiner(), frames or ScriptedFrameGenerator(),
-                                 ScriptedVideoGenerator())
+    registry = scripted_registry(refiner or ScriptedRefiner(), frames or ScriptedFrameGenerator(), ScriptedVideoGenerator())
     return install(make_service(models=registry))
 
 

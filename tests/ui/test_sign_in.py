@@ -53,8 +53,13 @@ def test_the_right_password_signs_the_user_in_and_keeps_the_workflow_in_the_url(
 def test_sign_up_creates_a_user_in_the_database_who_can_then_sign_in(runtime: Runtime):
     at = open_app()
     at.get("button_group")[0].set_value("Create account").run()
-    fill_in(at, Your_name="Carol Jones", Choose_a_username="carol", Choose_a_password="a long secret",
-            Repeat_the_password="a long secret")
+    fill_in(
+        at,
+        Your_name="Carol Jones",
+        Choose_a_username="carol",
+        Choose_a_password="a long secret",
+        Repeat_the_password="a long secret",
+    )
     button(at, "Create account").click().run()
 
     assert not at.exception
@@ -69,8 +74,13 @@ def test_sign_up_creates_a_user_in_the_database_who_can_then_sign_in(runtime: Ru
 def test_sign_up_refuses_mismatched_passwords_and_taken_usernames(runtime: Runtime, alice: User):
     at = open_app()
     at.get("button_group")[0].set_value("Create account").run()
-    fill_in(at, Your_name="Another Alice", Choose_a_username="alice", Choose_a_password="a long secret",
-            Repeat_the_password="another secret")
+    fill_in(
+        at,
+        Your_name="Another Alice",
+        Choose_a_username="alice",
+        Choose_a_password="a long secret",
+        Repeat_the_password="another secret",
+    )
     button(at, "Create account").click().run()
     assert at.error and "differ" in at.error[0].value
 

@@ -87,7 +87,9 @@ def test_refine_prompt_twice_records_both_iterations_with_notes_and_model(runtim
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow.id)
     assert [(i.iteration, i.additional_info, i.model) for i in stored.refinement_iterations] == [
-        (1, None, "gpt-4o"), (2, "Add neon reflections", "claude-3-opus-20240229")]
+        (1, None, "gpt-4o"),
+        (2, "Add neon reflections", "claude-3-opus-20240229"),
+    ]
     shown = badges(at)
     assert "Iteration 2" in shown and "8 iterations remaining" in shown
     assert not button(at, "Continue to Frames").disabled
@@ -142,8 +144,9 @@ def test_rejecting_a_frame_needs_feedback_and_regenerate_rejected_replaces_only_
     at.radio[2].set_value("Approve")
     button(at, "Save Reviews").click().run()
     assert at.warning and "frame 2" in at.warning[0].value
-    assert not any(f.approved for f in runtime.service.get_workflow(user_id=alice.id,
-                                                                   workflow_id=workflow_id).generated_frames)
+    assert not any(
+        f.approved for f in runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id).generated_frames
+    )
 
     at.radio[1].set_value("Reject")
     at.text_area[1].set_value("Make it night")
@@ -185,8 +188,9 @@ def test_continue_to_video_opens_once_every_frame_is_approved(runtime: Runtime, 
 
 def test_generate_video_completes_the_workflow_and_offers_player_and_download(runtime: Runtime, alice: User):
     workflow_id = framed_workflow(runtime, alice, frames=2)
-    runtime.service.review_frames(user_id=alice.id, workflow_id=workflow_id,
-                                  reviews=[FrameReview(1, True), FrameReview(2, True)])
+    runtime.service.review_frames(
+        user_id=alice.id, workflow_id=workflow_id, reviews=[FrameReview(1, True), FrameReview(2, True)]
+    )
     at = open_wizard(alice, workflow_id, view="video")
     at.select_slider[0].set_value(12)
     at.number_input[0].set_value(2)
@@ -204,8 +208,13 @@ def test_generate_video_completes_the_workflow_and_offers_player_and_download(ru
 
 def test_a_failed_step_shows_what_happened_and_how_to_retry(runtime: Runtime, alice: User):
     workflow_id = refined_workflow(runtime, alice)
-    runtime.service._update(alice.id, workflow_id, lambda w: workflow_rules.record_failure(
-        w, step=WorkflowStep.FRAME_GENERATION, message="dalle-3 timed out.", provider="offline", now=w.last_activity))
+    runtime.service._update(
+        alice.id,
+        workflow_id,
+        lambda w: workflow_rules.record_failure(
+            w, step=WorkflowStep.FRAME_GENERATION, message="dalle-3 timed out.", provider="offline", now=w.last_activity
+        ),
+    )
     at = open_wizard(alice, workflow_id)
     assert at.error and "dalle-3 timed out." in at.error[0].value and "Retry" in at.error[0].value
     assert "Generate Frames" in labels(at.button)
