@@ -35,6 +35,7 @@ from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
+from services.workflows.migrations import migrate_frames_from_zero
 from services.workflows.prompt_cache import build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import VideoWorkflowService
@@ -224,6 +225,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_user_indexes(db)
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
+    migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
     media = FileMediaStore(settings.media_dir)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)

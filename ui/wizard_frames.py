@@ -16,6 +16,7 @@ from ui.wizard_view import (
     REFINEMENT_STEPS,
     VIEW_VIDEO,
     can_continue_to_video,
+    frame_label,
     rejected_frame_numbers,
 )
 
@@ -81,17 +82,17 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
                 tag = f"{frame.frame_number}-v{frame.version}"  # new widgets for a new version of the frame
                 st.image(
                     images[frame.frame_number],
-                    caption=f"Frame {frame.frame_number} · {frame.scene} · v{frame.version} · {frame.model}",
+                    caption=f"{frame_label(workflow, frame.frame_number)} · v{frame.version} · {frame.model}",
                 )
                 decision = st.radio(
-                    f"Frame {frame.frame_number}",
+                    f"Frame {frame.frame_number + 1}",
                     [PENDING, APPROVE, REJECT],
                     horizontal=True,
                     index=[PENDING, APPROVE, REJECT].index(_status_of(frame)),
                     key=f"decision-{tag}",
                 )
                 feedback = st.text_area(
-                    f"Feedback for frame {frame.frame_number}",
+                    f"Feedback for frame {frame.frame_number + 1}",
                     value=frame.feedback or "",
                     key=f"feedback-{tag}",
                     placeholder="What should change? (needed to reject)",
@@ -106,7 +107,7 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 
 def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int, tuple[str, str]]) -> None:
-    missing = [str(n) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
+    missing = [str(n + 1) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
     if missing:
         st.warning(f"Say what should change in frame {', '.join(missing)} before rejecting it.")
         return
@@ -125,7 +126,7 @@ def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int
 
 
 def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
-    with st.expander(f"Frame {frame.frame_number}: earlier versions ({len(frame.history)})"):
+    with st.expander(f"{frame_label(workflow, frame.frame_number)}: earlier versions ({len(frame.history)})"):
         columns = st.columns(max(len(frame.history), 1))
         for column, version in zip(columns, frame.history, strict=False):
             with column:
@@ -154,7 +155,7 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         )
     if regenerate_col.button(f"Regenerate Rejected ({len(rejected)})", disabled=not rejected):
         act(
-            f"Regenerating frame {', '.join(map(str, rejected))}…",
+            f"Regenerating frame {', '.join(str(n + 1) for n in rejected)}…",
             lambda: ctx.runtime.service.regenerate_frames(
                 user_id=ctx.user_id, workflow_id=workflow.id, frame_numbers=rejected
             ),

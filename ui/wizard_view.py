@@ -53,3 +53,10 @@ def wizard_view(workflow: VideoWorkflow | None, requested: str | None = None) ->
 def rejected_frame_numbers(workflow: VideoWorkflow) -> list[int]:
     """Frames the reviewer turned down with feedback; these are the ones to regenerate."""
     return [f.frame_number for f in workflow.generated_frames if not f.approved and f.feedback]
+
+
+def frame_label(workflow: VideoWorkflow, frame_number: int) -> str:
+    """'Frame 1 of 3 · Opening': people count from 1, from the frame's position (frames are numbered from 0)."""
+    frame = workflow.frame(frame_number)
+    scene = f" · {frame.scene}" if frame is not None else ""
+    return f"Frame {frame_number + 1} of {max(workflow.planned_frame_count, len(workflow.generated_frames))}{scene}"

@@ -63,12 +63,13 @@ LINKED_OPERATIONS = (
 )
 LINKS = {name: {"operationId": name, "parameters": {"workflowId": "$response.body#/id"}} for name in LINKED_OPERATIONS}
 
+API_PREFIX = "/api"
 router = APIRouter(prefix="/video-workflows", tags=["video workflows"], dependencies=[Depends(limit_per_ip)])
 
 
 def media_base(request: Request) -> str:
-    """Where this API serves media (under its mount point, e.g. /api/media)."""
-    return f"{request.scope.get('root_path', '')}/media"
+    """Where this API serves media: under its mount point (/api/media), also for a request at a seed path."""
+    return f"{request.scope.get('root_path') or API_PREFIX}/media"
 
 
 def _view(request: Request, workflow: VideoWorkflow) -> WorkflowResponse:

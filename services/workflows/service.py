@@ -35,6 +35,7 @@ from services.providers.registry import ModelRegistry, ResolvedModel
 from services.storage.media_store import MediaStore, workflow_of_key
 from services.workflows import costs, rules
 from services.workflows.domain import (
+    REFRAME_MODES,
     ModelSelections,
     RefinementIteration,
     VideoWorkflow,
@@ -74,6 +75,7 @@ class NewWorkflow:
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    reframe: str = "crop"  # how a ratio the video model lacks is delivered: crop, or blurred-pad
     campaign_id: str | None = None
     refinement_model: str | None = None
     frame_model: str | None = None
@@ -120,6 +122,8 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
             video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
         )
+        if brief.reframe not in REFRAME_MODES:
+            raise ValidationError(f"Unknown reframing {brief.reframe!r}. Use one of: {', '.join(REFRAME_MODES)}.")
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
                 check_aspect_ratio(chosen.spec, brief.aspect_ratio)
@@ -136,6 +140,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 duration=brief.duration,
                 style=clean_text(brief.style, field="Style", max_length=500, required=False),
                 aspect_ratio=brief.aspect_ratio,
+                reframe=brief.reframe,
             ),
             model_selections=selections,
             limits=WorkflowLimits(
@@ -168,13 +173,22 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
 
     def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:
-        """Soft delete (hidden from lists and reads) or, on request, remove it and its media."""
-        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        if hard:
-            self.repository.hard_delete(workflow_id)
-            self.media.delete_workflow(workflow_id)
+        """Soft delete (hidden from lists and reads) or, on request, remove it and its media; never while a job runs."""
+
+        def soft(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)
+            workflow.deleted_at = self.clock()
+
+        if not hard:
+            self._update(user_id, workflow_id, soft)
             return
-        self._update(user_id, workflow_id, lambda w: setattr(w, "deleted_at", self.clock()))
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+            self._ensure_idle(workflow)
+            if self.repository.hard_delete(workflow_id, version=workflow.version):  # conditional: still idle, unchanged
+                self.media.delete_workflow(workflow_id)
+                return
+        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
 
     def read_media(self, *, user_id: str, key: str) -> bytes:
         """The bytes of a frame or video of one of the user's workflows."""
@@ -195,6 +209,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         refiner = self.models.refiner(model or current.model_selections.refinement)
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_refine(workflow)
             self._begin(workflow, WorkflowAction.REFINE_PROMPT)
             workflow.model_selections.refinement = refiner.model_id
@@ -284,6 +299,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_generate_frames(workflow)
             self._begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
             workflow.model_selections.frames = generator.model_id
@@ -313,7 +329,12 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             )
             for r in reviews
         ]
-        reviewed = self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+
+        def review(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # in the same conditional write: a job starting meanwhile makes this retry
+            rules.apply_reviews(workflow, cleaned, now=self.clock())
+
+        reviewed = self._update(user_id, workflow_id, review)
         metrics.frames_reviewed(review.approved for review in cleaned)
         return reviewed
 
@@ -324,6 +345,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_regenerate(workflow, frame_numbers)
             self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
 
@@ -339,9 +361,12 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
 
     def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
         """Make an earlier version of a frame current again (it then needs review)."""
-        return self._update(
-            user_id, workflow_id, lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock())
-        )
+
+        def restore(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)
+            rules.restore_frame_version(workflow, frame_number, version, now=self.clock())
+
+        return self._update(user_id, workflow_id, restore)
 
     def generate_video(
         self,
@@ -369,6 +394,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_generate_video(workflow)
             self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
             workflow.model_selections.video = generator.model_id
@@ -384,6 +410,9 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         )
 
     # ---- plumbing ---------------------------------------------------------------------------
+
+    def _ensure_idle(self, workflow: VideoWorkflow) -> None:
+        rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)
 
     def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
         rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after, job_id=job_id)
