@@ -234,15 +234,21 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
     jobs = build_job_runner(db, settings)
+    api = build_api_services(settings, db, clock=utc_now)
     service = VideoWorkflowService(
-        repository=MongoWorkflowRepository(db), media=media, models=models, jobs=jobs, settings=settings, prompt_cache=cache
+        repository=MongoWorkflowRepository(db),
+        media=media,
+        models=models,
+        jobs=jobs,
+        settings=settings,
+        prompt_cache=cache,
+        limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
     )
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
     users = UserService(db, clock=utc_now)
-    api = build_api_services(settings, db, clock=utc_now)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,

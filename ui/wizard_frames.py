@@ -17,6 +17,7 @@ from ui.wizard_view import (
     VIEW_VIDEO,
     can_continue_to_video,
     frame_label,
+    quota_text,
     rejected_frame_numbers,
 )
 
@@ -205,8 +206,11 @@ def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     except StudioError as exc:  # the model cannot make this video: say why before anything is sent
         refused = exc.message
         st.warning(refused)
+    quota = ctx.runtime.service.remaining_quota(user_id=ctx.user_id)  # the same counter the API uses
+    if not quota.exempt:
+        st.caption(quota_text(quota))
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Video", type="primary", disabled=refused is not None):
+    if generate_col.button("Generate Video", type="primary", disabled=refused is not None or quota.remaining == 0):
         act(
             f"Rendering the video with {model}…",
             lambda: ctx.runtime.service.generate_video(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from services.workflows.state_machine import WorkflowAction, allowed_actions
+from services.workflows.usage import Quota
 
 REFINEMENT_STEPS = {WorkflowStep.INITIAL_PROMPT, WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO}
 
@@ -60,3 +62,11 @@ def frame_label(workflow: VideoWorkflow, frame_number: int) -> str:
     frame = workflow.frame(frame_number)
     scene = f" · {frame.scene}" if frame is not None else ""
     return f"Frame {frame_number + 1} of {max(workflow.planned_frame_count, len(workflow.generated_frames))}{scene}"
+
+
+def quota_text(quota: Quota) -> str:
+    """'Videos left: 1 (limit 1 per 1 hour).', or when the next one frees up."""
+    if quota.remaining > 0:
+        return f"Videos left: {quota.remaining} (limit {quota.limit})."
+    minutes = max(1, math.ceil(quota.resets_in_seconds / 60))
+    return f"No videos left (limit {quota.limit}); the next one frees up in {minutes} min."

@@ -49,6 +49,7 @@ from services.workflows.prompt_cache import PromptCache
 from services.workflows.repository import WorkflowPage, WorkflowRepository
 from services.workflows.rules import FrameReview
 from services.workflows.state_machine import WorkflowAction
+from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, ChargeOnStart, Quota, UsageLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -97,8 +98,10 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         prompt_cache: PromptCache | None = None,
         dispatcher: JobDispatcher | None = None,
         events: EventSink | None = None,
+        limits: UsageLimits | None = None,
     ) -> None:
         self.repository = repository
+        self.limits = limits  # per-user usage limits, charged only for work that starts (None: unlimited)
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
@@ -198,7 +201,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
     # ---- refinement -------------------------------------------------------------------------
 
     def refine_prompt(
-        self, *, user_id: str, workflow_id: str, additional_info: str | None = None, model: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        additional_info: str | None = None,
+        model: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Run one refinement round with the chosen model and the user's optional notes."""
         notes = (
@@ -214,7 +223,8 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             self._begin(workflow, WorkflowAction.REFINE_PROMPT)
             workflow.model_selections.refinement = refiner.model_id
 
-        workflow = self._update(user_id, workflow_id, start)
+        with ChargeOnStart(self.limits, REFINEMENT, user_id=user_id, key_id=key_id) as usage:
+            workflow = self._update(user_id, workflow_id, usage.guard(start))
         request = RefinementRequest(
             brief=_brief_of(workflow),
             history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
@@ -287,6 +297,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         frame_count: int | None = None,
         model: str | None = None,
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
@@ -305,15 +316,16 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             workflow.model_selections.frames = generator.model_id
             rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
 
-        started = self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.GENERATE_FRAMES,
-            params={"frameCount": count, "model": generator.model_id},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:
+            started = self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.GENERATE_FRAMES,
+                params={"frameCount": count, "model": generator.model_id},
+                idempotency_key=idempotency_key,
+            )
         if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
             metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
         return started
@@ -339,7 +351,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         return reviewed
 
     def regenerate_frames(
-        self, *, user_id: str, workflow_id: str, frame_numbers: list[int], idempotency_key: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        frame_numbers: list[int],
+        idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
         job_id = new_job_id()
@@ -349,15 +367,16 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             rules.check_can_regenerate(workflow, frame_numbers)
             self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
 
-        return self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.REGENERATE_FRAMES,
-            params={"frameNumbers": sorted(set(frame_numbers))},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:  # counts as frames
+            return self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.REGENERATE_FRAMES,
+                params={"frameNumbers": sorted(set(frame_numbers))},
+                idempotency_key=idempotency_key,
+            )
 
     def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
         """Make an earlier version of a frame current again (it then needs review)."""
@@ -377,6 +396,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         duration: int | None = None,
         fps: int | None = None,
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Render the final video from the approved frames."""
         s = self.settings
@@ -399,17 +419,37 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
             workflow.model_selections.video = generator.model_id
 
-        return self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.GENERATE_VIDEO,
-            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(VIDEO, user_id, key_id, workflow_id, job_id) as usage:
+            return self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.GENERATE_VIDEO,
+                params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
+                idempotency_key=idempotency_key,
+            )
 
     # ---- plumbing ---------------------------------------------------------------------------
+
+    def remaining_quota(self, *, user_id: str, operation: str = VIDEO) -> Quota:
+        """What is left of the user's tightest limit of an operation (video by default) and when it frees up."""
+        if self.limits is None:
+            return Quota(operation, "no limit", remaining=1_000_000, resets_in_seconds=0, exempt=True)
+        return self.limits.quota(operation, user_id=user_id)
+
+    def _charge_on_start(
+        self, operation: str, user_id: str, key_id: str | None, workflow_id: str, job_id: str
+    ) -> ChargeOnStart:
+        """Charge the operation once its start passes every check; refund unless the job was recorded."""
+
+        def started() -> bool:
+            if any(job.id == job_id for job in self.jobs.store.for_workflow(workflow_id)):
+                return True
+            current = self.repository.get(workflow_id)
+            return current is not None and current.active_job_id == job_id
+
+        return ChargeOnStart(self.limits, operation, user_id=user_id, key_id=key_id, started=started)
 
     def _ensure_idle(self, workflow: VideoWorkflow) -> None:
         rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)

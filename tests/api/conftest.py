@@ -103,6 +103,7 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
         api_services = build_api_services(
             service.settings, db, clock=utc_now, rate_limit_storage=storage, wall_clock=clock.time if clock else time.time
         )
+        service.limits = api_services.rate_limits  # as the bootstrap wires it: pages and API share the counters
         runtime = Runtime(
             settings=service.settings,
             client=db.client,

@@ -46,6 +46,7 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             api=build_api_services(service.settings, db, clock=utc_now),
             analytics=AnalyticsService(db, users=users),
         )
+        service.limits = built.api.rate_limits  # as the bootstrap wires it: one counter for pages and API
         st.cache_resource.clear()
         install_runtime(built)
         return built
