@@ -15,6 +15,7 @@ from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
 from api.routes.callbacks import callbacks_router
 from api.routes.media import media_router
+from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
@@ -58,6 +59,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         media_router,
         webhooks_router,
         callbacks_router,
+        models_router,
         monitoring_router,
     )
     for router in routers:

@@ -74,6 +74,7 @@ class VideoRequest:
     height: int
     model: str
     user_id: str | None = None
+    sound: bool = True  # ask models that can make a soundtrack for one (Veo's generate_audio)
 
 
 @dataclass(frozen=True)
