@@ -25,6 +25,8 @@ from services.core.settings import Settings, load_settings
 from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.jobs.runner import JobRunner
 from services.jobs.store import JobStore, ensure_job_indexes
+from services.lab.repository import LabRepository, ensure_lab_indexes
+from services.lab.service import PromptLab
 from services.providers.keys import MasterKeys, ProviderKeyVault, build_vault
 from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
@@ -62,6 +64,7 @@ class Runtime:
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     analytics: AnalyticsService | None = None  # the Analytics page's figures
+    lab: PromptLab | None = None  # the Prompt Lab
     _closed: bool = field(default=False, repr=False)
 
     def database_ok(self) -> bool:
@@ -178,6 +181,14 @@ def _development_key(settings: Settings) -> bytes:
     return kept_secret(settings.DATA_DIR / "callback-secrets.key", lambda: os.urandom(32))
 
 
+def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
+    """The Prompt Lab over this workflow service, with its collections' indexes."""
+    ensure_lab_indexes(db)
+    return PromptLab(
+        repository=LabRepository(db), workflows=service, models=service.models, settings=service.settings, clock=utc_now
+    )
+
+
 def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:
     """None for inline jobs; the in-process worker pool for embedded mode; the Redis queue for scale-out."""
     if settings.JOB_BACKEND == "inline":
@@ -257,6 +268,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         webhooks=webhooks,
         callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
+        lab=build_lab(db, service),
     )
 
 

@@ -34,6 +34,7 @@ from services.providers.catalog import check_aspect_ratio, check_frame, plan_vid
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.storage.media_store import MediaStore, workflow_of_key
 from services.workflows import costs, rules
+from services.workflows.adoption import Adoptions
 from services.workflows.domain import (
     ModelSelections,
     RefinementIteration,
@@ -80,7 +81,7 @@ class NewWorkflow:
     video_model: str | None = None
 
 
-class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(
