@@ -24,9 +24,10 @@ from services.core.kept_secrets import kept_secret
 from services.core.settings import Settings, load_settings
 from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.jobs.runner import JobRunner
-from services.jobs.store import JobStore, ensure_job_indexes
+from services.jobs.store import JobKind, JobStore, ensure_job_indexes
 from services.lab.repository import LabRepository, ensure_lab_indexes
 from services.lab.service import PromptLab
+from services.lab.variations import LabVariations
 from services.providers.keys import MasterKeys, ProviderKeyVault, build_vault
 from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
@@ -182,10 +183,18 @@ def _development_key(settings: Settings) -> bytes:
 
 
 def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
-    """The Prompt Lab over this workflow service, with its collections' indexes."""
+    """The Prompt Lab over this workflow service, with its indexes; its variation job runs on the service's workers."""
     ensure_lab_indexes(db)
+    repository = LabRepository(db)
+    variations = LabVariations(repository=repository, workflows=service, clock=utc_now)
+    service.extra_job_steps[JobKind.VIDEO_VARIATIONS] = variations.execute_job
     return PromptLab(
-        repository=LabRepository(db), workflows=service, models=service.models, settings=service.settings, clock=utc_now
+        repository=repository,
+        workflows=service,
+        models=service.models,
+        settings=service.settings,
+        clock=utc_now,
+        variations=variations,
     )
 
 

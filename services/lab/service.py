@@ -17,6 +17,7 @@ from services.jobs.generation import safe_message
 from services.lab.domain import MAX_MODELS, MIN_MODELS, LabResult, LabRun
 from services.lab.export import runs_as_csv, runs_as_json
 from services.lab.repository import LabRepository
+from services.lab.variations import LabVariations
 from services.providers.base import Brief, PastRound, RefinementRequest
 from services.providers.registry import ModelRegistry
 from services.workflows import costs
@@ -52,9 +53,11 @@ class PromptLab:
         models: ModelRegistry,
         settings: Settings,
         clock: Callable[[], datetime],
+        variations: LabVariations | None = None,
     ) -> None:
         self.repository, self.workflows, self.models = repository, workflows, models
         self.settings, self.clock = settings, clock
+        self.variations = variations  # frames A/B and video variations
 
     # ---- run ------------------------------------------------------------------------------------
 

@@ -23,6 +23,10 @@ class Adoptions:
 
         def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
 
+    def check_idle(self, workflow: VideoWorkflow) -> None:
+        """Refuse work on a workflow while a generation runs on it (a long-stale one counts as crashed)."""
+        rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)
+
     def adopt_refinement(self, *, user_id: str, workflow_id: str, iteration: RefinementIteration) -> VideoWorkflow:
         """Add a refinement made elsewhere as the workflow's next iteration (numbered here), with its cost."""
 

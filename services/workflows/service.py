@@ -98,6 +98,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         events: EventSink | None = None,
     ) -> None:
         self.repository = repository
+        self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
