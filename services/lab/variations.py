@@ -110,8 +110,14 @@ class LabVariations:
             result = generator.implementation.generate_frame(request)
         except Exception as exc:  # noqa: BLE001 - one model failing still shows the other
             latency = int(1000 * (time.perf_counter() - started))
-            return FrameCandidate(model=model, provider=generator.provider_name, seed=frame.seed, latency_ms=latency,
-                                  seed_applied=seed_applied, error=safe_message(generator, exc))  # fmt: skip
+            return FrameCandidate(
+                model=model,
+                provider=generator.provider_name,
+                seed=frame.seed,
+                latency_ms=latency,
+                seed_applied=seed_applied,
+                error=safe_message(generator, exc),
+            )
         latency = int(1000 * (time.perf_counter() - started))
         key = frame_key(workflow.id, frame.frame_number)
         self.media.put_bytes(key, result.image)
