@@ -25,7 +25,7 @@ from services.lab.service import PromptLab
 lab_router = APIRouter(prefix="/prompt-lab", tags=["prompt lab"], dependencies=[Depends(limit_per_ip)])
 RunId = Annotated[str, Path(alias="runId", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 READ = error_responses(401, 403, 404, 422, 429, 503)
-WRITE = error_responses(401, 403, 404, 409, 413, 422, 429, 502, 503)
+WRITE = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
 
 
 async def get_lab(runtime: RuntimeDep) -> PromptLab:
