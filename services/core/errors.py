@@ -138,3 +138,15 @@ class ProviderModelMissingError(ProviderError):
     """The provider says the model does not exist (Poe's 400 model_not_found, Replicate's 404)."""
 
     code = "provider_model_missing"
+
+
+class MediaStoreError(StudioError):
+    """The media store could not write or read a file (disk, GridFS); nothing half-written is visible."""
+
+    code = "media_store_error"
+
+
+class MediaLinkError(ForbiddenError):
+    """A signed media URL that is expired, altered, or made for another file."""
+
+    code = "media_link_invalid"

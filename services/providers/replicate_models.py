@@ -285,6 +285,8 @@ class ReplicateVideoGenerator:
             }
             if self.spec.sound:  # sent explicitly: Veo's default (true) bills the dearer per-second price
                 model_input["generate_audio"] = request.sound
+            if request.seed is not None:
+                model_input["seed"] = request.seed
             if self.spec.first_frame and request.frame_images:
                 opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
                 model_input["image"] = _data_uri(opening)

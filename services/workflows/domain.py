@@ -73,6 +73,7 @@ class RefinementIteration(CamelModel):
     cached: bool = False  # served from the prompt cache: no provider call, no cost
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
+    lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
 
 
 class FrameVersion(CamelModel):
@@ -86,6 +87,7 @@ class FrameVersion(CamelModel):
     seed: int
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class GeneratedFrame(CamelModel):
@@ -108,6 +110,7 @@ class GeneratedFrame(CamelModel):
     history: list[FrameVersion] = Field(default_factory=list)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to make this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class VideoOutput(CamelModel):
@@ -126,6 +129,8 @@ class VideoOutput(CamelModel):
     clips: int = 1  # provider clips joined into this video
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed a Prompt Lab variation was rendered with
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class ReviewTally(CamelModel):

@@ -32,8 +32,9 @@ from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
 from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
 from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
-from services.storage.media_store import MediaStore, workflow_of_key
+from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
+from services.workflows.adoption import Adoptions
 from services.workflows.domain import (
     ModelSelections,
     RefinementIteration,
@@ -81,7 +82,7 @@ class NewWorkflow:
     video_model: str | None = None
 
 
-class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(
@@ -98,6 +99,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         events: EventSink | None = None,
     ) -> None:
         self.repository = repository
+        self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
@@ -185,6 +187,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         """The bytes of a frame or video of one of the user's workflows."""
         self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
         return self.media.get_bytes(key)
+
+    def open_media(self, *, user_id: str, key: str) -> StoredMedia:
+        """A frame or video of one of the user's workflows, to stream whole or by byte range."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        return self.media.open(key)
 
     # ---- refinement -------------------------------------------------------------------------
 
