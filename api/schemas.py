@@ -77,6 +77,7 @@ class CreateWorkflowRequest(RequestModel):
             style=meta.style,
             aspect_ratio=meta.aspect_ratio,
             reframe=meta.reframe,
+            sound=meta.sound,
             campaign_id=self.campaign_id,
             refinement_model=models.refinement,
             frame_model=models.frames,
@@ -142,6 +143,7 @@ class FrameVersionOut(ResponseModel):
     provider: str
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class RefinementIterationOut(ResponseModel):
@@ -153,13 +155,15 @@ class RefinementIterationOut(ResponseModel):
     refinement_model: str
     additional_info: str | None = None
     timestamp: datetime
-    model: str
+    model: str  # the model that ran
     provider: str
     created_at: datetime
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     duration_ms: int = 0
     cached: bool = False
     usage: dict[str, int] = Field(default_factory=dict)
     cost_usd: float = 0.0
+    lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
 
 
 class FrameOut(ResponseModel):
@@ -169,7 +173,8 @@ class FrameOut(ResponseModel):
     image_url: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     provider: str
     approved: bool
     feedback: str | None = None
@@ -178,12 +183,15 @@ class FrameOut(ResponseModel):
     generated_at: datetime
     timestamp: datetime  # the spec's name for generatedAt
     duration_ms: int = 0  # how long the provider took for this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
     history: list[FrameVersionOut]
 
 
 class VideoOut(ResponseModel):
     video_url: str
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # a soundtrack was asked for
     provider: str
     duration: int
     fps: int  # the delivered frame rate
@@ -195,6 +203,8 @@ class VideoOut(ResponseModel):
     size_bytes: int
     generated_at: datetime
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed of a Prompt Lab variation
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class WorkflowResponse(ResponseModel):

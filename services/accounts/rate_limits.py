@@ -12,7 +12,8 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
@@ -111,6 +112,19 @@ class RateLimits:
         if key_id is not None and key_id in self.exempt:
             return None
         return self.check(operation, identity=user_id, user_id=user_id)
+
+    @contextmanager
+    def charging(self, operation: str, *, user_id: str, key_id: str | None = None, units: int = 1) -> Iterator[None]:
+        """Charge `units` of a per-user operation for the block; refunded if the block is refused (raises)."""
+        charges: list[Charge | None] = []
+        try:
+            for _ in range(units):
+                charges.append(self.charge(operation, user_id=user_id, key_id=key_id))
+            yield
+        except BaseException:
+            for charge in charges:
+                self.refund(charge)
+            raise
 
     def refund(self, charge: object | None) -> None:
         """Give back a unit charged for work that did not start after all (its write lost a race and was refused)."""
