@@ -47,7 +47,7 @@ def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(ap
     approved = client.post(f"{base}/review-frames", json=spec.APPROVE_FRAME_ONE).json()
     assert approved["framesApproved"] is True
 
-    done = client.post(f"{base}/generate-video", json=spec.GENERATE_VIDEO)
+    done = client.post(f"{base}/generate-video", json=spec.GENERATE_VIDEO, timeout=600)  # renders inside the request
     assert done.status_code == 200, done.text
     finished = done.json()
     assert (finished["currentStep"], finished["status"]) == ("COMPLETED", "COMPLETED")

@@ -47,7 +47,6 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             analytics=AnalyticsService(db, users=users),
             lab=build_lab(db, service),
         )
-        service.limits = built.api.rate_limits  # as the bootstrap wires it: one counter for pages and API
         st.cache_resource.clear()
         install_runtime(built)
         return built

@@ -16,6 +16,8 @@ def _approved(runtime: Runtime, user: User) -> str:
 
 
 def test_the_video_step_shows_the_quota_and_a_video_made_in_the_ui_uses_it_up(runtime: Runtime, alice: User):
+    assert runtime.api is not None
+    runtime.service.limits = runtime.api.rate_limits  # as the bootstrap wires it (other UI tests run unlimited)
     first, second = _approved(runtime, alice), _approved(runtime, alice)
     at = open_wizard(alice, first, view="video")
     assert "Videos left: 1 (limit 1 per 1 hour)." in [c.value for c in at.caption]
@@ -25,7 +27,6 @@ def test_the_video_step_shows_the_quota_and_a_video_made_in_the_ui_uses_it_up(ru
     assert not at.exception
 
     # The API draws on the very same counter: its next video is refused.
-    assert runtime.api is not None
     assert runtime.api.rate_limits.quota("video", user_id=alice.id).remaining == 0
     at = open_wizard(alice, second, view="video")
     assert any(c.value.startswith("No videos left (limit 1 per 1 hour); the next one frees up in") for c in at.caption)
