@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from services.providers.base import VideoRequest, VideoResult
+from services.providers.progress import Progress, job_progress
 
 ZOOM_RANGE = 0.12  # each shot moves through 12% of zoom: visible, never dizzying
 CROSSFADE_SECONDS = 0.5
@@ -33,8 +34,9 @@ class OfflineAnimaticRenderer:
     def __init__(self, encoder: EncoderSettings | None = None) -> None:
         self.encoder = encoder or EncoderSettings()
 
-    def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
-        """Encode the animatic to output_path."""
+    def generate_video(self, request: VideoRequest, output_path: Path, *, progress: Progress | None = None) -> VideoResult:
+        """Encode the animatic to output_path; progress(done, total, message) hears of every frame encoded."""
+        report = progress or job_progress  # a plain call reports to the job it runs under, if any
         shots = [_decode_rgb(image, request.width, request.height) for image in request.frame_images]
         total = request.duration * request.fps
         with av.open(str(output_path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
@@ -46,6 +48,7 @@ class OfflineAnimaticRenderer:
                 frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
                 frame.pts = index
                 container.mux(stream.encode(frame))
+                report(index + 1, total, f"Encoding frame {index + 1:,} of {total:,}")
             container.mux(stream.encode(None))
         return VideoResult(path=output_path, frame_count=total)
 

@@ -30,7 +30,7 @@ from services.jobs.generation import GenerationSteps, safe_message
 from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
-from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
+from services.providers.catalog import check_frame, plan_video
 from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
@@ -133,9 +133,6 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         )
         if brief.reframe not in REFRAME_MODES:
             raise ValidationError(f"Unknown reframing {brief.reframe!r}. Use one of: {', '.join(REFRAME_MODES)}.")
-        for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
-            if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
-                check_aspect_ratio(chosen.spec, brief.aspect_ratio)
         now = self.clock()
         workflow = VideoWorkflow(
             id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
