@@ -200,6 +200,7 @@ class WorkflowResponse(ResponseModel):
     errors: list[WorkflowError]
     active_job_id: str | None = None  # set while a generation job runs; follow it at .../job
     total_cost_usd: float = 0.0
+    example: bool = False  # a bundled example made by "Try an example" (offline, free)
     created_at: datetime
     last_activity: datetime
 

@@ -18,6 +18,7 @@ from ui import wizard_frames
 from ui.widgets import (
     act,
     badge_row,
+    example_label,
     latest_failure,
     show_error,
     status_badge,
@@ -68,7 +69,7 @@ def render_wizard(ctx: WizardContext) -> None:
 
 def _header(workflow: VideoWorkflow) -> None:
     title, badge = st.columns([4, 1], vertical_alignment="center")
-    title.subheader(workflow.title)
+    title.subheader(f"{workflow.title}{example_label(workflow)}")
     with badge:
         status_badge(workflow.status)
 

@@ -171,6 +171,7 @@ class VideoWorkflow(CamelModel):
     created_at: datetime
     last_activity: datetime
     deleted_at: datetime | None = None
+    example: bool = False  # made by "Try an example" from a bundled brief, offline and free; deletable like any other
     total_cost_usd: float = 0.0  # running total of every provider call this workflow paid for
     version: int = 0
 

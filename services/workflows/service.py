@@ -78,6 +78,7 @@ class NewWorkflow:
     refinement_model: str | None = None
     frame_model: str | None = None
     video_model: str | None = None
+    example: bool = False  # a bundled example (services/examples), labelled as such everywhere
 
 
 class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
@@ -145,6 +146,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             frame_seed=random.SystemRandom().randrange(1, 2**31),
             created_at=now,
             last_activity=now,
+            example=brief.example,
         )
         self.repository.insert(workflow)
         metrics.workflow_created()
