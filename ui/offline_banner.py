@@ -27,7 +27,7 @@ def render_offline_banner(settings: Settings) -> None:
     if not roles or st.session_state.get(DISMISSED_KEY):
         return
     with st.container(border=True, key="offline-banner"):
-        text, link, close = st.columns([8, 2, 1], vertical_alignment="center")
+        text, link, close = st.columns([6, 2, 2], vertical_alignment="center")
         text.markdown(f":material/cloud_off: {offline_sentence(roles)}")
         link.page_link("app_pages/settings.py", label="Provider status", icon=":material/tune:")
         if close.button("Dismiss", icon=":material/close:", key="dismiss-offline-banner", help="Hide it for this session"):
