@@ -77,6 +77,7 @@ class CreateWorkflowRequest(RequestModel):
             duration=meta.duration,
             style=meta.style,
             aspect_ratio=meta.aspect_ratio,
+            sound=meta.sound,
             campaign_id=self.campaign_id,
             refinement_model=models.refinement,
             frame_model=models.frames,
@@ -142,6 +143,7 @@ class FrameVersionOut(ResponseModel):
     provider: str
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class FrameOut(ResponseModel):
@@ -151,7 +153,8 @@ class FrameOut(ResponseModel):
     image_url: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     provider: str
     approved: bool
     feedback: str | None = None
@@ -159,12 +162,15 @@ class FrameOut(ResponseModel):
     regeneration_count: int
     generated_at: datetime
     duration_ms: int = 0  # how long the provider took for this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
     history: list[FrameVersionOut]
 
 
 class VideoOut(ResponseModel):
     video_url: str
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # a soundtrack was asked for
     provider: str
     duration: int
     fps: int
@@ -174,6 +180,8 @@ class VideoOut(ResponseModel):
     size_bytes: int
     generated_at: datetime
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed of a Prompt Lab variation
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class WorkflowResponse(ResponseModel):

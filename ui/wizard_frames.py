@@ -10,8 +10,9 @@ from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
-from ui.widgets import act, badge_row
-from ui.wizard_context import WizardContext, index_of
+from ui.model_picker import model_picker
+from ui.widgets import act, badge_row, model_ran
+from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
     VIEW_VIDEO,
@@ -34,10 +35,14 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     s = ctx.runtime.settings
-    models = ctx.runtime.models.model_ids(ModelRole.FRAMES)
     model_col, count_col = st.columns(2)
-    model = model_col.selectbox(
-        "Frame model", models, index=index_of(models, workflow.model_selections.frames), key=f"frame-model-{workflow.id}"
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.FRAMES,
+        label="Frame model",
+        current=workflow.model_selections.frames,
+        key=f"frame-model-{workflow.id}",
+        where=model_col,
     )
     count = count_col.number_input(
         "Number of frames",
@@ -49,7 +54,7 @@ def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if workflow.generated_frames:
         st.caption(f"{len(workflow.generated_frames)} frame(s) were kept; generating makes only the missing ones.")
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Frames", type="primary"):
+    if generate_col.button("Generate Frames", type="primary", disabled=unusable is not None, help=unusable):
         act(
             f"Generating {count} frame(s) with {model}…",
             lambda: ctx.runtime.service.generate_frames(
@@ -170,10 +175,17 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     """Step 3: model, fps and duration, the final prompt for review, the cost, then "Generate Video"."""
-    models = ctx.runtime.models.model_ids(ModelRole.VIDEO)
-    model = st.selectbox(
-        "Video model", models, index=index_of(models, workflow.model_selections.video), key=f"video-model-{workflow.id}"
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.VIDEO,
+        label="Video model",
+        current=workflow.model_selections.video,
+        key=f"video-model-{workflow.id}",
     )
+    if unusable is not None:
+        if workflow.current_step is WorkflowStep.FRAME_REVIEW and st.button("Back to Frames"):
+            ctx.go(None)
+        return
     options = ctx.runtime.service.video_options(model)
     longest = options.longest_seconds
     fps_col, duration_col = st.columns(2)
@@ -225,10 +237,11 @@ def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         return
     data = ctx.runtime.service.read_media(user_id=ctx.user_id, key=video.video_key)
     st.video(data, format="video/mp4")
-    cost = f"Cost: ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
+    # Providers report no charge we can read: every cost is our estimate from the configured prices.
+    cost = f"Cost (estimate): ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
     badge_row(
         [
-            (f"Model: {video.model} ({video.provider})", "gray"),
+            (f"Model: {model_ran(video.model, video.requested_model, ctx.runtime.models)} ({video.provider})", "gray"),
             (f"{video.duration} s", "blue"),
             (f"{video.fps} fps", "blue"),
             (cost, "green"),

@@ -43,6 +43,7 @@ class WorkflowMetadata(CamelModel):
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    sound: bool = True  # "Sound: on/off": video models that can make a soundtrack are asked for one (or not)
 
 
 class ModelSelections(CamelModel):
@@ -64,13 +65,15 @@ class RefinementIteration(CamelModel):
     iteration: int
     additional_info: str | None = None
     refined_prompt: str
-    model: str
+    model: str  # the model that ran
     provider: str
     created_at: datetime
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     duration_ms: int = 0
     cached: bool = False  # served from the prompt cache: no provider call, no cost
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
+    lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
 
 
 class FrameVersion(CamelModel):
@@ -84,6 +87,7 @@ class FrameVersion(CamelModel):
     seed: int
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class GeneratedFrame(CamelModel):
@@ -94,9 +98,10 @@ class GeneratedFrame(CamelModel):
     image_key: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
     provider: str
     seed: int
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     approved: bool = False
     feedback: str | None = None
     version: int = 1
@@ -105,13 +110,16 @@ class GeneratedFrame(CamelModel):
     history: list[FrameVersion] = Field(default_factory=list)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to make this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class VideoOutput(CamelModel):
     video_key: str
-    model: str
+    model: str  # the model that ran
     provider: str
     duration: int
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # the provider was asked for a soundtrack
     fps: int
     width: int
     height: int
@@ -121,6 +129,8 @@ class VideoOutput(CamelModel):
     clips: int = 1  # provider clips joined into this video
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed a Prompt Lab variation was rendered with
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class ReviewTally(CamelModel):

@@ -31,9 +31,10 @@ from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
 from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
-from services.providers.registry import ModelRegistry, ResolvedModel
-from services.storage.media_store import MediaStore, workflow_of_key
+from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
+from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
+from services.workflows.adoption import Adoptions
 from services.workflows.domain import (
     ModelSelections,
     RefinementIteration,
@@ -74,6 +75,7 @@ class NewWorkflow:
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    sound: bool = True
     campaign_id: str | None = None
     refinement_model: str | None = None
     frame_model: str | None = None
@@ -81,7 +83,7 @@ class NewWorkflow:
     example: bool = False  # a bundled example (services/examples), labelled as such everywhere
 
 
-class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(
@@ -98,6 +100,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         events: EventSink | None = None,
     ) -> None:
         self.repository = repository
+        self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
@@ -116,10 +119,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         check_int_range(brief.duration, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
         if brief.aspect_ratio not in ASPECT_RATIOS:
             raise ValidationError(f"Unknown aspect ratio {brief.aspect_ratio!r}. Use one of: {', '.join(ASPECT_RATIOS)}.")
+        m = self.models  # a configured default found unavailable gives way to its successor; a user's pick does not
         selections = ModelSelections(
-            refinement=self.models.refiner(brief.refinement_model or s.DEFAULT_REFINEMENT_MODEL).model_id,
-            frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
-            video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
+            refinement=m.refiner(
+                brief.refinement_model or m.usable(ModelRole.REFINEMENT, s.DEFAULT_REFINEMENT_MODEL)
+            ).model_id,
+            frames=m.frame_generator(brief.frame_model or m.usable(ModelRole.FRAMES, s.DEFAULT_FRAME_MODEL)).model_id,
+            video=m.video_generator(brief.video_model or m.usable(ModelRole.VIDEO, s.DEFAULT_VIDEO_MODEL)).model_id,
         )
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
@@ -137,6 +143,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 duration=brief.duration,
                 style=clean_text(brief.style, field="Style", max_length=500, required=False),
                 aspect_ratio=brief.aspect_ratio,
+                sound=brief.sound,
             ),
             model_selections=selections,
             limits=WorkflowLimits(
@@ -182,6 +189,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         """The bytes of a frame or video of one of the user's workflows."""
         self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
         return self.media.get_bytes(key)
+
+    def open_media(self, *, user_id: str, key: str) -> StoredMedia:
+        """A frame or video of one of the user's workflows, to stream whole or by byte range."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        return self.media.open(key)
 
     # ---- refinement -------------------------------------------------------------------------
 
@@ -237,6 +249,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 additional_info=notes,
                 refined_prompt=refined,
                 model=refiner.model_id,
+                requested_model=refiner.requested_id,
                 provider=provider,
                 created_at=self.clock(),
                 duration_ms=elapsed_ms,
@@ -297,7 +310,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             start,
             job_id=job_id,
             kind=JobKind.GENERATE_FRAMES,
-            params={"frameCount": count, "model": generator.model_id},
+            params={"frameCount": count, "model": generator.model_id, **_requested(generator)},
             idempotency_key=idempotency_key,
         )
         if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
@@ -381,7 +394,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             start,
             job_id=job_id,
             kind=JobKind.GENERATE_VIDEO,
-            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
+            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips, **_requested(generator)},
             idempotency_key=idempotency_key,
         )
 
@@ -409,6 +422,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         try:
             return provider_call()
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            self.models.note_failure(model.model_id, exc)
             self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
 
     def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
@@ -438,6 +452,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
+
+
+def _requested(model: ResolvedModel) -> dict[str, str]:
+    """The job parameter naming the retired id that was asked for, when its successor runs (else nothing)."""
+    return {"requestedModel": model.requested_id} if model.requested_id else {}
 
 
 def new_job_id() -> str:

@@ -81,14 +81,14 @@ def test_refine_prompt_twice_records_both_iterations_with_notes_and_model(runtim
     at = open_wizard(alice, workflow.id)
     button(at, "Refine Prompt").click().run()
     at.text_area[0].set_value("Add neon reflections")
-    at.selectbox[0].select("claude-3-opus-20240229")
+    at.selectbox[0].select("claude-sonnet-4.6")  # issue 18: the seed's retired ids are disabled in the pickers
     button(at, "Refine Prompt").click().run()
 
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow.id)
     assert [(i.iteration, i.additional_info, i.model) for i in stored.refinement_iterations] == [
         (1, None, "gpt-4o"),
-        (2, "Add neon reflections", "claude-3-opus-20240229"),
+        (2, "Add neon reflections", "claude-sonnet-4.6"),
     ]
     shown = badges(at)
     assert "Iteration 2" in shown and "8 iterations remaining" in shown
@@ -123,14 +123,14 @@ def test_asking_for_frames_before_any_refinement_stays_on_refinement(runtime: Ru
 def test_generate_frames_makes_the_chosen_number_with_the_chosen_model(runtime: Runtime, alice: User):
     workflow_id = refined_workflow(runtime, alice)
     at = open_wizard(alice, workflow_id, view="frames")
-    at.selectbox[0].select("dalle-3")
+    at.selectbox[0].select("flux-1.1-pro")  # issue 18: dalle-3 is retired (its successor is flux-1.1-pro)
     at.number_input[0].set_value(2)
     button(at, "Generate Frames").click().run()
 
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id)
     assert stored.current_step is WorkflowStep.FRAME_REVIEW
-    assert [(f.frame_number, f.model) for f in stored.generated_frames] == [(1, "dalle-3"), (2, "dalle-3")]
+    assert [(f.frame_number, f.model) for f in stored.generated_frames] == [(1, "flux-1.1-pro"), (2, "flux-1.1-pro")]
     assert len(at.get("image")) == 2
     assert button(at, "Continue to Video").disabled
 
