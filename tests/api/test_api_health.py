@@ -36,7 +36,7 @@ def test_scale_out_readiness_includes_redis(make_api_server, redis_url: str):
 
 def test_health_lists_only_the_roles_no_provider_key_can_serve(make_api_server):
     poe_only = make_api_server(POE_API_KEY="poe-test-key").client().get("/health").json()
-    assert poe_only["offlineRoles"] == ["frames", "video"]
+    assert poe_only["offlineRoles"] == ["frames"], "Poe serves refinement and, through its video bots, video"
 
     both = make_api_server(POE_API_KEY="poe-test-key", REPLICATE_API_KEY="r8-test-key").client().get("/health").json()
     assert both == {"status": "ok", "offlineRoles": []}
