@@ -41,7 +41,7 @@ class WorkflowRepository(Protocol):
     def save(self, workflow: VideoWorkflow) -> VideoWorkflow: ...
     def list_for_user(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> WorkflowPage: ...
     def list_summaries(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> SummaryPage: ...
-    def hard_delete(self, workflow_id: str) -> None: ...
+    def hard_delete(self, workflow_id: str, *, version: int) -> bool: ...
 
 
 LIST_INDEX = LIST_KEY
@@ -156,6 +156,6 @@ class MongoWorkflowRepository:
         cursor = self.collection.find(query, projection).sort(key, ASCENDING).skip((page - 1) * page_size).limit(page_size)
         return total, list(cursor)
 
-    def hard_delete(self, workflow_id: str) -> None:
-        """Remove the workflow document for good."""
-        self.collection.delete_one({"_id": workflow_id})
+    def hard_delete(self, workflow_id: str, *, version: int) -> bool:
+        """Remove the workflow document for good if it is still at `version`; False when someone wrote first."""
+        return self.collection.delete_one({"_id": workflow_id, "version": version}).deleted_count == 1
