@@ -17,11 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
-<<<<<<< HEAD
-from limits.storage import MemoryStorage, MovingWindowSupport, Storage, storage_from_string
-=======
 from limits.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage, storage_from_string
->>>>>>> main
 from limits.strategies import MovingWindowRateLimiter
 from pymongo.database import Database
 
@@ -185,7 +181,7 @@ class RateLimits:
     @property
     def in_process(self) -> bool:
         """True when the counters live in this process's memory, so a hit never blocks on I/O."""
-        return isinstance(self.storage, MemoryStorage)
+        return isinstance(self.storage, (MemoryStorage, ClockedMemoryStorage))
 
     def try_hit(self, operation: str, *, identity: str) -> bool | None:
         """Consume one request of a one-window, tier-less limit without any I/O: True when allowed.
