@@ -104,5 +104,5 @@ for index, (workflow, frame) in enumerate(keepers):
     with frame_columns[index % len(frame_columns)]:
         st.image(
             runtime.service.read_media(user_id=user_id, key=frame.image_key),
-            caption=f"{workflow.title} · frame {frame.frame_number}",
+            caption=f"{workflow.title} · frame {frame.frame_number + 1}",
         )

@@ -17,6 +17,8 @@ from ui.wizard_view import (
     REFINEMENT_STEPS,
     VIEW_VIDEO,
     can_continue_to_video,
+    frame_label,
+    quota_text,
     rejected_frame_numbers,
 )
 
@@ -86,17 +88,17 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
                 tag = f"{frame.frame_number}-v{frame.version}"  # new widgets for a new version of the frame
                 st.image(
                     images[frame.frame_number],
-                    caption=f"Frame {frame.frame_number} · {frame.scene} · v{frame.version} · {frame.model}",
+                    caption=f"{frame_label(workflow, frame.frame_number)} · v{frame.version} · {frame.model}",
                 )
                 decision = st.radio(
-                    f"Frame {frame.frame_number}",
+                    f"Frame {frame.frame_number + 1}",
                     [PENDING, APPROVE, REJECT],
                     horizontal=True,
                     index=[PENDING, APPROVE, REJECT].index(_status_of(frame)),
                     key=f"decision-{tag}",
                 )
                 feedback = st.text_area(
-                    f"Feedback for frame {frame.frame_number}",
+                    f"Feedback for frame {frame.frame_number + 1}",
                     value=frame.feedback or "",
                     key=f"feedback-{tag}",
                     placeholder="What should change? (needed to reject)",
@@ -111,7 +113,7 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 
 def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int, tuple[str, str]]) -> None:
-    missing = [str(n) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
+    missing = [str(n + 1) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
     if missing:
         st.warning(f"Say what should change in frame {', '.join(missing)} before rejecting it.")
         return
@@ -130,7 +132,7 @@ def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int
 
 
 def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
-    with st.expander(f"Frame {frame.frame_number}: earlier versions ({len(frame.history)})"):
+    with st.expander(f"{frame_label(workflow, frame.frame_number)}: earlier versions ({len(frame.history)})"):
         columns = st.columns(max(len(frame.history), 1))
         for column, version in zip(columns, frame.history, strict=False):
             with column:
@@ -159,7 +161,7 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         )
     if regenerate_col.button(f"Regenerate Rejected ({len(rejected)})", disabled=not rejected):
         act(
-            f"Regenerating frame {', '.join(map(str, rejected))}…",
+            f"Regenerating frame {', '.join(str(n + 1) for n in rejected)}…",
             lambda: ctx.runtime.service.regenerate_frames(
                 user_id=ctx.user_id, workflow_id=workflow.id, frame_numbers=rejected
             ),
@@ -216,8 +218,11 @@ def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     except StudioError as exc:  # the model cannot make this video: say why before anything is sent
         refused = exc.message
         st.warning(refused)
+    quota = ctx.runtime.service.remaining_quota(user_id=ctx.user_id)  # the same counter the API uses
+    if not quota.exempt:
+        st.caption(quota_text(quota))
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Video", type="primary", disabled=refused is not None):
+    if generate_col.button("Generate Video", type="primary", disabled=refused is not None or quota.remaining == 0):
         act(
             f"Rendering the video with {model}…",
             lambda: ctx.runtime.service.generate_video(

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     EMBEDDED_DB_HOST: str = "127.0.0.1"
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+    # The embedded server's WiredTiger cache (SecantusDB's --cache-size): its resident memory stays near this.
+    EMBEDDED_DB_CACHE_SIZE: str = Field("256M", pattern=r"^[1-9][0-9]*[KMGT]$")
 
     # Real providers (issue 3): model configuration, outbound-call limits, cache, costs, user keys.
     MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
@@ -126,6 +128,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_VIDEO: str = "1/hour;10/day"
     RATE_LIMIT_PER_IP: str = "600/minute"
     RATE_LIMIT_LOGIN_PER_IP: str = "30/minute"
+    RATE_LIMIT_API_KEYS: str = "20/day"  # API keys a user may create (revoking one gives nothing back)
     RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
     RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
     MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
