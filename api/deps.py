@@ -63,9 +63,16 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_per_ip(request: Request, api: ApiServicesDep) -> None:
-    """Every request counts against its client IP's limit (sync: Redis storage and the audit write block)."""
-    api.rate_limits.check(PER_IP, identity=client_ip(request))
+async def limit_per_ip(request: Request, api: ApiServicesDep) -> None:
+    """Every request counts against its client IP's limit.
+
+    In-memory counters are hit on the event loop (a thread-pool hop per request cost more than the hit);
+    Redis counters, and the audit record of a refusal, block, so those go through the thread pool.
+    """
+    identity = client_ip(request)
+    if api.rate_limits.try_hit(PER_IP, identity=identity):
+        return
+    await run_in_threadpool(api.rate_limits.check, PER_IP, identity=identity)
 
 
 def limit_login(request: Request, api: ApiServicesDep) -> None:

@@ -265,6 +265,7 @@ def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
             port=settings.EMBEDDED_DB_PORT,
             log_path=settings.DATA_DIR / "embedded-db.log",
             start_timeout=settings.EMBEDDED_DB_START_TIMEOUT_SECONDS,
+            cache_size=settings.EMBEDDED_DB_CACHE_SIZE,
         )
         uri = embedded.start()
     client: MongoClient = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)

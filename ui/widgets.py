@@ -24,6 +24,8 @@ from ui.wizard_view import WIZARD_STEPS, WizardView
 
 T = TypeVar("T")
 
+EXAMPLE_BADGE = ":violet-badge[:material/science: example]"
+
 STATUS_COLORS = {
     WorkflowStatus.IN_PROGRESS: "blue",
     WorkflowStatus.WAITING_USER_INPUT: "violet",
@@ -90,6 +92,11 @@ def latest_failure(workflow: VideoWorkflow) -> str | None:
     if workflow.status is not WorkflowStatus.FAILED or not workflow.errors:
         return None
     return workflow.errors[-1].message
+
+
+def example_label(workflow: VideoWorkflow) -> str:
+    """A badge after the title of a bundled example (see services/examples), empty for the user's own work."""
+    return f" {EXAMPLE_BADGE}" if workflow.example else ""
 
 
 def model_ran(model: str, requested: str | None, models: ModelRegistry | None = None) -> str:

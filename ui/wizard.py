@@ -19,6 +19,7 @@ from ui.model_picker import model_picker
 from ui.widgets import (
     act,
     badge_row,
+    example_label,
     latest_failure,
     model_ran,
     show_error,
@@ -69,7 +70,7 @@ def render_wizard(ctx: WizardContext) -> None:
 
 def _header(workflow: VideoWorkflow) -> None:
     title, badge = st.columns([4, 1], vertical_alignment="center")
-    title.subheader(workflow.title)
+    title.subheader(f"{workflow.title}{example_label(workflow)}")
     with badge:
         status_badge(workflow.status)
 

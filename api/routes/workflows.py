@@ -22,7 +22,9 @@ from api.schemas import (
     ReviewFramesRequest,
     WorkflowListResponse,
     WorkflowResponse,
+    WorkflowSummaryOut,
 )
+from api.views import workflow_json
 from services.accounts.api_services import ApiServices
 from services.accounts.idempotency import fingerprint
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
@@ -125,7 +127,7 @@ def create_workflow(request: Request, body: CreateWorkflowRequest, service: Serv
     "",
     operation_id="listWorkflows",
     response_model=WorkflowListResponse,
-    summary="List your workflows (newest activity first)",
+    summary="List your workflows (newest activity first), as summaries with an exact total",
     responses=error_responses(401, 422, 429, 503),
 )
 def list_workflows(
@@ -136,19 +138,18 @@ def list_workflows(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
 ) -> Response:
-    found = service.list_workflows(user_id=principal.user_id, campaign_id=campaign_id, page=page, page_size=page_size)
-    return _json(
-        WorkflowListResponse(
-            items=[_view(request, w) for w in found.items], total=found.total, page=found.page, page_size=found.page_size
-        )
-    )
+    found = service.list_summaries(user_id=principal.user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+    base = media_base(request)
+    items = [WorkflowSummaryOut.of(summary, media_base=base) for summary in found.items]
+    return _json(WorkflowListResponse(items=items, total=found.total, page=found.page, page_size=found.page_size))
 
 
 @router.get(
     "/{workflowId}", operation_id="getWorkflow", response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH
 )
 def get_workflow(request: Request, workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
-    return _json(_view(request, service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)))
+    document = service.get_workflow_document(user_id=principal.user_id, workflow_id=workflow_id)
+    return Response(workflow_json(document, media_base=media_base(request)), media_type="application/json")
 
 
 @router.post(

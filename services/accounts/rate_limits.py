@@ -178,6 +178,23 @@ class RateLimits:
             )
         return Charge(operation, identity, tuple(taken))
 
+    @property
+    def in_process(self) -> bool:
+        """True when the counters live in this process's memory, so a hit never blocks on I/O."""
+        return isinstance(self.storage, (MemoryStorage, ClockedMemoryStorage))
+
+    def try_hit(self, operation: str, *, identity: str) -> bool | None:
+        """Consume one request of a one-window, tier-less limit without any I/O: True when allowed.
+
+        None means "not decided here" (the storage is remote, or the policy has several windows, where a
+        partial hit would count twice): call check() instead. False means over the limit and nothing
+        consumed: check() then refuses it and records why.
+        """
+        policy = self.policies[operation]
+        if not self.in_process or len(policy.items) != 1:
+            return None
+        return identity in self.exempt or self.limiter.hit(policy.items[0], operation, identity)
+
     def _policy_for(self, operation: str, user_id: str | None) -> Policy:
         if user_id is not None and self.tiers:
             assigned = self.tier_assignments.find_one({"_id": user_id})

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     EMBEDDED_DB_HOST: str = "127.0.0.1"
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+    # The embedded server's WiredTiger cache (SecantusDB's --cache-size): its resident memory stays near this.
+    EMBEDDED_DB_CACHE_SIZE: str = Field("256M", pattern=r"^[1-9][0-9]*[KMGT]$")
 
     # Real providers (issue 3): model configuration, outbound-call limits, cache, costs, user keys.
     MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
