@@ -198,6 +198,10 @@ class VideoOut(ResponseModel):
     fps: int  # the delivered frame rate
     final_prompt: str  # the prompt the video was rendered from
     timestamp: datetime  # the spec's name for generatedAt
+    model_fps: int | None = None  # the rate the model rendered at; fps was converted from it
+    aspect_ratio: str | None = None  # the delivered ratio
+    model_aspect_ratio: str | None = None  # the ratio the model rendered (reframed from it when it differs)
+    reframe: str | None = None  # crop or blurred-pad, when the model's ratio was reframed
     width: int
     height: int
     frame_count: int

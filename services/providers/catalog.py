@@ -86,6 +86,7 @@ class ModelSpec:
     fps: tuple[int, ...] | None = None
     first_frame: bool = False
     sound: bool = False  # the model can make a soundtrack (Veo's generate_audio)
+    expected_seconds: float | None = None  # how long one call usually takes, for progress until there is history
     price: Price = Price()
     lifecycle: Lifecycle = Lifecycle(status="available")
 
@@ -187,6 +188,7 @@ def _spec(model_id: str, entry: dict, usd_per_point: float) -> ModelSpec:
             fps=tuple(entry["fps"]) if "fps" in entry else None,
             first_frame=bool(entry.get("first_frame", False)),
             sound=bool(entry.get("sound", False)),
+            expected_seconds=float(entry["expected_seconds"]) if "expected_seconds" in entry else None,
             price=Price(source="built-in offline renderer: free")
             if entry["provider"] == "offline"
             else _price(entry, usd_per_point),

@@ -70,8 +70,6 @@ def render_planned(
     """Render every clip of the plan, then finish them into output_path; returns the delivered frame count."""
     notify = report or (lambda fraction, message, eta: None)
     width, height = clip_size(plan.model_aspect_ratio)
-    # Frames are made at the target ratio; the model gets them at its native one, whole and centred.
-    native = tuple(reframe_image(image, width, height, BLURRED_PAD) for image in request.frame_images)
     paths = []
     count = len(plan.clips)
     for index, seconds in enumerate(plan.clips):
@@ -84,7 +82,10 @@ def render_planned(
             width=width,
             height=height,
             prompt=clip_prompt(request.prompt, index, count),
-            frames=part_frames(native, index, count),
+            # Frames are made at the brief's ratio; the model gets its part's at its native one, whole and centred.
+            frames=tuple(
+                reframe_image(image, width, height, BLURRED_PAD) for image in part_frames(request.frame_images, index, count)
+            ),
             path=output_path.with_name(f"{output_path.stem}-clip{index}.mp4"),
         )
 

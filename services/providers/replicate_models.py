@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import logging
 import math
 import time
@@ -11,25 +12,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import av
 import httpx
 import replicate
+from PIL import Image
 from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
 
 from services.core.errors import JobCanceledError, ProviderError
-from services.jobs.context import cancel_requested, resumable_prediction
+from services.jobs.context import (
+    cancel_requested,
+    expected_seconds,
+    record_timing,
+    report_progress,
+    resumable_prediction,
+)
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
-from services.providers.catalog import ModelSpec, plan_video
+from services.providers.catalog import ModelSpec, native_aspect_ratio, plan_video, ratio_size
+from services.providers.clip_video import ClipOrder, Report, render_planned
 from services.providers.media_capture import MediaFetcher
+from services.providers.prediction_progress import elapsed_fraction, logged_fraction
 from services.providers.retrying import (
     RetryPolicy,
     call_with_retries,
     retry_after_seconds,
 )
+from services.providers.video_finishing import CROP, reframe_image
 
 log = logging.getLogger(__name__)
 PROVIDER = "replicate"
+VEO_720P_LONG_SIDE = 1280  # clips are asked for at 720p: 1280x720 or 720x1280
 MAX_DETAIL = 300
 NEGATIVE_PROMPT = "text, watermark, logo, blurry, deformed, extra limbs, low quality"
 ClientFactory = Callable[[str | None], replicate.Client]  # user id -> a client carrying the right key
@@ -130,8 +141,23 @@ class PredictionRunner:
         self.webhook_url = webhook_url
         self.clock = clock
 
-    def run(self, spec: ModelSpec, model_input: dict[str, Any], user_id: str | None, *, sub: str = "") -> Prediction:
+    def run(
+        self,
+        spec: ModelSpec,
+        model_input: dict[str, Any],
+        user_id: str | None,
+        *,
+        sub: str = "",
+        label: str | None = None,
+        output_seconds: float = 1.0,
+        report: Report | None = None,
+        eta_after: float = 0.0,
+    ) -> Prediction:
         """The finished, succeeded prediction; failed or canceled ones raise with the model's error text.
+
+        While it runs, progress is reported (to `report`, else to the current job part): the step percentages a
+        model logs (SDXL), or, for a model that reports nothing (Veo), elapsed time over the expected time (the
+        median of its last 20 runs of similar length, else the registry's `expected_seconds`), capped at 95%.
 
         Inside a durable job the prediction is created at most once per job part (`sub` names a
         piece of the part, such as one clip): a resumed job polls the prediction it already has.
@@ -150,8 +176,14 @@ class PredictionRunner:
         prediction = created.get(prediction_id) or call_with_retries(
             functools.partial(self._get, client, prediction_id), self.policy
         )
-        deadline = self.clock() + self.deadline_seconds
+        started = self.clock()
+        deadline = started + self.deadline_seconds
+        expected = expected_seconds(spec.model_id, output_seconds, spec.expected_seconds or DEFAULT_EXPECTED_SECONDS)
+        tell = report or _job_part_report
         while prediction.status not in ("succeeded", "failed", "canceled"):
+            _report_running(
+                tell, prediction, label or f"{spec.model_id} is working", self.clock() - started, expected, eta_after
+            )
             if cancel_requested():
                 self._cancel(client, prediction.id)
                 raise JobCanceledError(f"{spec.model_id} prediction {prediction.id} was canceled.")
@@ -171,6 +203,8 @@ class PredictionRunner:
             )
         if prediction.status == "canceled":
             raise ProviderError(f"{spec.model_id} was canceled before it finished.", provider=PROVIDER, retryable=False)
+        record_timing(spec.model_id, output_seconds, self.clock() - started)
+        tell(1.0, f"{label or spec.model_id}: done", eta_after)
         return prediction
 
     def _create(self, client: replicate.Client, spec: ModelSpec, model_input: dict[str, Any]) -> Prediction:
@@ -209,6 +243,24 @@ class PredictionRunner:
             raise map_replicate_error(error, during="checking the prediction") from None
 
 
+DEFAULT_EXPECTED_SECONDS = 60.0  # a model with neither history nor an expected_seconds entry
+
+
+def _job_part_report(fraction: float, message: str, eta: float | None) -> None:
+    report_progress(round(fraction * 1000), 1000, message, eta_seconds=eta)
+
+
+def _report_running(
+    report: Report, prediction: Prediction, label: str, elapsed: float, expected: float, after: float
+) -> None:
+    """The model's own percentage when it logs one; else elapsed over expected, capped, with the time left."""
+    logged = logged_fraction(prediction.logs)
+    if logged is not None:
+        report(logged, f"{label}: {round(100 * logged)}%", None)
+        return
+    report(elapsed_fraction(elapsed, expected), label, max(0.0, expected - elapsed) + after)
+
+
 def output_urls(prediction: Prediction) -> list[str]:
     """The prediction's output URLs (a string or a list of strings)."""
     output = prediction.output
@@ -216,6 +268,12 @@ def output_urls(prediction: Prediction) -> list[str]:
     if not urls or not all(isinstance(url, str) for url in urls):
         raise ProviderError(f"Replicate prediction {prediction.id} succeeded without an output URL.", provider=PROVIDER)
     return urls
+
+
+def image_size(image: bytes) -> tuple[int, int]:
+    """(width, height) of an image."""
+    with Image.open(io.BytesIO(image)) as picture:
+        return picture.size
 
 
 def aspect_ratio_of(width: int, height: int) -> str:
@@ -239,12 +297,14 @@ class ReplicateFrameGenerator:
 
     def frame_input(self, request: FrameRequest) -> dict[str, Any]:
         """The model input for one frame; the workflow's seed keeps frames consistent."""
+        # A ratio the model lacks is drawn at its nearest native one and cropped to the brief's (generate_frame).
+        ratio = native_aspect_ratio(self.spec, aspect_ratio_of(request.width, request.height))
         if self.spec.inputs == "dalle":
-            return {"prompt": request.prompt, "aspect_ratio": aspect_ratio_of(request.width, request.height)}
+            return {"prompt": request.prompt, "aspect_ratio": ratio}
         if self.spec.inputs == "flux":  # an aspect ratio and a seed; PNG so nothing is lost before we store it
             return {
                 "prompt": request.prompt,
-                "aspect_ratio": aspect_ratio_of(request.width, request.height),
+                "aspect_ratio": ratio,
                 "seed": request.seed,
                 "output_format": "png",
             }
@@ -258,13 +318,17 @@ class ReplicateFrameGenerator:
         }
 
     def generate_frame(self, request: FrameRequest) -> FrameResult:
-        """Run the prediction and capture its first image right away."""
-        prediction = self.runner.run(self.spec, self.frame_input(request), request.user_id)
-        return FrameResult(image=self.fetcher.fetch_image(output_urls(prediction)[0]), provider=PROVIDER)
+        """Run the prediction and capture its first image right away, at exactly the size (and ratio) asked."""
+        label = f"Frame {request.frame_number + 1} of {request.frame_count} · {request.scene}"
+        prediction = self.runner.run(self.spec, self.frame_input(request), request.user_id, label=label)
+        image = self.fetcher.fetch_image(output_urls(prediction)[0])
+        if image_size(image) != (request.width, request.height):
+            image = reframe_image(image, request.width, request.height, CROP)
+        return FrameResult(image=image, provider=PROVIDER)
 
 
 class ReplicateVideoGenerator:
-    """Veo video: one clip, or several planned clips joined, each opening on an approved frame."""
+    """Veo video: the planned clips at 24 fps and a native ratio, each opening on an approved frame, then finished."""
 
     def __init__(self, spec: ModelSpec, runner: PredictionRunner, fetcher: MediaFetcher) -> None:
         self.spec = spec
@@ -272,59 +336,47 @@ class ReplicateVideoGenerator:
         self.fetcher = fetcher
 
     def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
-        """Plan the clips (refusing what the model can't do), render and capture each, then join them."""
-        ratio = aspect_ratio_of(request.width, request.height)
-        plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=ratio)
-        clip_paths = []
-        for index, seconds in enumerate(plan.clips):
+        """Plan the clips (refusing only what can't be delivered), render and capture each, then finish them."""
+        plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=request.ratio)
+        expected = expected_seconds(
+            self.spec.model_id, max(plan.clips), self.spec.expected_seconds or DEFAULT_EXPECTED_SECONDS
+        )
+
+        def render_clip(order: ClipOrder, report: Report) -> Path:
             model_input: dict[str, Any] = {
-                "prompt": _clip_prompt(request.prompt, index, len(plan.clips)),
-                "duration": seconds,
-                "aspect_ratio": ratio,
+                "prompt": order.prompt,
+                "duration": order.seconds,
+                "aspect_ratio": order.aspect_ratio,
                 "resolution": "720p",
             }
             if self.spec.sound:  # sent explicitly: Veo's default (true) bills the dearer per-second price
                 model_input["generate_audio"] = request.sound
             if request.seed is not None:
                 model_input["seed"] = request.seed
-            if self.spec.first_frame and request.frame_images:
-                opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
-                model_input["image"] = _data_uri(opening)
-            prediction = self.runner.run(self.spec, model_input, request.user_id, sub=f"clip-{index}")
-            path = output_path.with_name(f"{output_path.stem}-clip{index}.mp4")
-            self.fetcher.fetch_video(output_urls(prediction)[0], path)
-            clip_paths.append(path)
-        frames = join_clips(clip_paths, output_path)
+            if self.spec.first_frame and order.opening is not None:
+                model_input["image"] = _data_uri(order.opening)
+            prediction = self.runner.run(
+                self.spec,
+                model_input,
+                request.user_id,
+                sub=f"clip-{order.index}",
+                label=f"{self.spec.model_id} is rendering {order.label}",
+                output_seconds=order.seconds,
+                report=report,
+                eta_after=expected * (order.count - order.index - 1),
+            )
+            self.fetcher.fetch_video(output_urls(prediction)[0], order.path)
+            return order.path
+
+        frames = render_planned(
+            plan,
+            request,
+            output_path,
+            clip_size=lambda ratio: ratio_size(ratio, VEO_720P_LONG_SIDE),
+            render_clip=render_clip,
+            report=lambda fraction, message, eta: report_progress(
+                round(fraction * 10_000), 10_000, message, eta_seconds=eta
+            ),
+            canceled=cancel_requested,
+        )
         return VideoResult(path=output_path, frame_count=frames, provider=PROVIDER)
-
-
-def _clip_prompt(prompt: str, index: int, count: int) -> str:
-    if count == 1:
-        return prompt
-    return f"{prompt}\n\nThis is part {index + 1} of {count} of one continuous video; continue seamlessly."
-
-
-def join_clips(clips: list[Path], output_path: Path) -> int:
-    """Concatenate clips into output_path (one clip is kept as is, audio included); returns the frame count."""
-    if len(clips) == 1:
-        clips[0].replace(output_path)
-        with av.open(str(output_path)) as container:
-            return sum(1 for _ in container.decode(video=0))
-    frames = 0
-    with av.open(str(output_path), "w", format="mp4") as out:
-        stream = None
-        for clip in clips:
-            with av.open(str(clip)) as source:
-                rate = source.streams.video[0].average_rate or 24
-                for frame in source.decode(video=0):
-                    if stream is None:
-                        stream = out.add_stream("libx264", rate=rate)
-                        stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
-                    picture = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
-                    picture.pts = frames
-                    out.mux(stream.encode(picture))
-                    frames += 1
-            clip.unlink(missing_ok=True)
-        if stream is not None:
-            out.mux(stream.encode(None))
-    return frames

@@ -18,6 +18,7 @@ from services.core.clock import utc_now
 from services.core.errors import (
     ConflictError,
     ForbiddenError,
+    JobSupersededError,
     NotFoundError,
     StepFailedError,
     ValidationError,
@@ -532,12 +533,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 log.exception("could not queue %s for workflow %s", event_type, workflow.id)
         return workflow
 
-    def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
-        failed = self._update(
-            user_id,
-            workflow_id,
-            lambda w: rules.record_failure(w, step=step, message=message, provider=provider, now=self.clock()),
-        )
+    def _fail(
+        self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str, *, job_id: str | None = None
+    ) -> NoReturn:
+        def record(workflow: VideoWorkflow) -> None:
+            if job_id is not None and workflow.active_job_id != job_id:  # canceled or superseded: not its failure
+                raise JobSupersededError(f"Workflow {workflow.id} has moved on from job {job_id}.")
+            rules.record_failure(workflow, step=step, message=message, provider=provider, now=self.clock())
+
+        failed = self._update(user_id, workflow_id, record)
         metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
