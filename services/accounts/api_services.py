@@ -16,6 +16,7 @@ from services.accounts.audit import AuditLog
 from services.accounts.idempotency import IdempotencyStore
 from services.accounts.rate_limits import RateLimits
 from services.accounts.refresh_tokens import RefreshTokens
+from services.accounts.stream_leases import StreamLeases
 from services.core.settings import Settings
 
 
@@ -27,6 +28,7 @@ class ApiServices:
     rate_limits: RateLimits
     idempotency: IdempotencyStore
     audit: AuditLog
+    streams: StreamLeases
 
 
 def build_api_services(
@@ -63,6 +65,7 @@ def build_api_services(
             clock=clock,
         ),
         audit=audit,
+        streams=StreamLeases(per_user=settings.EVENT_STREAMS_PER_USER),
     )
     for component in (audit, services.refresh_tokens, services.api_keys, services.idempotency):
         component.ensure_indexes()

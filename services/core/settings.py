@@ -124,6 +124,22 @@ class Settings(BaseSettings):
     WORKER_METRICS_PORT: int | None = Field(None, ge=1, le=65535)  # set: a job worker serves /metrics on it
     METRICS_TOKEN: SecretStr | None = None  # set: GET /api/metrics needs Authorization: Bearer <token>
 
+    # Security hardening (README "Security"): streams, revocation, sign-in throttling, sessions, audit, proxies.
+    EVENT_STREAMS_PER_USER: int = Field(5, ge=1, le=1000)  # open /events streams per user (per process)
+    EVENT_STREAM_MAX_SECONDS: float = Field(900.0, ge=1, le=86_400)  # then the client reconnects with Last-Event-ID
+    EVENT_STREAM_POLL_SECONDS: float = Field(0.5, gt=0, le=60)
+    AUTH_USER_CACHE_SECONDS: float = Field(2.0, ge=0, le=5)  # how long "this user exists and is enabled" is cached
+    BCRYPT_ROUNDS: int = Field(12, ge=4, le=16)  # cost of new password hashes and of the unknown-user dummy check
+    LOGIN_MAX_FAILURES: int = Field(5, ge=1, le=100)  # wrong passwords per username before it is locked
+    LOGIN_LOCK_SECONDS: int = Field(900, ge=1, le=86_400)  # the failure window, and how long the lock lasts
+    LOGIN_IP_BACKOFF_SECONDS: float = Field(1.0, ge=0, le=60)  # per-IP wait after a failure, doubling per failure
+    RATE_LIMIT_SIGNUP_PER_IP: str = "10/hour"
+    UI_COOKIE_SECURE: bool | None = None  # unset: Secure when PUBLIC_BASE_URL is https
+    API_DOCS: bool | None = None  # unset: /api/docs on, except in production
+    AUDIT_LOG_TTL_DAYS: int = Field(400, ge=1, le=36_500)
+    WEBHOOK_ALLOWED_PORTS: str = ""  # comma-separated ports callback URLs may use besides 443
+    TRUSTED_PROXIES: str = ""  # comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed
+
     @field_validator("MONGODB_URI")
     @classmethod
     def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
