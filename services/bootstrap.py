@@ -239,7 +239,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
-    users = UserService(db, clock=utc_now)
+    users = UserService(db, clock=utc_now, bcrypt_rounds=settings.BCRYPT_ROUNDS)
     api = build_api_services(settings, db, clock=utc_now)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(

@@ -52,8 +52,8 @@ class AccessTokens:
         self.ttl = ttl
         self.clock = clock
 
-    def issue(self, user_id: str) -> str:
-        """A signed access token for this user."""
+    def issue(self, user_id: str, *, version: int = 0) -> str:
+        """A signed access token for this user at their current token version (bumped when they are revoked)."""
         now = self.clock()
         claims = {
             "sub": user_id,
@@ -63,19 +63,26 @@ class AccessTokens:
             "iss": self.issuer,
             "aud": self.audience,
             "jti": secrets.token_hex(8),
+            "ver": version,
         }
         return jwt.encode(claims, self.current.secret, algorithm=ALGORITHM, headers={"kid": self.current.kid})
 
     def verify(self, token: str) -> str:
         """The user id (sub) of a valid token."""
+        return self.verify_claims(token)[0]
+
+    def verify_claims(self, token: str) -> tuple[str, int]:
+        """The user id (sub) and token version (ver, 0 when absent) of a valid token."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise AuthenticationError("The access token is malformed.") from None
+            raise AuthenticationError(f"The access token is malformed. {SIGN_IN_AGAIN}") from None
         kid = header.get("kid")
         key = self.keys.get(kid) if isinstance(kid, str) else None
         if key is None:
-            raise AuthenticationError("The access token was signed with an unknown key (kid).")
+            raise AuthenticationError(
+                f"The access token was signed with a key this API does not know (kid). {SIGN_IN_AGAIN}"
+            )
         try:
             claims = jwt.decode(
                 token,
@@ -86,10 +93,29 @@ class AccessTokens:
                 options={"require": REQUIRED_CLAIMS, "verify_sub": True},
             )
         except jwt.ExpiredSignatureError:
-            raise AuthenticationError("The access token has expired; refresh it.") from None
+            raise AuthenticationError("The access token has expired; refresh it (POST /api/auth/refresh).") from None
         except jwt.PyJWTError as exc:
-            raise AuthenticationError(f"The access token is invalid ({type(exc).__name__}).") from None
-        subject = claims["sub"]
+            raise AuthenticationError(f"The access token is not valid: {_reason(exc)}. {SIGN_IN_AGAIN}") from None
+        subject, version = claims["sub"], claims.get("ver", 0)
         if not isinstance(subject, str) or not subject:
-            raise AuthenticationError("The access token has no valid subject.")
-        return subject
+            raise AuthenticationError(f"The access token has no valid subject. {SIGN_IN_AGAIN}")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise AuthenticationError(f"The access token has no valid version. {SIGN_IN_AGAIN}")
+        return subject, version
+
+
+SIGN_IN_AGAIN = "Get a new one from POST /api/auth/token."
+# What each library failure means for the caller, in words (never the library's class names).
+_REASONS: list[tuple[type[Exception], str]] = [
+    (jwt.ImmatureSignatureError, "it is not valid yet (nbf or iat in the future)"),
+    (jwt.InvalidIssuerError, "it was issued by someone else (iss)"),
+    (jwt.InvalidAudienceError, "it is meant for another audience (aud)"),
+    (jwt.MissingRequiredClaimError, "a required claim (exp, iat, sub, iss or aud) is missing"),
+    (jwt.InvalidSignatureError, "its signature does not match"),
+    (jwt.InvalidAlgorithmError, "it uses an algorithm this API does not accept"),
+    (jwt.DecodeError, "it is malformed"),
+]
+
+
+def _reason(exc: Exception) -> str:
+    return next((text for cls, text in _REASONS if isinstance(exc, cls)), "its claims are invalid")

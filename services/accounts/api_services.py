@@ -16,6 +16,7 @@ from services.accounts.audit import AuditLog
 from services.accounts.idempotency import IdempotencyStore
 from services.accounts.rate_limits import RateLimits
 from services.accounts.refresh_tokens import RefreshTokens
+from services.accounts.revocation import ActiveUsers
 from services.accounts.stream_leases import StreamLeases
 from services.core.settings import Settings
 
@@ -29,6 +30,7 @@ class ApiServices:
     idempotency: IdempotencyStore
     audit: AuditLog
     streams: StreamLeases
+    active_users: ActiveUsers
 
 
 def build_api_services(
@@ -66,6 +68,7 @@ def build_api_services(
         ),
         audit=audit,
         streams=StreamLeases(per_user=settings.EVENT_STREAMS_PER_USER),
+        active_users=ActiveUsers(db, cache_seconds=settings.AUTH_USER_CACHE_SECONDS),
     )
     for component in (audit, services.refresh_tokens, services.api_keys, services.idempotency):
         component.ensure_indexes()
