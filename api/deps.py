@@ -15,6 +15,7 @@ from services.accounts.api_services import ApiServices
 from services.accounts.rate_limits import LOGIN, PER_IP, REFINEMENT
 from services.accounts.revocation import ActiveUser, check
 from services.bootstrap import Runtime
+from services.core.client_address import client_address
 from services.core.errors import AuthenticationError
 from services.workflows.service import VideoWorkflowService
 
@@ -64,8 +65,10 @@ class Principal:
 
 
 def client_ip(request: Request) -> str:
-    """The peer address (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer, or behind TRUSTED_PROXIES the first untrusted X-Forwarded-For hop."""
+    proxies = request.app.state.runtime_provider().settings.trusted_proxies
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
 
 
 def limit_per_ip(request: Request, api: ApiServicesDep) -> None:

@@ -16,6 +16,7 @@ from api.routes.auth import auth_router, keys_router
 from api.routes.callbacks import callbacks_router
 from api.routes.media import media_router
 from api.routes.monitoring import monitoring_router
+from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
 from services.bootstrap import Runtime, get_runtime
@@ -59,6 +60,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         webhooks_router,
         callbacks_router,
         monitoring_router,
+        ui_session_router,
     )
     for router in routers:
         api.include_router(router)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, limit_login, limit_per_ip
+from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, client_ip, limit_login, limit_per_ip
 from api.errors import error_responses
 from api.schemas import (
     ApiKeyCreatedResponse,
@@ -40,8 +40,13 @@ def _tokens_for(user: ActiveUser, *, api: ApiServices, settings: Settings, refre
     responses=error_responses(400, 401, 413, 422, 429, 503),
     summary="Exchange username and password for an access token and a refresh token",
 )
-def issue_token(body: TokenRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
-    user = runtime.users.authenticate(username=body.username, password=body.password)
+def issue_token(request: Request, body: TokenRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
+    user = api.login_throttle.attempt(
+        username=body.username,
+        ip=client_ip(request),
+        authenticate=lambda: runtime.users.authenticate(username=body.username, password=body.password),
+        ip_backoff=False,  # the API's per-IP limit is RATE_LIMIT_LOGIN_PER_IP; the account lock applies here too
+    )
     active = ActiveUser(id=user.id, token_version=user.token_version)
     return _tokens_for(active, api=api, settings=runtime.settings, refresh_token=api.refresh_tokens.issue(user.id))
 

@@ -24,7 +24,7 @@ from services.core.errors import StudioError, ValidationError
 from services.core.settings import Settings
 
 RATE_LIMIT_TIERS = "rate_limit_tiers"
-REFINEMENT, FRAMES, VIDEO, PER_IP, LOGIN = "refinement", "frames", "video", "per_ip", "login"
+REFINEMENT, FRAMES, VIDEO, PER_IP, LOGIN, SIGNUP = "refinement", "frames", "video", "per_ip", "login", "signup"
 
 
 class RateLimitedError(StudioError):
@@ -56,6 +56,7 @@ def _policies(settings: Settings) -> dict[str, Policy]:
         VIDEO: settings.RATE_LIMIT_VIDEO,
         PER_IP: settings.RATE_LIMIT_PER_IP,
         LOGIN: settings.RATE_LIMIT_LOGIN_PER_IP,
+        SIGNUP: settings.RATE_LIMIT_SIGNUP_PER_IP,
     }
     return {name: Policy(name, tuple(parse_many(text))) for name, text in configured.items()}
 
@@ -101,8 +102,10 @@ class RateLimits:
                 continue
             reset_at, _ = self.limiter.get_window_stats(item, operation, identity)
             retry_after = max(1, math.ceil(reset_at - self.wall_clock()))
-            self.audit.record(
+            window = int(self.wall_clock() // item.get_expiry())
+            self.audit.record_once(  # one record per identity, limit and window, however many 429s it sees
                 "rate_limited",
+                key=f"{operation}|{identity}|{describe(item)}|{window}",
                 actor=user_id or identity,
                 identity=identity,
                 operation=operation,

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.core.client_address import Network, parse_proxies
 from services.core.errors import ConfigurationError
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "21:9")
@@ -163,6 +164,20 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least MIN_VIDEO_FPS ({minimum})")
         return value
 
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        parse_proxies(value)
+        return value
+
+    @field_validator("WEBHOOK_ALLOWED_PORTS")
+    @classmethod
+    def _ports_are_ports(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part and not (part.isdigit() and 1 <= int(part) <= 65535):
+                raise ValueError(f"{part!r} is not a port number (1-65535)")
+        return value
+
     @model_validator(mode="after")
     def _jwt_keys_are_real_outside_development(self) -> Settings:
         if self.ENVIRONMENT == "development" and self.JWT_SIGNING_KEYS is None:
@@ -195,6 +210,28 @@ class Settings(BaseSettings):
     def admin_usernames(self) -> list[str]:
         """The usernames listed in ADMIN_USERNAMES, lower-cased as usernames are stored."""
         return [name.strip().lower() for name in self.ADMIN_USERNAMES.split(",") if name.strip()]
+
+    @property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        """The TRUSTED_PROXIES ranges."""
+        return parse_proxies(self.TRUSTED_PROXIES)
+
+    @property
+    def webhook_ports(self) -> frozenset[int]:
+        """Ports callback URLs may use: 443 and WEBHOOK_ALLOWED_PORTS."""
+        return frozenset({443} | {int(p) for p in self.WEBHOOK_ALLOWED_PORTS.split(",") if p.strip()})
+
+    @property
+    def ui_cookie_secure(self) -> bool:
+        """Whether the sign-in cookie is Secure: UI_COOKIE_SECURE, else whether PUBLIC_BASE_URL is https."""
+        if self.UI_COOKIE_SECURE is not None:
+            return self.UI_COOKIE_SECURE
+        return (self.PUBLIC_BASE_URL or "").lower().startswith("https://")
+
+    @property
+    def api_docs(self) -> bool:
+        """Whether /api/docs is served: API_DOCS, else everywhere but production."""
+        return self.API_DOCS if self.API_DOCS is not None else self.ENVIRONMENT != "production"
 
     @property
     def media_dir(self) -> Path:

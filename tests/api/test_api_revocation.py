@@ -26,7 +26,19 @@ def _signed_in_everywhere(server: ApiServer) -> tuple[str, str, dict]:
     user_id, tokens = server.sign_up(name)
     key = server.client(tokens["accessToken"]).post("/api-keys", json={"name": "laptop"}).json()["key"]
     spare = server.client().post("/auth/token", json={"username": name, "password": PASSWORD}).json()["refreshToken"]
-    return user_id, name, {"access": tokens["accessToken"], "api_key": key, "refresh": spare}
+    return (
+        user_id,
+        name,
+        {"access": tokens["accessToken"], "api_key": key, "refresh": spare, "ui": ui_cookie(server, user_id)},
+    )
+
+
+def ui_cookie(server: ApiServer, user_id: str) -> str:
+    """The UI sign-in cookie as the browser gets it: a UI session's handoff posted to /api/ui-session."""
+    handoff = server.runtime.api.ui_sessions.create(user_id).handoff
+    response = server.client().post("/ui-session", json={"handoff": handoff})
+    assert response.status_code == 204, response.text
+    return response.cookies["vws_session"]
 
 
 ACTIONS: dict[str, Callable[[ApiServer, str, str], None]] = {
@@ -63,6 +75,7 @@ def test_every_credential_of_the_user_stops_working_at_once(api_server: ApiServe
     assert (
         api_server.client(**{"X-API-Key": credentials["api_key"]}).post("/api-keys", json={"name": "x"}).status_code == 401
     )
+    assert api_server.runtime.api.ui_sessions.resolve(credentials["ui"]) is None, "the UI cookie is dead too"
     _until_refused(lambda: api_server.client(credentials["access"]).get("/video-workflows").status_code, CACHE_WINDOW)
     assert api_server.client(credentials["access"]).post("/video-workflows", json=SHORT_BRIEF).status_code == 401
 
@@ -111,3 +124,20 @@ def test_the_users_command_disables_an_account(api_server: ApiServer, monkeypatc
         d["reason"] for d in api_server.runtime.db["audit_log"].find({"userId": user_id, "event": "credentials_revoked"})
     }
     assert audit == {"disabled"}
+
+
+def test_the_ui_cookie_is_httponly_strict_and_secure_behind_https(make_api_server):
+    server: ApiServer = make_api_server(PUBLIC_BASE_URL="https://studio.example.com")
+    user_id, _ = server.sign_up()
+    handoff = server.runtime.api.ui_sessions.create(user_id).handoff
+    cross_site = server.client(Origin="https://evil.example").post("/ui-session", json={"handoff": handoff})
+    assert cross_site.status_code == 403
+    response = server.client().post("/ui-session", json={"handoff": handoff})
+    header = response.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=strict" in header and "secure" in header and "path=/" in header
+    assert server.client().post("/ui-session", json={"handoff": handoff}).status_code == 401, "a handoff works once"
+    cookie = response.cookies["vws_session"]
+    assert server.runtime.api.ui_sessions.resolve(cookie) == user_id
+    cleared = server.client(Cookie=f"vws_session={cookie}").delete("/ui-session")
+    assert cleared.status_code == 204 and "max-age=0" in cleared.headers["set-cookie"].lower()
+    assert server.runtime.api.ui_sessions.resolve(cookie) is None
