@@ -168,6 +168,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
         resolver=system_resolver,
         clock=utc_now,
         allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        allowed_ports=settings.webhook_ports,
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS,
     )
