@@ -92,9 +92,7 @@ class Settings(BaseSettings):
     PROMPT_CACHE_SHARED: bool = False  # True: one cache for all users instead of one per user
     # "id1:base64key,id2:base64key" (32-byte keys); the last one listed encrypts, every one decrypts.
     PROVIDER_KEY_MASTER_KEYS: SecretStr | None = None
-    # UI sign-in: the key that signs the re-authentication cookie. Unset: a random key kept in
-    # $DATA_DIR/ui-cookie.key (set it explicitly when several app servers share users).
-    UI_COOKIE_KEY: SecretStr | None = None
+    # UI sign-in: how long a server-side session (and its HttpOnly cookie) lasts.
     UI_COOKIE_EXPIRY_DAYS: float = Field(7.0, ge=0, le=365)
     # Comma-separated usernames given the admin role at start-up (admins see everyone's analytics).
     ADMIN_USERNAMES: str = ""
