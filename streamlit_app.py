@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.core.log_setup import bound
 from ui.auth import render_account_box, render_sign_in, signed_in_user
+from ui.offline_banner import render_offline_banner
 from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
 
@@ -35,6 +36,14 @@ pages = [
         help="Every workflow you started, newest activity first. Open, resume or delete one.",
     ),
     st.Page(
+        "app_pages/prompt_lab.py",
+        title="Prompt Lab",
+        icon=":material/science:",
+        url_path="prompt-lab",
+        help="Run one brief on 2-4 refinement models at once and compare them; frames on two image models; "
+        "two video variations. Adopt the best into a workflow. Every run is kept and exportable.",
+    ),
+    st.Page(
         "app_pages/analytics.py",
         title="Analytics",
         icon=":material/bar_chart:",
@@ -56,6 +65,7 @@ if user is None:
     render_sign_in(runtime)
     st.stop()
 render_account_box(user, runtime)
+render_offline_banner(runtime.settings)
 # Each script run is one UI "request": its log lines carry a run id and the open workflow.
 with bound(request_id=f"ui-{uuid.uuid4().hex[:16]}", workflow_id=st.query_params.get(WORKFLOW_PARAM)):
     navigation.run()

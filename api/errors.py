@@ -38,6 +38,7 @@ STATUS_OF: list[tuple[type[errors.StudioError], int]] = [
     (errors.StepFailedError, 502),
     (errors.ProviderError, 502),
     (errors.DatabaseUnavailableError, 503),
+    (errors.MediaStoreError, 503),
 ]
 
 
@@ -85,9 +86,13 @@ def studio_error_response(exc: errors.StudioError) -> JSONResponse:
         headers["RateLimit-Policy"] = f'"{exc.operation}";q={exc.quota};w={exc.window_seconds}'
         headers["RateLimit"] = f'"{exc.operation}";r=0;t={exc.retry_after}'
         extra = {"limit": exc.limit, "operation": exc.operation, "retryAfter": exc.retry_after}
+    if isinstance(exc, errors.BusyError) and exc.job_id is not None:
+        extra = {"jobId": exc.job_id}  # the running job to follow (GET .../job) or cancel
+    if isinstance(exc, errors.ModelUnavailableError):
+        extra = {"model": exc.model, "successor": exc.successor}
     if isinstance(exc, errors.StepFailedError):
         extra = {"step": exc.step, "provider": exc.provider, "retryable": True}
-    if isinstance(exc, errors.DatabaseUnavailableError):
+    if isinstance(exc, errors.DatabaseUnavailableError | errors.MediaStoreError):
         headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     if status == 500:
         log.error("unmapped service error %s: %s", type(exc).__name__, exc.message)

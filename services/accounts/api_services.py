@@ -63,7 +63,7 @@ def build_api_services(
             audit=audit,
             clock=clock,
         ),
-        api_keys=ApiKeys(db, audit=audit, clock=clock),
+        api_keys=ApiKeys(db, audit=audit, clock=clock, limits=rate_limits),
         rate_limits=rate_limits,
         idempotency=IdempotencyStore(
             db,
