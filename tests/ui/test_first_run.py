@@ -43,9 +43,7 @@ def test_the_banner_names_only_the_roles_without_a_key_and_is_absent_when_every_
     assert banner_text(at) == ""
 
 
-def test_try_an_example_on_the_empty_studio_makes_both_examples_and_opens_the_finished_one(
-    runtime: Runtime, alice: User
-):
+def test_try_an_example_on_the_empty_studio_makes_both_examples_and_opens_the_finished_one(runtime: Runtime, alice: User):
     at = open_app(alice, page=CREATIVES)
     button(at, "Try an example").click().run()
     assert not at.exception
