@@ -197,8 +197,6 @@ class JobStore:
                     "leaseExpiresAt": now + self.lease,
                     "heartbeatAt": now,
                     "updatedAt": now,
-                    "progress.message": STARTING,
-                    "progress.updatedAt": now,
                 },
                 "$inc": {"attempts": 1},
             },
@@ -207,9 +205,11 @@ class JobStore:
         )
         if document is None:
             return None
-        if document.get("startedAt") is None:  # the first claim starts it; a takeover keeps the first start
-            self.collection.update_one({"_id": document["_id"], "startedAt": None}, {"$set": {"startedAt": now}})
+        if document.get("startedAt") is None:  # the first claim starts it; a takeover keeps the start and the message
+            started = {"startedAt": now, "progress.message": STARTING, "progress.updatedAt": now}
+            self.collection.update_one({"_id": document["_id"], "startedAt": None}, {"$set": started})
             document["startedAt"] = now
+            document["progress"] = {**document.get("progress", {}), "message": STARTING, "updatedAt": now}
         return _job_from(document)
 
     def heartbeat(
