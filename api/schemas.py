@@ -311,7 +311,7 @@ class WorkflowSummaryOut(ResponseModel):
 class WorkflowListResponse(ResponseModel):
     items: list[WorkflowSummaryOut]
     total: int = Field(
-        description="Exact: how many of your live workflows match the filter (kept as counters with every create and delete)."
+        description="Exact: how many of your live workflows match the filter (counters kept with every create and delete)."
     )
     page: int
     page_size: int

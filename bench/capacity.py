@@ -134,7 +134,11 @@ def _saturation(rows: dict[int, dict[str, float]]) -> list[tuple[str, float]]:
     per_user = rows[USERS[0]]
     scale = USERS[0]
     limits = [
-        ("Replicate's 3,000 other requests a minute, polling every 2 s", per_user["polls_per_min"], REPLICATE_OTHER_PER_MINUTE),
+        (
+            "Replicate's 3,000 other requests a minute, polling every 2 s",
+            per_user["polls_per_min"],
+            REPLICATE_OTHER_PER_MINUTE,
+        ),
         ("Poe's ~500 requests a minute (one server key)", per_user["poe_per_min"], POE_REQUESTS_PER_MINUTE),
         ("Replicate's 600 prediction creates a minute", per_user["creates_per_min"], REPLICATE_CREATES_PER_MINUTE),
         ("Replicate's 3,000 a minute with webhooks (30 s fallback polls)", per_user["polls_webhooks_per_min"], 3000),
