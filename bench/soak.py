@@ -182,11 +182,15 @@ class LoadClient:
         self.follow_job(steps)
         frames = self.call("GET", steps, 200).json()["generatedFrames"]
         self.call("GET", frames[0]["imageUrl"].removeprefix("/api"), 200)
-        reviews = [{"frameNumber": n, "approved": n != 2, **({"feedback": "Warmer"} if n == 2 else {})} for n in (1, 2, 3)]
+        numbers = [frame["frameNumber"] for frame in frames]  # the API's own numbering
+        second = numbers[1]
+        reviews = [
+            {"frameNumber": n, "approved": n != second, **({"feedback": "Warmer"} if n == second else {})} for n in numbers
+        ]
         self.call("POST", f"{steps}/review-frames", 200, json={"frameReviews": reviews})
-        self.call("POST", f"{steps}/regenerate-frames", 202, json={"frameNumbers": [2]})
+        self.call("POST", f"{steps}/regenerate-frames", 202, json={"frameNumbers": [second]})
         self.follow_job(steps)
-        self.call("POST", f"{steps}/review-frames", 200, json={"frameReviews": [{"frameNumber": 2, "approved": True}]})
+        self.call("POST", f"{steps}/review-frames", 200, json={"frameReviews": [{"frameNumber": second, "approved": True}]})
         self.call("POST", f"{steps}/generate-video", 202, json={"duration": 4, "fps": 12})
         self.follow_job(steps)
         video = self.call("GET", steps, 200).json()["videoOutput"]
