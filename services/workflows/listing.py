@@ -75,7 +75,7 @@ def list_keys(document: dict) -> dict[str, str | None]:
     }
 
 
-def window_bound(user_id: str, campaign_id: str | None, now: datetime, days: int) -> str:
+def window_bound(user_id: str, campaign_id: str | None, now: datetime, days: float) -> str:
     """The key below which lie exactly the live workflows (of the range) active in the last `days` days or later."""
     since = now - timedelta(days=days)
     moment = since if since.tzinfo else since.replace(tzinfo=UTC)

@@ -55,10 +55,13 @@ SUPERSEDED_INDEXES = ("userId_deletedAt_lastActivity", "userId_deletedAt_lastAct
 MIGRATIONS = "schema_migrations"
 LIST_KEYS_MIGRATION = "workflow_list_keys"
 LIST_COUNTS_MIGRATION = "workflow_list_counts"
-# A page is read from the newest `days` of the user's activity first, widening until it is full, so a heavy user's
-# page does not fetch their whole history (SecantusDB fetches every document an index range covers).
-WINDOWS_DAYS = (1, 8, 64, 512, None)
-WHOLE_RANGE_UP_TO = 200  # lists this short are read in one go
+# A long list's page is read from a window of the newest activity first, widening eightfold until it fills the page,
+# so a heavy user's page does not fetch their whole history (SecantusDB fetches every document an index range covers
+# before it applies the limit). The first window expects about twice the rows needed if the user's workflows were
+# spread over a year; the last is the whole range, so the result never depends on the guess.
+ASSUMED_SPAN_DAYS = 365
+WIDEN = 8
+WHOLE_RANGE_UP_TO = 60  # lists this short are read in one go
 
 
 def ensure_indexes(db: Database) -> None:
@@ -173,12 +176,14 @@ class MongoWorkflowRepository:
         total = self.counts.total(user_id, campaign_id)
         skip = (page - 1) * page_size
         now = self.clock()
-        for days in WINDOWS_DAYS if total > WHOLE_RANGE_UP_TO else (None,):
-            bounded = query if days is None else {key: {**query[key], "$lt": window_bound(user_id, campaign_id, now, days)}}
+        days = ASSUMED_SPAN_DAYS * 2 * (skip + page_size) / max(total, 1)
+        while True:
+            whole = total <= WHOLE_RANGE_UP_TO or days > 100 * 365
+            bounded = query if whole else {key: {**query[key], "$lt": window_bound(user_id, campaign_id, now, days)}}
             documents = list(self.collection.find(bounded, projection).sort(key, ASCENDING).skip(skip).limit(page_size))
-            if len(documents) == page_size:
-                break
-        return total, documents
+            if whole or len(documents) == page_size:
+                return total, documents
+            days *= WIDEN
 
     def hard_delete(self, workflow_id: str, *, version: int) -> bool:
         """Remove the workflow document for good if it is still at `version`; False when someone wrote first."""
