@@ -25,7 +25,8 @@ from services.webhooks.signing import WebhookVerificationError, verify
 log = logging.getLogger(__name__)
 WEBHOOK_EVENTS = "webhook_events"
 PROVIDER_PREDICTIONS = "provider_predictions"
-STATUS_RANK = {"starting": 0, "processing": 1, "succeeded": 2, "failed": 2, "canceled": 2}
+# `aborted`: Replicate gave up before the prediction started (its deadline passed); terminal like the others.
+STATUS_RANK = {"starting": 0, "processing": 1, "succeeded": 2, "failed": 2, "canceled": 2, "aborted": 2}
 Capture = Callable[[str, list[str]], str]  # (prediction id, output URLs) -> where the output was stored
 
 
