@@ -57,7 +57,11 @@ def test_a_poe_video_bot_reply_link_is_downloaded_from_poes_media_host_into_the_
     )
 
     body = json.loads(poe.requests[0].content)
-    assert (poe.requests[0].url.path, body["model"], body["stream"]) == ("/v1/chat/completions", "Video-Generator-PRO", False)
+    assert (poe.requests[0].url.path, body["model"], body["stream"]) == (
+        "/v1/chat/completions",
+        "Video-Generator-PRO",
+        False,
+    )
     text, image = body["messages"][0]["content"]
     assert "Duration: 5 seconds" in text["text"] and image["image_url"]["url"].startswith("data:image/png;base64,")
     assert [str(r.url) for r in media.requests] == [POE_VIDEO]
