@@ -5,8 +5,9 @@ import streamlit as st
 from services.workflows.domain import VideoWorkflow
 from ui.campaigns import campaign_filter, campaign_names, new_campaign_form
 from ui.session import cached_runtime, current_user_id
-from ui.wizard import render_wizard
-from ui.wizard_context import CAMPAIGN_PARAM, VIEW_PARAM, WORKFLOW_PARAM, WizardContext
+from ui.wizard import render_step
+from ui.wizard_context import CAMPAIGN_PARAM, STEP_PARAM, WORKFLOW_PARAM, WizardContext, remember_workflow
+from ui.wizard_view import WizardStep
 
 WIZARD_PARAM = "wizard"
 CARD_COLUMNS = 3
@@ -19,7 +20,7 @@ user_id = current_user_id()
 
 def close_wizard() -> None:
     """Forget the wizard's URL state: the dialog closes and the cards below are re-read."""
-    for name in (WIZARD_PARAM, WORKFLOW_PARAM, VIEW_PARAM, CAMPAIGN_PARAM):
+    for name in (WIZARD_PARAM, WORKFLOW_PARAM, STEP_PARAM, CAMPAIGN_PARAM):
         st.query_params.pop(name, None)
 
 
@@ -39,6 +40,8 @@ def create_dialog() -> None:
     )
     if st.button("Open Video Wizard", type="primary"):
         st.query_params[WIZARD_PARAM] = "video"
+        st.query_params.pop(WORKFLOW_PARAM, None)  # a new video starts at an empty brief
+        st.query_params.pop(STEP_PARAM, None)
         if campaign:
             st.query_params[CAMPAIGN_PARAM] = campaign
         st.rerun()  # a full rerun closes this dialog; the wizard dialog opens from the URL
@@ -46,14 +49,23 @@ def create_dialog() -> None:
 
 @st.dialog("Video Wizard", width="large", on_dismiss=close_wizard)
 def wizard_dialog() -> None:
-    """The wizard in a dialog; it stays open across reruns and reloads while the URL says so."""
-    render_wizard(WizardContext(runtime=runtime, user_id=user_id, on_close=close_wizard_and_refresh))
+    """The wizard's step renderers in a dialog; it stays open across reruns and reloads while the URL says so."""
+    workflow_id = st.query_params.get(WORKFLOW_PARAM)
+    if workflow_id:
+        remember_workflow(workflow_id)  # the step pages continue with the same workflow
+    requested = st.query_params.get(STEP_PARAM)
+    step = WizardStep(requested) if requested in set(WizardStep) else None
+    ctx = WizardContext(
+        runtime=runtime, user_id=user_id, workflow_id=workflow_id, in_dialog=True, on_close=close_wizard_and_refresh
+    )
+    render_step(ctx, step)
 
 
 def open_workflow(workflow_id: str) -> None:
     """Open a workflow's wizard in the dialog."""
     st.query_params[WIZARD_PARAM] = "video"
     st.query_params[WORKFLOW_PARAM] = workflow_id
+    st.query_params.pop(STEP_PARAM, None)
 
 
 def video_card(workflow: VideoWorkflow) -> None:

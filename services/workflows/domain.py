@@ -69,6 +69,7 @@ class RefinementIteration(CamelModel):
     created_at: datetime
     duration_ms: int = 0
     cached: bool = False  # served from the prompt cache: no provider call, no cost
+    cached_at: datetime | None = None  # when the cached answer was first made (cached rounds only)
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
 

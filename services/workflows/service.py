@@ -184,9 +184,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
     # ---- refinement -------------------------------------------------------------------------
 
     def refine_prompt(
-        self, *, user_id: str, workflow_id: str, additional_info: str | None = None, model: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        additional_info: str | None = None,
+        model: str | None = None,
+        fresh: bool = False,
     ) -> VideoWorkflow:
-        """Run one refinement round with the chosen model and the user's optional notes."""
+        """Run one refinement round with the chosen model and the user's notes; fresh=True skips the prompt cache."""
         notes = (
             clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH, required=False)
             or None
@@ -208,7 +214,8 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             user_id=user_id,
         )
         started = time.perf_counter()
-        result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
+        result, provider, cached_at = self._refine(user_id, workflow_id, refiner, request, fresh=fresh)
+        cached = cached_at is not None
         refined = (result.refined_prompt or "").strip()
         if not refined:
             self._fail(
@@ -239,6 +246,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 created_at=self.clock(),
                 duration_ms=elapsed_ms,
                 cached=cached,
+                cached_at=cached_at,
                 usage=dict(result.usage),
                 cost_usd=cost,
             )
@@ -250,17 +258,21 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
 
     def _refine(
-        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest
-    ) -> tuple[RefinementResult, str, bool]:
-        """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
-        if self.prompt_cache is not None:
+        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest, *, fresh: bool
+    ) -> tuple[RefinementResult, str, datetime | None]:
+        """The cached answer for an identical request (unless fresh), else the provider's.
+
+        Returns (result, provider, when the cached answer was first made, or None when the provider answered now).
+        """
+        if self.prompt_cache is not None and not fresh:
             hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
             if hit is not None:
-                return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
+                result = RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {}))
+                return result, hit["provider"], hit.get("createdAt") or self.clock()
         result = self._call(
             user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner, lambda: refiner.implementation.refine(request)
         )
-        return result, result.provider or refiner.provider_name, False
+        return result, result.provider or refiner.provider_name, None
 
     # ---- frames and video: durable jobs ---------------------------------------------------------
 
@@ -342,6 +354,33 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         return self._update(
             user_id, workflow_id, lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock())
         )
+
+    def reopen_frames(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """Back to Frames after a failed or canceled video: the frames can be reviewed and regenerated again."""
+        return self._update(
+            user_id, workflow_id, lambda w: rules.reopen_frames(w, now=self.clock(), stale_after=self._stale_after)
+        )
+
+    def start_from_prompt(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """A new workflow whose prompt is this one's latest refined prompt, with the same brief and models."""
+        source = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        if not source.final_refined_prompt:
+            raise ValidationError("This workflow has no refined prompt yet. Refine it first.")
+        meta, models = source.metadata, source.model_selections
+        brief = NewWorkflow(
+            title=source.title,
+            initial_prompt=source.final_refined_prompt[: self.settings.MAX_PROMPT_LENGTH],
+            target_audience=meta.target_audience,
+            tone=meta.tone,
+            duration=meta.duration,
+            style=meta.style,
+            aspect_ratio=meta.aspect_ratio,
+            campaign_id=source.campaign_id,
+            refinement_model=models.refinement,
+            frame_model=models.frames,
+            video_model=models.video,
+        )
+        return self.create_workflow(user_id=user_id, brief=brief)
 
     def generate_video(
         self,
