@@ -232,8 +232,15 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
     jobs = build_job_runner(db, settings)
+    campaigns = CampaignService(db, clock=utc_now)
     service = VideoWorkflowService(
-        repository=MongoWorkflowRepository(db), media=media, models=models, jobs=jobs, settings=settings, prompt_cache=cache
+        repository=MongoWorkflowRepository(db),
+        media=media,
+        models=models,
+        jobs=jobs,
+        settings=settings,
+        prompt_cache=cache,
+        campaigns=campaigns,
     )
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
@@ -252,7 +259,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         users=users,
         embedded=embedded,
         vault=vault,
-        campaigns=CampaignService(db, clock=utc_now),
+        campaigns=campaigns,
         api=api,
         webhooks=webhooks,
         callbacks=callbacks,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ui.wizard_context import WizardContext
+from services.bootstrap import Runtime
 
 
-def media_source(ctx: WizardContext, key: str) -> bytes:
+def media_source(runtime: Runtime, user_id: str, key: str) -> bytes:
     """The media file for st.image / st.video (checked against the signed-in user by the service)."""
-    return ctx.runtime.service.read_media(user_id=ctx.user_id, key=key)
+    return runtime.service.read_media(user_id=user_id, key=key)

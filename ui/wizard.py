@@ -78,7 +78,7 @@ def _header(ctx: WizardContext, workflow: VideoWorkflow | None, step: WizardStep
     with st.container(horizontal=True, gap="small", key=f"wizard-stepper-{'dialog' if ctx.in_dialog else 'page'}"):
         for each in WIZARD_STEPS:
             label = f"**{each.number} {each.title}**" if each is step else f"{each.number} {each.title}"
-            ctx.link(each, label=label, disabled=not reached(workflow, each) or each is step)
+            ctx.link(each, label=label, disabled=not reached(workflow, each))
     st.progress((step.number - 1) / (len(WIZARD_STEPS) - 1), text=f"Step {step.number} of {len(WIZARD_STEPS)}: {step.title}")
     if workflow is None:
         return

@@ -43,6 +43,8 @@ def _live_progress(ctx: WizardContext, workflow_id: str) -> None:
     except StudioError as exc:
         show_error(exc)
         return
+    if progress["currentStep"] == WorkflowStep.COMPLETED.value:
+        ctx.go(WizardStep.RESULT)  # the video is ready: show it
     if progress["status"] != WorkflowStatus.PROCESSING.value:
         st.rerun(scope="app")  # finished, failed or canceled: show the step as it now is
     doing = STEP_WORDS.get(WorkflowStep(progress["currentStep"]), "working")

@@ -50,6 +50,7 @@ def render_video(ctx: WizardContext, workflow: VideoWorkflow) -> None:
             lambda: ctx.runtime.service.generate_video(
                 user_id=ctx.user_id, workflow_id=workflow.id, model=model, duration=int(duration), fps=int(fps)
             ),
+            then=lambda rendering: ctx.go(WizardStep.RESULT) if rendering.video_output else st.rerun(),
         )
     with back_col:
         if workflow.current_step is WorkflowStep.FRAME_REVIEW:
@@ -81,7 +82,7 @@ def render_result(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if video is None:
         st.error("This workflow is complete but has no video. Open it from My Workflows and contact support.")
         return
-    data = media_source(ctx, video.video_key)
+    data = media_source(ctx.runtime, ctx.user_id, video.video_key)
     st.video(data, format="video/mp4", alt=f"{workflow.title}: the finished video")
     cost = f"Cost: ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
     badge_row(

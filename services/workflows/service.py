@@ -34,6 +34,7 @@ from services.providers.catalog import check_aspect_ratio, check_frame, plan_vid
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.storage.media_store import MediaStore, workflow_of_key
 from services.workflows import costs, rules
+from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
     ModelSelections,
     RefinementIteration,
@@ -95,9 +96,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         prompt_cache: PromptCache | None = None,
         dispatcher: JobDispatcher | None = None,
         events: EventSink | None = None,
+        campaigns: CampaignService | None = None,
     ) -> None:
         self.repository = repository
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
+        self.campaigns = campaigns  # a campaignId the user has no campaign for creates it
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
         self.jobs = jobs
@@ -123,11 +126,14 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
                 check_aspect_ratio(chosen.spec, brief.aspect_ratio)
+        campaign_id = clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None
+        if campaign_id is not None and self.campaigns is not None:
+            self.campaigns.ensure(user_id=user_id, campaign_id=campaign_id)  # the user's own, found or created
         now = self.clock()
         workflow = VideoWorkflow(
             id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
             user_id=user_id,
-            campaign_id=clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None,
+            campaign_id=campaign_id,
             title=clean_text(brief.title, field="Title", max_length=s.MAX_TITLE_LENGTH, required=True),
             initial_prompt=clean_text(brief.initial_prompt, field="Prompt", max_length=s.MAX_PROMPT_LENGTH, required=True),
             metadata=WorkflowMetadata(

@@ -41,7 +41,7 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             models=service.models,
             service=service,
             users=users,
-            campaigns=CampaignService(db, clock=utc_now),
+            campaigns=service.campaigns or CampaignService(db, clock=utc_now),
             vault=vault,
             api=build_api_services(service.settings, db, clock=utc_now),
             analytics=AnalyticsService(db, users=users),
