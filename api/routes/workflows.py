@@ -179,7 +179,11 @@ def refine_prompt(
         idempotency_key=idempotency_key,
         body=body,
         action=lambda: service.refine_prompt(
-            user_id=principal.user_id, workflow_id=workflow_id, additional_info=body.additional_info, model=body.model
+            user_id=principal.user_id,
+            workflow_id=workflow_id,
+            additional_info=body.additional_info,
+            model=body.model,
+            fresh=body.fresh,
         ),
     )
 

@@ -113,3 +113,18 @@ def check_result(scope: Page | Locator, page: Page, *, duration: int, fps: int) 
         assert stream.codec_context.name == "h264"
         assert sum(1 for _ in container.decode(stream)) == duration * fps
     return mp4
+
+
+def walk_to_video(page: Page, *, title: str, duration: int) -> None:
+    """Brief, one refinement, three frames all approved, and on to the Video step page."""
+    page.get_by_test_id("stSidebar").get_by_role("link", name="1 Brief").click()
+    settle(page)
+    fill_brief(page, title=title, duration=duration)
+    click(page, "Start Creating", page)
+    expect_step(page, 2, "Refine")
+    click(page, "Refine Prompt", page)
+    click(page, "Continue to Frames", page)
+    generate_frames(page, page)
+    click(page, "Approve All", page)
+    click(page, "Continue to Video", page)
+    expect_step(page, 4, "Video")
