@@ -38,6 +38,7 @@ STATUS_OF: list[tuple[type[errors.StudioError], int]] = [
     (errors.StepFailedError, 502),
     (errors.ProviderError, 502),
     (errors.DatabaseUnavailableError, 503),
+    (errors.MediaStoreError, 503),
 ]
 
 
@@ -87,7 +88,7 @@ def studio_error_response(exc: errors.StudioError) -> JSONResponse:
         extra = {"limit": exc.limit, "operation": exc.operation, "retryAfter": exc.retry_after}
     if isinstance(exc, errors.StepFailedError):
         extra = {"step": exc.step, "provider": exc.provider, "retryable": True}
-    if isinstance(exc, errors.DatabaseUnavailableError):
+    if isinstance(exc, errors.DatabaseUnavailableError | errors.MediaStoreError):
         headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     if status == 500:
         log.error("unmapped service error %s: %s", type(exc).__name__, exc.message)

@@ -31,6 +31,7 @@ from services.providers.registry import ModelRegistry
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import FileMediaStore, MediaStore
+from services.storage.signed_urls import MediaUrlSigner, SignedMedia
 from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
@@ -62,7 +63,13 @@ class Runtime:
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     analytics: AnalyticsService | None = None  # the Analytics page's figures
+    media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
     _closed: bool = field(default=False, repr=False)
+
+    def sign_media_url(self, key: str, ttl: int | None = None) -> str:
+        """A relative URL (/api/media/signed/...) serving key with no bearer token until it expires."""
+        assert self.media_links is not None, "the runtime was built without signed media URLs"
+        return self.media_links.url(key, ttl)
 
     def database_ok(self) -> bool:
         """True when the database answers a ping."""
@@ -178,6 +185,17 @@ def _development_key(settings: Settings) -> bytes:
     return kept_secret(settings.DATA_DIR / "callback-secrets.key", lambda: os.urandom(32))
 
 
+def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
+    """Signed media URLs under MEDIA_URL_SIGNING_KEY (a kept development key without)."""
+    configured = settings.MEDIA_URL_SIGNING_KEY
+    secret = (
+        configured.get_secret_value().encode()
+        if configured
+        else kept_secret(settings.DATA_DIR / "media-url-signing.key", lambda: os.urandom(32))
+    )
+    return SignedMedia(MediaUrlSigner(secret, ttl_seconds=settings.MEDIA_URL_TTL_SECONDS), media)
+
+
 def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:
     """None for inline jobs; the in-process worker pool for embedded mode; the Redis queue for scale-out."""
     if settings.JOB_BACKEND == "inline":
@@ -264,6 +282,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         webhooks=webhooks,
         callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
+        media_links=build_media_links(settings, media),
     )
 
 

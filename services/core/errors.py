@@ -121,3 +121,15 @@ class JobSupersededError(StudioError):
     """A resumed job whose workflow has moved on (retried, deleted); it is closed without running."""
 
     code = "job_superseded"
+
+
+class MediaStoreError(StudioError):
+    """The media store could not write or read a file (disk, GridFS); nothing half-written is visible."""
+
+    code = "media_store_error"
+
+
+class MediaLinkError(ForbiddenError):
+    """A signed media URL that is expired, altered, or made for another file."""
+
+    code = "media_link_invalid"

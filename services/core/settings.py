@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     MONGODB_DATABASE: str = "video_workflow_studio"
     DATA_DIR: Path = Path("./data")
     MEDIA_DIR: Path | None = None
+    # files: under MEDIA_DIR (one host); gridfs: in MongoDB, shared by every host. Unset: gridfs when
+    # MONGODB_URI is set or JOB_BACKEND=redis, files otherwise (see `media_store_kind`).
+    MEDIA_STORE: Literal["files", "gridfs"] | None = None
+    # Signed media URLs (the UI's images and player): HMAC key, and how long a URL lives. Unset key: a random
+    # one kept in $DATA_DIR/media-url-signing.key (set one shared key when several app servers serve users).
+    MEDIA_URL_SIGNING_KEY: SecretStr | None = None
+    MEDIA_URL_TTL_SECONDS: int = Field(3600, ge=10, le=7 * 86_400)
     EMBEDDED_DB_HOST: str = "127.0.0.1"
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
@@ -131,6 +138,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
 
+    @field_validator("MEDIA_URL_SIGNING_KEY")
+    @classmethod
+    def _media_key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_JWT_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_JWT_SECRET_LENGTH} random characters")
+        return value
+
     @field_validator("JOB_HEARTBEAT_SECONDS")
     @classmethod
     def _heartbeat_within_lease(cls, value: float, info) -> float:  # type: ignore[no-untyped-def]
@@ -184,6 +198,13 @@ class Settings(BaseSettings):
     def media_dir(self) -> Path:
         """Where the file media store keeps frames and videos."""
         return self.MEDIA_DIR or self.DATA_DIR / "media"
+
+    @property
+    def media_store_kind(self) -> Literal["files", "gridfs"]:
+        """The media store in use: MEDIA_STORE, or GridFS whenever processes may be on several hosts."""
+        if self.MEDIA_STORE is not None:
+            return self.MEDIA_STORE
+        return "gridfs" if self.MONGODB_URI is not None or self.JOB_BACKEND == "redis" else "files"
 
     @property
     def media_allowed_hosts(self) -> frozenset[str]:

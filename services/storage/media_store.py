@@ -1,18 +1,28 @@
-"""Where generated frames and videos live. Workflows keep keys; the store resolves them."""
+"""Where generated frames and videos live. Workflows keep keys; the store resolves them.
+
+Two stores implement `MediaStore`: `FileMediaStore` (files under one directory, the embedded default) and
+`gridfs_store.GridFSMediaStore` (GridFS in the shared MongoDB, for app servers and workers on several hosts).
+"""
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from services.core.errors import NotFoundError, ValidationError
+from services.core.errors import MediaStoreError, NotFoundError, ValidationError
 
-_KEY_PATTERN = re.compile(r"^workflows/[A-Za-z0-9_-]+/[A-Za-z0-9_.-]+$")
+# \Z, not $: `$` also matches before a trailing newline. A file name never starts with a dot, so "." and ".."
+# (and hidden files) are not keys.
+_KEY_PATTERN = re.compile(r"workflows/[A-Za-z0-9_-]+/[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
+READ_CHUNK = 256 * 1024  # bytes per piece when streaming media out
 
 
 def frame_key(workflow_id: str, frame_number: int) -> str:
@@ -25,24 +35,77 @@ def video_key(workflow_id: str) -> str:
     return f"workflows/{workflow_id}/video-{uuid.uuid4().hex[:12]}.mp4"
 
 
+def is_media_key(key: str) -> bool:
+    """True when key has the store's layout (workflows/<id>/<file>)."""
+    return _KEY_PATTERN.fullmatch(key) is not None
+
+
 def workflow_of_key(key: str) -> str:
     """The workflow id a media key belongs to (keys are always under workflows/<id>/)."""
-    _check_key(key)
+    check_key(key)
     return key.split("/")[1]
 
 
-def _check_key(key: str) -> None:
-    if not _KEY_PATTERN.match(key):
+def content_type_of(key: str) -> str:
+    """The media type served for key, from its extension."""
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def check_key(key: str) -> None:
+    """Refuse anything that is not a media key (path tricks included)."""
+    if not is_media_key(key):
         raise ValidationError(f"Not a media key: {key!r}.")
 
 
+@dataclass(frozen=True)
+class StoredMedia:
+    """One stored file, ready to be streamed whole or by byte range."""
+
+    key: str
+    size: int
+    content_type: str
+    reader: MediaReader
+
+    def chunks(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The bytes from start to end (inclusive; None: to the last byte), a piece at a time."""
+        last = self.size - 1 if end is None else min(end, self.size - 1)
+        return self.reader.read_range(start, last - start + 1)
+
+
+class MediaReader(Protocol):
+    def read_range(self, start: int, length: int) -> Iterator[bytes]: ...
+
+
 class MediaStore(Protocol):
-    def put_bytes(self, key: str, data: bytes) -> None: ...
-    def put_file(self, key: str, source: Path) -> None: ...
+    def put_bytes(self, key: str, data: bytes, *, owner: str | None = None) -> None: ...
+    def put_file(self, key: str, source: Path, *, owner: str | None = None) -> None: ...
+    def put_stream(self, key: str, chunks: Iterable[bytes], *, owner: str | None = None) -> None: ...
     def get_bytes(self, key: str) -> bytes: ...
-    def local_path(self, key: str) -> Path: ...
+    def open(self, key: str) -> StoredMedia: ...
+    def exists(self, key: str) -> bool: ...
     def scratch_path(self, suffix: str) -> Path: ...
     def delete_workflow(self, workflow_id: str) -> None: ...
+    def workflow_ids(self) -> set[str]: ...
+
+
+def missing(key: str) -> NotFoundError:
+    """The error for a key with no stored file."""
+    return NotFoundError(f"Media {key} is missing from the store.")
+
+
+class _FileReader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read_range(self, start: int, length: int) -> Iterator[bytes]:
+        with open(self.path, "rb") as handle:
+            handle.seek(start)
+            while length > 0:
+                piece = handle.read(min(READ_CHUNK, length))
+                if not piece:
+                    return
+                length -= len(piece)
+                yield piece
 
 
 class FileMediaStore:
@@ -53,36 +116,58 @@ class FileMediaStore:
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        _check_key(key)
+        check_key(key)
         return self.root / key
 
-    def put_bytes(self, key: str, data: bytes) -> None:
+    def put_bytes(self, key: str, data: bytes, *, owner: str | None = None) -> None:
         """Store data under key."""
-        scratch = self.scratch_path(Path(key).suffix)
-        scratch.write_bytes(data)
-        self.put_file(key, scratch)
+        self.put_stream(key, [data], owner=owner)
 
-    def put_file(self, key: str, source: Path) -> None:
-        """Move a finished file into the store under key."""
+    def put_stream(self, key: str, chunks: Iterable[bytes], *, owner: str | None = None) -> None:
+        """Store the pieces under key, written to a temporary file first so no reader sees half of it."""
+        scratch = self.scratch_path(Path(key).suffix)
+        try:
+            with open(scratch, "wb") as handle:
+                for piece in chunks:
+                    handle.write(piece)
+        except OSError as exc:
+            scratch.unlink(missing_ok=True)
+            raise MediaStoreError(f"Media {key} could not be written: {exc.strerror or exc}.") from exc
+        self.put_file(key, scratch, owner=owner)
+
+    def put_file(self, key: str, source: Path, *, owner: str | None = None) -> None:
+        """Move a finished file into the store under key (the owner is implied by the workflow's folder)."""
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(source, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(source, 0o644)  # mkstemp makes 0600; media is served by this same process anyway
-        os.replace(source, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(source, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(source, 0o644)  # mkstemp makes 0600; media is served by this same process anyway
+            os.replace(source, target)
+        except OSError as exc:
+            raise MediaStoreError(f"Media {key} could not be stored: {exc.strerror or exc}.") from exc
 
     def get_bytes(self, key: str) -> bytes:
         """The stored bytes, or NotFoundError."""
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(f"Media {key} is missing from the store.") from None
+        except (FileNotFoundError, IsADirectoryError):
+            raise missing(key) from None
+
+    def open(self, key: str) -> StoredMedia:
+        """The file behind key, to stream whole or by range."""
+        path = self.local_path(key)
+        return StoredMedia(key=key, size=path.stat().st_size, content_type=content_type_of(key), reader=_FileReader(path))
+
+    def exists(self, key: str) -> bool:
+        """True when key has a stored file."""
+        return self._path(key).is_file()
 
     def local_path(self, key: str) -> Path:
         """The file behind key (for players that stream from disk)."""
         path = self._path(key)
-        if not path.exists():
-            raise NotFoundError(f"Media {key} is missing from the store.")
+        if not path.is_file():
+            raise missing(key)
         return path
 
     def scratch_path(self, suffix: str) -> Path:
@@ -94,3 +179,8 @@ class FileMediaStore:
     def delete_workflow(self, workflow_id: str) -> None:
         """Remove every file of a workflow (hard delete)."""
         shutil.rmtree(self.root / "workflows" / workflow_id, ignore_errors=True)
+
+    def workflow_ids(self) -> set[str]:
+        """Every workflow id that has a folder of media."""
+        folder = self.root / "workflows"
+        return {entry.name for entry in folder.iterdir() if entry.is_dir()} if folder.is_dir() else set()

@@ -32,7 +32,7 @@ from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
 from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
 from services.providers.registry import ModelRegistry, ResolvedModel
-from services.storage.media_store import MediaStore, workflow_of_key
+from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
 from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
@@ -186,6 +186,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         """The bytes of a frame or video of one of the user's workflows."""
         self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
         return self.media.get_bytes(key)
+
+    def open_media(self, *, user_id: str, key: str) -> StoredMedia:
+        """A frame or video of one of the user's workflows, to stream whole or by byte range."""
+        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        return self.media.open(key)
 
     # ---- refinement -------------------------------------------------------------------------
 
