@@ -4,7 +4,7 @@ import streamlit as st
 
 from services.workflows.creatives import CreativesPage, FrameCreative, VideoCreative
 from ui.campaigns import campaign_filter, campaign_names, new_campaign_form, rename_campaign_form
-from ui.media import media_source
+from ui.media import media_url
 from ui.session import cached_runtime, creatives_query, current_user_id
 from ui.wizard import render_step
 from ui.wizard_context import CAMPAIGN_PARAM, STEP_PARAM, WORKFLOW_PARAM, WizardContext, remember_workflow
@@ -98,7 +98,7 @@ def video_card(item: VideoCreative, campaigns: dict[str, str]) -> None:
     video = item.video
     with st.container(border=True):
         if item.thumbnail_key:
-            st.image(media_source(runtime, user_id, item.thumbnail_key), alt=f"{item.title}: first frame")
+            st.image(media_url(runtime, item.thumbnail_key), alt=f"{item.title}: first frame")
         st.markdown(f"**{item.title}**")
         campaign = f" · {campaigns.get(item.campaign_id, item.campaign_id)}" if item.campaign_id else ""
         st.caption(f"{video.duration} s · {video.fps} fps · {video.model} ({video.provider}){campaign}")
@@ -107,7 +107,7 @@ def video_card(item: VideoCreative, campaigns: dict[str, str]) -> None:
 
 def frame_tile(item: FrameCreative) -> None:
     st.image(
-        media_source(runtime, user_id, item.image_key),
+        media_url(runtime, item.image_key),
         caption=f"{item.title} · Frame {item.position} of {item.frame_count} · {item.scene}",
     )
 

@@ -12,7 +12,7 @@ from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
-from ui.media import media_source
+from ui.media import media_url
 from ui.widgets import act, show_error
 from ui.wizard_context import WizardContext, index_of
 from ui.wizard_view import (
@@ -92,9 +92,7 @@ def _enlarged(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if frame is None:
         return
     with st.container(border=True):
-        st.image(
-            media_source(ctx.runtime, ctx.user_id, frame.image_key), caption=frame_label(workflow, frame), width="stretch"
-        )
+        st.image(media_url(ctx.runtime, frame.image_key), caption=frame_label(workflow, frame), width="stretch")
         if st.button("Close large view", key="wizard-close-large", icon=":material/close:"):
             st.session_state.pop(_large_key(workflow), None)
             st.rerun()
@@ -105,10 +103,8 @@ def _frame_card(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFra
     n = frame.frame_number
     decision = decision_of(frame)
     with st.container(border=True, key=f"frame-card-{n}"):
-        st.image(
-            media_source(ctx.runtime, ctx.user_id, frame.image_key),
-            alt=f"{frame_label(workflow, frame)}: {frame.prompt[:120]}",
-        )
+        url = media_url(ctx.runtime, frame.image_key)
+        st.image(url, link=url, alt=f"{frame_label(workflow, frame)}: {frame.prompt[:120]}")  # a click opens it full size
         st.markdown(f"**{frame_label(workflow, frame)}** · v{frame.version}")
         st.badge(decision, color=DECISION_COLORS[decision])  # type: ignore[arg-type]
         if frame.feedback and not frame.approved:
@@ -167,14 +163,14 @@ def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame
         columns = st.columns(len(frame.history) + 1)
         with columns[0]:
             st.image(
-                media_source(ctx.runtime, ctx.user_id, frame.image_key),
+                media_url(ctx.runtime, frame.image_key),
                 caption=f"Current · v{frame.version} · {frame.model}",
             )
         for column, version in zip(columns[1:], reversed(frame.history), strict=True):
             with column:
                 feedback = f" · feedback: {version.feedback}" if version.feedback else ""
                 st.image(
-                    media_source(ctx.runtime, ctx.user_id, version.image_key),
+                    media_url(ctx.runtime, version.image_key),
                     caption=f"v{version.version} · {version.model}{feedback}",
                 )
                 if reviewing and st.button("Use this version", key=f"restore-{frame.frame_number}-{version.version}"):

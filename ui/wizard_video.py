@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import VideoWorkflow, WorkflowStep
-from ui.media import media_source
+from ui.media import media_url
 from ui.widgets import act, badge_row
 from ui.wizard_context import WizardContext, index_of
 from ui.wizard_view import WizardStep
@@ -82,8 +80,7 @@ def render_result(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if video is None:
         st.error("This workflow is complete but has no video. Open it from My Workflows and contact support.")
         return
-    data = media_source(ctx.runtime, ctx.user_id, video.video_key)
-    st.video(data, format="video/mp4", alt=f"{workflow.title}: the finished video")
+    st.video(media_url(ctx.runtime, video.video_key), format="video/mp4", alt=f"{workflow.title}: the finished video")
     cost = f"Cost: ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
     badge_row(
         [
@@ -94,14 +91,11 @@ def render_result(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         ]
     )
     download_col, new_col, close_col = st.columns(3)
-    download_col.download_button(
-        "Download MP4", data=data, file_name=f"{_slug(workflow.title)}.mp4", mime="video/mp4", on_click="ignore"
+    # The same signed URL as the player, as an attachment: the file streams from the media route, not the websocket.
+    download_col.link_button(
+        "Download MP4", media_url(ctx.runtime, video.video_key, download=True), icon=":material/download:"
     )
     if new_col.button("Start a new video", icon=":material/add:", key="wizard-result-new"):
         ctx.start_over()
     if ctx.on_close is not None and close_col.button("Close Wizard", key="close-wizard"):
         ctx.on_close()
-
-
-def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "video"

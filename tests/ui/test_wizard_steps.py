@@ -260,7 +260,10 @@ def test_generate_video_completes_the_workflow_and_the_result_offers_player_and_
     assert (workflow.status, workflow.video_output.fps, workflow.video_output.duration) == (WorkflowStatus.COMPLETED, 12, 2)
     result = open_step(alice, RESULT, workflow_id)
     assert step_text(result) == "Step 5 of 5: Result"
-    assert result.get("video") and result.get("download_button")
+    [video] = result.get("video")
+    assert "/api/media/signed/" in video.url, "the player streams from a signed URL, not bytes in the websocket"
+    [download] = result.link_button
+    assert download.value == "Download MP4" and download.url.startswith(video.url) and "download=true" in download.url
     assert "12 fps" in badges(result) and "2 s" in badges(result) and "Cost" in badges(result)
 
 

@@ -104,10 +104,13 @@ def check_result(scope: Page | Locator, page: Page, *, duration: int, fps: int) 
     page.wait_for_function(
         "() => { const v = document.querySelector('video'); return v && v.currentTime > 0.3; }", timeout=60_000
     )
-    with page.expect_download() as download_info:
-        scope.get_by_role("button", name="Download MP4").click()
+    link = scope.get_by_role("link", name="Download MP4")
+    assert "/api/media/signed/" in (link.get_attribute("href") or "")
+    with page.context.expect_event("page") as opened:  # the link button opens the signed URL in a new tab
+        link.click()
+    download = opened.value.wait_for_event("download")
     mp4 = OUTPUT / f"downloaded-{duration}s.mp4"
-    download_info.value.save_as(mp4)
+    download.save_as(mp4)
     with av.open(str(mp4)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
