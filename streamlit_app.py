@@ -44,6 +44,14 @@ studio = [
         help="Every workflow you started, newest activity first. Open, resume or delete one.",
     ),
     st.Page(
+        "app_pages/prompt_lab.py",
+        title="Prompt Lab",
+        icon=":material/science:",
+        url_path="prompt-lab",
+        help="Run one brief on 2-4 refinement models at once and compare them; frames on two image models; "
+        "two video variations. Adopt the best into a workflow. Every run is kept and exportable.",
+    ),
+    st.Page(
         "app_pages/analytics.py",
         title="Analytics",
         icon=":material/bar_chart:",

@@ -14,6 +14,8 @@ from api.errors import install_error_handlers
 from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
 from api.routes.callbacks import callbacks_router
+from api.routes.lab import lab_router
+from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
 from api.routes.monitoring import monitoring_router
 from api.routes.webhooks import webhooks_router
@@ -55,6 +57,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         auth_router,
         keys_router,
         workflows_router,
+        lab_router,
+        variations_router,
         media_router,
         webhooks_router,
         callbacks_router,

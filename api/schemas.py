@@ -143,6 +143,7 @@ class FrameVersionOut(ResponseModel):
     provider: str
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class FrameOut(ResponseModel):
@@ -160,6 +161,7 @@ class FrameOut(ResponseModel):
     regeneration_count: int
     generated_at: datetime
     duration_ms: int = 0  # how long the provider took for this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
     history: list[FrameVersionOut]
 
 
@@ -175,6 +177,8 @@ class VideoOut(ResponseModel):
     size_bytes: int
     generated_at: datetime
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed of a Prompt Lab variation
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class WorkflowResponse(ResponseModel):

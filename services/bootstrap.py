@@ -24,7 +24,10 @@ from services.core.kept_secrets import kept_secret
 from services.core.settings import Settings, load_settings
 from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.jobs.runner import JobRunner
-from services.jobs.store import JobStore, ensure_job_indexes
+from services.jobs.store import JobKind, JobStore, ensure_job_indexes
+from services.lab.repository import LabRepository, ensure_lab_indexes
+from services.lab.service import PromptLab
+from services.lab.variations import LabVariations
 from services.providers.keys import MasterKeys, ProviderKeyVault, build_vault
 from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
@@ -63,6 +66,7 @@ class Runtime:
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     analytics: AnalyticsService | None = None  # the Analytics page's figures
+    lab: PromptLab | None = None  # the Prompt Lab
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
     _closed: bool = field(default=False, repr=False)
 
@@ -185,6 +189,22 @@ def _development_key(settings: Settings) -> bytes:
     return kept_secret(settings.DATA_DIR / "callback-secrets.key", lambda: os.urandom(32))
 
 
+def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
+    """The Prompt Lab over this workflow service, with its indexes; its variation job runs on the service's workers."""
+    ensure_lab_indexes(db)
+    repository = LabRepository(db)
+    variations = LabVariations(repository=repository, workflows=service, clock=utc_now)
+    service.extra_job_steps[JobKind.VIDEO_VARIATIONS] = variations.execute_job
+    return PromptLab(
+        repository=repository,
+        workflows=service,
+        models=service.models,
+        settings=service.settings,
+        clock=utc_now,
+        variations=variations,
+    )
+
+
 def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
     """Signed media URLs under MEDIA_URL_SIGNING_KEY (a kept development key without)."""
     configured = settings.MEDIA_URL_SIGNING_KEY
@@ -282,6 +302,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         webhooks=webhooks,
         callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
+        lab=build_lab(db, service),
         media_links=build_media_links(settings, media),
     )
 

@@ -50,6 +50,7 @@ class GenerationSteps:
     models: ModelRegistry
     settings: Settings
     clock: Callable[[], datetime]
+    extra_job_steps: dict[JobKind, Callable[[ActiveJob], None]]
 
     if TYPE_CHECKING:  # provided by VideoWorkflowService
 
@@ -64,6 +65,7 @@ class GenerationSteps:
             JobKind.GENERATE_FRAMES: self._execute_frames,
             JobKind.REGENERATE_FRAMES: self._execute_regeneration,
             JobKind.GENERATE_VIDEO: self._execute_video,
+            **self.extra_job_steps,  # steps other capabilities register (the Prompt Lab's video variations)
         }
         with bound(workflow_id=active.job.workflow_id, job_id=active.job.id):  # on every log line of the job
             steps[active.job.kind](active)

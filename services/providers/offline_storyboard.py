@@ -16,6 +16,9 @@ from services.providers.base import FrameRequest, FrameResult
 SUN_PATH = {"Opening": (0.18, 0.42), "Middle": (0.5, 0.2), "Closing": (0.82, 0.4)}
 FEEDBACK_MARKER = "Revise according to reviewer feedback:"
 SCENE_MARKER = "\n\nStoryboard key frame"
+# Frame models whose offline stand-in draws its own look (the same prompt and seed give another sky), so a
+# Prompt Lab comparison shows two different candidates without keys; other ids share the default look.
+MODEL_LOOKS = {"dalle-3": "painterly"}
 
 
 class OfflineStoryboardRenderer:
@@ -23,7 +26,8 @@ class OfflineStoryboardRenderer:
 
     def generate_frame(self, request: FrameRequest) -> FrameResult:
         """Render the frame as PNG bytes at the requested size."""
-        digest = hashlib.sha256(f"{request.prompt}|{request.scene}|{request.seed}".encode()).digest()
+        look = MODEL_LOOKS.get(request.model, "")
+        digest = hashlib.sha256(f"{request.prompt}|{request.scene}|{request.seed}{look}".encode()).digest()
         # The land comes from the shared concept, so a workflow's frames look like one world;
         # the sky follows the whole frame prompt, so each scene and each revision differs.
         world = hashlib.sha256(request.prompt.split(SCENE_MARKER)[0].encode()).digest()

@@ -276,6 +276,8 @@ class ReplicateVideoGenerator:
                 "aspect_ratio": ratio,
                 "resolution": "720p",
             }
+            if request.seed is not None:
+                model_input["seed"] = request.seed
             if self.spec.first_frame and request.frame_images:
                 opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
                 model_input["image"] = _data_uri(opening)

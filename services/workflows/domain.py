@@ -72,6 +72,7 @@ class RefinementIteration(CamelModel):
     cached_at: datetime | None = None  # when the cached answer was first made (cached rounds only)
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
+    lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
 
 
 class FrameVersion(CamelModel):
@@ -85,6 +86,7 @@ class FrameVersion(CamelModel):
     seed: int
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class GeneratedFrame(CamelModel):
@@ -106,6 +108,7 @@ class GeneratedFrame(CamelModel):
     history: list[FrameVersion] = Field(default_factory=list)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to make this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class VideoOutput(CamelModel):
@@ -122,6 +125,8 @@ class VideoOutput(CamelModel):
     clips: int = 1  # provider clips joined into this video
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed a Prompt Lab variation was rendered with
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class ReviewTally(CamelModel):

@@ -173,6 +173,7 @@ def _as_version(frame: GeneratedFrame) -> FrameVersion:
         seed=frame.seed,
         feedback=frame.feedback,
         generated_at=frame.generated_at,
+        lab_comparison_id=frame.lab_comparison_id,
     )
 
 
@@ -189,6 +190,7 @@ def restore_frame_version(workflow: VideoWorkflow, frame_number: int, version: i
     frame.prompt, frame.image_key, frame.model = earlier.prompt, earlier.image_key, earlier.model
     frame.provider, frame.seed, frame.generated_at = earlier.provider, earlier.seed, earlier.generated_at
     frame.version, frame.feedback, frame.approved = earlier.version, None, False
+    frame.lab_comparison_id = earlier.lab_comparison_id
     workflow.frames_approved = False
     workflow.last_activity = now
 
@@ -238,3 +240,20 @@ def record_failure(
     workflow.status = WorkflowStatus.FAILED
     workflow.active_job_id = None
     workflow.last_activity = now
+
+
+def adopt_frame(workflow: VideoWorkflow, new_frame: GeneratedFrame, *, now: datetime) -> None:
+    """A frame rendered elsewhere (the Prompt Lab) becomes the frame's next version; the current one joins its history."""
+    check_transition(workflow.current_step, WorkflowAction.RESTORE_FRAME_VERSION)  # versions change only in review
+    old = _require_frame(workflow, new_frame.frame_number)
+    new_frame.history = [*old.history, _as_version(old)]
+    new_frame.version = max([old.version, *(v.version for v in old.history)]) + 1
+    new_frame.regeneration_count = old.regeneration_count  # an adoption is not a regeneration round
+    add_generated_frame(workflow, new_frame, now=now)
+
+
+def pick_video(workflow: VideoWorkflow, video: VideoOutput, *, now: datetime) -> None:
+    """A rendered variation becomes the workflow's video (the earlier video file is kept)."""
+    if not workflow.frames_approved:
+        raise ValidationError("Approve every frame before picking a video for this workflow.")
+    attach_video(workflow, video, now=now)

@@ -34,6 +34,7 @@ from services.providers.catalog import check_aspect_ratio, check_frame, plan_vid
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
+from services.workflows.adoption import Adoptions
 from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
     ModelSelections,
@@ -81,7 +82,7 @@ class NewWorkflow:
     video_model: str | None = None
 
 
-class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(
@@ -99,6 +100,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         campaigns: CampaignService | None = None,
     ) -> None:
         self.repository = repository
+        self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.campaigns = campaigns  # a campaignId the user has no campaign for creates it
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
