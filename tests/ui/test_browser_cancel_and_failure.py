@@ -56,5 +56,5 @@ def test_a_failed_render_shows_the_error_and_back_to_frames_reopens_the_review(t
         expect_step(page, 3, "Frames")
         expect(frame_cards(page)).to_have_count(3)
         expect(page.get_by_role("button", name="Approve All")).to_be_visible()
-        expect(page.get_by_role("button", name="Reject")).to_have_count(3)
+        expect(page.get_by_role("button", name="Reject", exact=True)).to_have_count(3)
         shots.take("back-to-frames")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import av
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Download, Locator, Page, expect
 
 from tests.ui.browser import ROOT, click, fill, settle
 
@@ -109,11 +109,16 @@ def check_result(scope: Page | Locator, page: Page, *, duration: int, fps: int) 
     )
     link = scope.get_by_role("link", name="Download MP4")
     assert "/api/media/signed/" in (link.get_attribute("href") or "")
-    with page.context.expect_event("page") as opened:  # the link button opens the signed URL in a new tab
-        link.click()
-    download = opened.value.wait_for_event("download")
+    downloads: list[Download] = []  # the link button opens the signed URL in a new tab, which downloads and closes
+    page.context.on("page", lambda tab: tab.on("download", downloads.append))
+    link.click()
+    for _ in range(120):
+        if downloads:
+            break
+        page.wait_for_timeout(500)
+    assert downloads, "Download MP4 started no download"
     mp4 = OUTPUT / f"downloaded-{duration}s.mp4"
-    download.save_as(mp4)
+    downloads[0].save_as(mp4)
     with av.open(str(mp4)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
