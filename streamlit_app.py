@@ -70,7 +70,7 @@ studio = [
     st.Page("app_pages/wizard.py", title="Video Wizard", url_path="wizard", visibility="hidden"),
 ]
 wizard = [
-    st.Page(step.page, title=f"{step.number} {step.title}", icon=STEP_ICONS[step], url_path=step.value, help=STEP_HELP[step])
+    st.Page(step.page, title=f"{step.number} {step.label}", icon=STEP_ICONS[step], url_path=step.value, help=STEP_HELP[step])
     for step in WIZARD_STEPS
 ]
 pages = {"Studio": studio, "Video Wizard": wizard}

@@ -152,7 +152,7 @@ st.subheader(f"Approved frames ({frames.total})")
 if not frames.total:
     st.caption("Frames you approve in the wizard appear here.")
 frame_columns = st.columns(CARD_COLUMNS * 2)
-for index, item in enumerate(frames.items):
+for index, frame in enumerate(frames.items):
     with frame_columns[index % len(frame_columns)]:
-        frame_tile(item)
+        frame_tile(frame)
 pager(frames, FRAMES_PAGE_KEY, "frames")

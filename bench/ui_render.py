@@ -142,7 +142,7 @@ def browser_side(runs: int) -> dict[str, tuple[float, float]] | None:
                 for _ in range(runs):
                     started = time.perf_counter()
                     page.goto(url)
-                    page.get_by_text(f"Step {step.number} of 5: {step.title}", exact=True).wait_for()
+                    page.get_by_text(f"Step {step.number} of 5: {step.label}", exact=True).wait_for()
                     ready.append(time.perf_counter() - started)
                     fcp = "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"
                     paints.append(page.evaluate(fcp) / 1000)

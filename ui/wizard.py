@@ -58,7 +58,7 @@ def render_step(ctx: WizardContext, step: WizardStep | None = None) -> None:
     needed = prerequisite(workflow, step)
     if needed is not None:
         st.info(needed.message, icon=":material/lock:")
-        ctx.link(needed.step, label=f"Go to {needed.step.number} {needed.step.title}", key="-needed")
+        ctx.link(needed.step, label=f"Go to {needed.step.number} {needed.step.label}", key="-needed")
         return
     if workflow is None:
         wizard_brief.render_brief(ctx, None)
@@ -77,9 +77,9 @@ def _header(ctx: WizardContext, workflow: VideoWorkflow | None, step: WizardStep
     """Stepper (unreached steps disabled), progress bar, title and status badge."""
     with st.container(horizontal=True, gap="small", key=f"wizard-stepper-{'dialog' if ctx.in_dialog else 'page'}"):
         for each in WIZARD_STEPS:
-            label = f"**{each.number} {each.title}**" if each is step else f"{each.number} {each.title}"
+            label = f"**{each.number} {each.label}**" if each is step else f"{each.number} {each.label}"
             ctx.link(each, label=label, disabled=not reached(workflow, each))
-    st.progress((step.number - 1) / (len(WIZARD_STEPS) - 1), text=f"Step {step.number} of {len(WIZARD_STEPS)}: {step.title}")
+    st.progress((step.number - 1) / (len(WIZARD_STEPS) - 1), text=f"Step {step.number} of {len(WIZARD_STEPS)}: {step.label}")
     if workflow is None:
         return
     title, badge = st.columns([4, 1], vertical_alignment="center")

@@ -28,7 +28,7 @@ def render_brief(ctx: WizardContext, workflow: VideoWorkflow | None) -> None:
     on_col, new_col = st.columns(2)
     with on_col:
         here = home_step(workflow)
-        ctx.link(here, label=f"Continue at {here.number} {here.title}", key="-continue")
+        ctx.link(here, label=f"Continue at {here.number} {here.label}", key="-continue")
     if new_col.button("Start a new video", icon=":material/add:", key="wizard-new-video"):
         ctx.start_over()
 

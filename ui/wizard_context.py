@@ -88,7 +88,7 @@ class WizardContext:
 
     def link(self, step: WizardStep, *, label: str | None = None, disabled: bool = False, key: str = "") -> None:
         """A link to a step: a page link on the step pages, a button in the dialog."""
-        text = label or f"{step.number} {step.title}"
+        text = label or f"{step.number} {step.label}"
         if self.in_dialog:
             if st.button(text, key=f"goto-{step.value}{key}", disabled=disabled, type="tertiary"):
                 self.go(step)

@@ -6,6 +6,8 @@ service, so Approve All, a regeneration, a restore or a change from another tab 
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from services.core.errors import StudioError
@@ -176,8 +178,12 @@ def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame
                 if reviewing and st.button("Use this version", key=f"restore-{frame.frame_number}-{version.version}"):
                     act(
                         "Restoring…",
-                        lambda v=version.version: ctx.runtime.service.restore_frame_version(
-                            user_id=ctx.user_id, workflow_id=workflow.id, frame_number=frame.frame_number, version=v
+                        partial(
+                            ctx.runtime.service.restore_frame_version,
+                            user_id=ctx.user_id,
+                            workflow_id=workflow.id,
+                            frame_number=frame.frame_number,
+                            version=version.version,
                         ),
                     )
 

@@ -22,8 +22,8 @@ class WizardStep(StrEnum):
     RESULT = "result"
 
     @property
-    def title(self) -> str:
-        """The page title in the navigation."""
+    def label(self) -> str:
+        """The step's name, as the navigation and the progress bar show it."""
         return STEP_TITLES[self]
 
     @property
