@@ -110,7 +110,7 @@ def check_result(scope: Page | Locator, page: Page, *, duration: int, fps: int) 
     link = scope.get_by_role("link", name="Download MP4")
     assert "/api/media/signed/" in (link.get_attribute("href") or "")
     downloads: list[Download] = []  # the link button opens the signed URL in a new tab, which downloads and closes
-    page.context.on("page", lambda tab: tab.on("download", downloads.append))
+    page.context.on("page", lambda tab: tab.on("download", lambda download: downloads.append(download)))
     link.click()
     for _ in range(120):
         if downloads:
