@@ -42,7 +42,11 @@ lint: install-dev
 bench: install-dev chromium redis-server
 	$(PY) bench/run_all.py
 
-.PHONY: smoke rotate-provider-keys
+.PHONY: smoke rotate-provider-keys doctor
+
+## Is every configured model served today? Read-only provider calls (nothing paid); says which keys are missing.
+doctor: install
+	$(PY) scripts/doctor.py
 
 ## One real refinement, frame and cheapest video with POE_API_KEY / REPLICATE_API_KEY; skipped without keys.
 smoke: install

@@ -17,6 +17,7 @@ from api.routes.callbacks import callbacks_router
 from api.routes.lab import lab_router
 from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
+from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
@@ -62,6 +63,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         media_router,
         webhooks_router,
         callbacks_router,
+        models_router,
         monitoring_router,
     )
     for router in routers:

@@ -77,6 +77,7 @@ class CreateWorkflowRequest(RequestModel):
             duration=meta.duration,
             style=meta.style,
             aspect_ratio=meta.aspect_ratio,
+            sound=meta.sound,
             campaign_id=self.campaign_id,
             refinement_model=models.refinement,
             frame_model=models.frames,
@@ -153,7 +154,8 @@ class FrameOut(ResponseModel):
     image_url: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     provider: str
     approved: bool
     feedback: str | None = None
@@ -167,7 +169,9 @@ class FrameOut(ResponseModel):
 
 class VideoOut(ResponseModel):
     video_url: str
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # a soundtrack was asked for
     provider: str
     duration: int
     fps: int

@@ -31,6 +31,7 @@ from services.lab.variations import LabVariations
 from services.providers.keys import MasterKeys, ProviderKeyVault, build_vault
 from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
+from services.providers.status import ProviderStatus
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import FileMediaStore, MediaStore
@@ -66,6 +67,8 @@ class Runtime:
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     analytics: AnalyticsService | None = None  # the Analytics page's figures
+    provider_status: ProviderStatus | None = None  # Settings → Provider status, make doctor, the background check
+    model_checker: PeriodicReconciler | None = None  # re-checks model availability every few hours (with keys)
     lab: PromptLab | None = None  # the Prompt Lab
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
     _closed: bool = field(default=False, repr=False)
@@ -83,6 +86,12 @@ class Runtime:
         except PyMongoError:
             return False
 
+    def providers(self) -> ProviderStatus:
+        """The provider status service (built on first use when the runtime was assembled by hand)."""
+        if self.provider_status is None:
+            self.provider_status = ProviderStatus(self.models, self.settings)
+        return self.provider_status
+
     def readiness(self) -> dict[str, str]:
         """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
         checks = {"database": "ok" if self.database_ok() else "unreachable"}
@@ -91,7 +100,14 @@ class Runtime:
         return checks
 
     def start_background(self) -> None:
-        """Start this process's job workers (embedded mode) or its reconciler (inline mode)."""
+        """Start this process's job workers (embedded mode) or its reconciler (inline mode), and the model check."""
+        status = self.provider_status
+        if self.model_checker is None and status is not None and status.has_keys():
+            # At start-up and every few hours: a model found missing is disabled before anyone pays for it.
+            self.model_checker = PeriodicReconciler(
+                lambda: len(status.check_now()), interval=self.settings.MODEL_CHECK_INTERVAL_SECONDS
+            )
+            self.model_checker.start()
         if self.background is not None or self.settings.JOB_BACKEND == "redis":
             return  # redis mode: the Dramatiq workers run and reconcile the jobs
         if isinstance(self.service.dispatcher, EmbeddedWorkerPool):
@@ -112,6 +128,8 @@ class Runtime:
             self.background.stop()
         if self.deliverer is not None:
             self.deliverer.stop()
+        if self.model_checker is not None:
+            self.model_checker.stop()
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -302,6 +320,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         webhooks=webhooks,
         callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
+        provider_status=ProviderStatus(models, settings),
         lab=build_lab(db, service),
         media_links=build_media_links(settings, media),
     )

@@ -82,13 +82,14 @@ def test_each_step_records_which_provider_and_model_ran(service: VideoWorkflowSe
     refined = service.refine_prompt(user_id=USER, workflow_id=workflow.id, model="claude-3-opus-20240229")
     framed = service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=2, model="dalle-3")
 
-    assert (refined.refinement_iterations[0].model, refined.refinement_iterations[0].provider) == (
-        "claude-3-opus-20240229",
-        "offline",
-    )
-    assert {(f.model, f.provider) for f in framed.generated_frames} == {("dalle-3", "offline")}
-    assert framed.model_selections.refinement == "claude-3-opus-20240229"
-    assert framed.model_selections.frames == "dalle-3"
+    # Issue 18: the seed's retired ids run their successors; records keep the model that ran and the id asked for.
+    first = refined.refinement_iterations[0]
+    assert (first.model, first.requested_model, first.provider) == ("claude-opus-4.6", "claude-3-opus-20240229", "offline")
+    assert {(f.model, f.requested_model, f.provider) for f in framed.generated_frames} == {
+        ("flux-1.1-pro", "dalle-3", "offline")
+    }
+    assert framed.model_selections.refinement == "claude-opus-4.6"
+    assert framed.model_selections.frames == "flux-1.1-pro"
 
 
 def test_a_portrait_brief_gets_portrait_frames_and_video(service: VideoWorkflowService):

@@ -12,11 +12,13 @@ from services.core.errors import (
     ConflictError,
     ForbiddenError,
     LimitReachedError,
+    ModelUnavailableError,
     NotFoundError,
     StepFailedError,
     StudioError,
     UnknownModelError,
 )
+from services.providers.registry import ModelRegistry
 from services.workflows.domain import WorkflowStatus
 
 T = TypeVar("T")
@@ -34,6 +36,7 @@ NEXT_STEP_HINTS: list[tuple[type[StudioError], str]] = [
     (StepFailedError, "Retry the step, or pick another model."),
     (LimitReachedError, "You have reached this workflow's limit; continue with what you have."),
     (UnknownModelError, "Pick a model from the list."),
+    (ModelUnavailableError, "Pick the model it names, or another one from the list."),
     (BusyError, "Wait for the running generation to finish; this page updates by itself."),
     (ConflictError, "Reload the page and try again."),
     (ForbiddenError, "Open one of your own workflows from My Workflows."),
@@ -73,3 +76,12 @@ def act(spinner: str, call: Callable[[], T], then: Callable[[T], None] = rerun_a
         show_error(exc)
         return
     then(result)
+
+
+def model_ran(model: str, requested: str | None, models: ModelRegistry | None = None) -> str:
+    """'claude-3-opus-20240229 → claude-opus-4.6 (the original was retired on 2026-01-05)', or just the model."""
+    if not requested:
+        return model
+    retired = models.lifecycle(requested) if models is not None else None
+    when = f" on {retired.retired_on}" if retired is not None and retired.retired_on else ""
+    return f"{requested} → {model} (the original was retired{when})"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from services.core.settings import ASPECT_RATIOS
-from services.providers.registry import ModelRole
+from services.providers.registry import ModelRegistry, ModelRole
 from services.workflows.domain import RefinementIteration, VideoWorkflow
 from services.workflows.service import NewWorkflow
-from ui.widgets import act, badge_row
-from ui.wizard_context import CAMPAIGN_PARAM, WizardContext, index_of
+from ui.model_picker import model_picker
+from ui.widgets import act, badge_row, model_ran
+from ui.wizard_context import CAMPAIGN_PARAM, WizardContext
 from ui.wizard_view import WizardStep, can_continue_to_frames, can_refine, home_step
 
 
@@ -51,11 +52,15 @@ def _brief_form(ctx: WizardContext) -> None:
         )
         aspect_ratio = ratio_col.selectbox("Aspect ratio", ASPECT_RATIOS)
         style = style_col.text_input("Visual style", placeholder="cinematic, flat illustration…")
-        campaign_id = st.selectbox(
+        campaign_col, sound_col = st.columns([3, 1], vertical_alignment="bottom")
+        campaign_id = campaign_col.selectbox(
             "Campaign",
             options,
             index=options.index(preset) if preset in options else 0,
             format_func=lambda cid: "No campaign" if cid is None else names[cid],
+        )
+        sound = sound_col.toggle(
+            "Sound", value=True, help="On: video models that make a soundtrack make one (billed at their sound price)."
         )
         submitted = st.form_submit_button("Start Creating", type="primary")
     if not submitted:
@@ -68,6 +73,7 @@ def _brief_form(ctx: WizardContext) -> None:
         duration=int(duration),
         style=style,
         aspect_ratio=aspect_ratio,
+        sound=bool(sound),
         campaign_id=campaign_id,
     )
     act(
@@ -84,8 +90,8 @@ def render_refine(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     remaining = workflow.refinement_iterations_remaining
     st.markdown(f"**{remaining} of {cap} rounds left**")
     if iterations:
-        _latest_round(workflow, iterations[-1])
-        _iteration_history(workflow)
+        _latest_round(workflow, iterations[-1], ctx.runtime.models)
+        _iteration_history(workflow, ctx.runtime.models)
     else:
         st.info("Refine your brief into a production-ready prompt. Add notes to steer each round.")
     if not can_refine(workflow):
@@ -99,21 +105,23 @@ def render_refine(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         key=f"notes-{workflow.id}-{len(iterations)}",
         help="What to add or change in the next round (optional).",
     )
-    models = ctx.runtime.models.model_ids(ModelRole.REFINEMENT)
-    model = st.selectbox(
-        "Refinement model",
-        models,
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.REFINEMENT,
+        label="Refinement model",
+        current=workflow.model_selections.refinement,
         key=f"refine-model-{workflow.id}",
-        index=index_of(models, workflow.model_selections.refinement),
     )
     refine_col, fresh_col, continue_col = st.columns(3)
-    if refine_col.button("Refine Prompt", type="primary"):
+    if refine_col.button("Refine Prompt", type="primary", disabled=unusable is not None, help=unusable):
         _refine(ctx, workflow, notes, model, fresh=False)
     if (
         iterations
         and iterations[-1].cached
         and fresh_col.button(
-            "Refine again (fresh)", help="Ask the model again instead of using the cached answer; this uses one round."
+            "Refine again (fresh)",
+            disabled=unusable is not None,
+            help=unusable or "Ask the model again instead of using the cached answer; this uses one round.",
         )
     ):
         _refine(ctx, workflow, notes or iterations[-1].additional_info or "", model, fresh=True)
@@ -130,11 +138,12 @@ def _refine(ctx: WizardContext, workflow: VideoWorkflow, notes: str, model: str,
     )
 
 
-def _latest_round(workflow: VideoWorkflow, latest: RefinementIteration) -> None:
+def _latest_round(workflow: VideoWorkflow, latest: RefinementIteration, models: ModelRegistry) -> None:
     with st.container(border=True):
         st.markdown("**Refined prompt**")
         st.markdown((workflow.final_refined_prompt or "").replace("\n", "  \n"))  # keep the prompt's lines
-        badges = [(f"Model: {latest.model} ({latest.provider})", "gray"), (f"Iteration {latest.iteration}", "blue")]
+        ran = model_ran(latest.model, latest.requested_model, models)
+        badges = [(f"Model: {ran} ({latest.provider})", "gray"), (f"Iteration {latest.iteration}", "blue")]
         if latest.cached:
             badges.append(("cached", "orange"))
         badge_row(badges)
@@ -164,13 +173,14 @@ def _cap_notice(ctx: WizardContext, workflow: VideoWorkflow, cap: int) -> None:
         )
 
 
-def _iteration_history(workflow: VideoWorkflow) -> None:
+def _iteration_history(workflow: VideoWorkflow, models: ModelRegistry) -> None:
     iterations = workflow.refinement_iterations
     with st.expander(f"All iterations ({len(iterations)})"):
         for it in reversed(iterations):
             notes = f" · notes: “{it.additional_info}”" if it.additional_info else ""
             cached = " · cached" if it.cached else ""
-            st.caption(f"Iteration {it.iteration} · {it.model} ({it.provider}){cached}{notes}")
+            ran = model_ran(it.model, it.requested_model, models)
+            st.caption(f"Iteration {it.iteration} · {ran} ({it.provider}){cached}{notes}")
             st.text(it.refined_prompt)
         if len(iterations) >= 2:
             st.markdown("**Compare two iterations**")

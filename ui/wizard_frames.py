@@ -15,8 +15,9 @@ from services.providers.registry import ModelRole
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
 from ui.media import media_url
+from ui.model_picker import model_picker
 from ui.widgets import act, show_error
-from ui.wizard_context import WizardContext, index_of
+from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
     WizardStep,
@@ -53,10 +54,14 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     s = ctx.runtime.settings
-    models = ctx.runtime.models.model_ids(ModelRole.FRAMES)
     model_col, count_col = st.columns(2)
-    model = model_col.selectbox(
-        "Frame model", models, index=index_of(models, workflow.model_selections.frames), key=f"frame-model-{workflow.id}"
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.FRAMES,
+        label="Frame model",
+        current=workflow.model_selections.frames,
+        key=f"frame-model-{workflow.id}",
+        where=model_col,
     )
     count = count_col.number_input(
         "Number of frames",
@@ -68,7 +73,7 @@ def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if workflow.generated_frames:
         st.caption(f"{len(workflow.generated_frames)} frame(s) were kept; generating makes only the missing ones.")
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Frames", type="primary"):
+    if generate_col.button("Generate Frames", type="primary", disabled=unusable is not None, help=unusable):
         act(
             f"Generating {count} frame(s) with {model}…",
             lambda: ctx.runtime.service.generate_frames(

@@ -8,8 +8,9 @@ from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from ui.media import media_url
-from ui.widgets import act, badge_row
-from ui.wizard_context import WizardContext, index_of
+from ui.model_picker import model_picker
+from ui.widgets import act, badge_row, model_ran
+from ui.wizard_context import WizardContext
 from ui.wizard_view import WizardStep
 
 
@@ -21,10 +22,17 @@ def render_video(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         st.success(f"The video was rendered with {video.model}: {video.duration} s at {video.fps} fps.")
         ctx.link(WizardStep.RESULT, label="See the result", key="-result")
         return
-    models = ctx.runtime.models.model_ids(ModelRole.VIDEO)
-    model = st.selectbox(
-        "Video model", models, index=index_of(models, workflow.model_selections.video), key=f"video-model-{workflow.id}"
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.VIDEO,
+        label="Video model",
+        current=workflow.model_selections.video,
+        key=f"video-model-{workflow.id}",
     )
+    if unusable is not None:
+        if workflow.current_step is WorkflowStep.FRAME_REVIEW:
+            ctx.link(WizardStep.FRAMES, label="Back to Frames", key="-back-unusable")
+        return
     options = ctx.runtime.service.video_options(model)
     longest = options.longest_seconds
     fps_col, duration_col = st.columns(2)
@@ -81,10 +89,11 @@ def render_result(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         st.error("This workflow is complete but has no video. Open it from My Workflows and contact support.")
         return
     st.video(media_url(ctx.runtime, video.video_key), format="video/mp4", alt=f"{workflow.title}: the finished video")
-    cost = f"Cost: ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
+    # Providers report no charge we can read: every cost is our estimate from the configured prices.
+    cost = f"Cost (estimate): ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
     badge_row(
         [
-            (f"Model: {video.model} ({video.provider})", "gray"),
+            (f"Model: {model_ran(video.model, video.requested_model, ctx.runtime.models)} ({video.provider})", "gray"),
             (f"{video.duration} s", "blue"),
             (f"{video.fps} fps", "blue"),
             (cost, "green"),

@@ -123,6 +123,23 @@ class JobSupersededError(StudioError):
     code = "job_superseded"
 
 
+class ModelUnavailableError(ValidationError):
+    """A known model id the provider no longer serves (retired, or found missing by the availability check)."""
+
+    code = "model_unavailable"
+
+    def __init__(self, message: str, *, model: str, successor: str | None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.successor = successor
+
+
+class ProviderModelMissingError(ProviderError):
+    """The provider says the model does not exist (Poe's 400 model_not_found, Replicate's 404)."""
+
+    code = "provider_model_missing"
+
+
 class MediaStoreError(StudioError):
     """The media store could not write or read a file (disk, GridFS); nothing half-written is visible."""
 

@@ -32,7 +32,7 @@ from services.workflows.domain import GeneratedFrame, VideoOutput, VideoWorkflow
 from services.workflows.frame_planning import frame_size
 from services.workflows.service import VideoWorkflowService, new_job_id
 
-FRAME_MODELS = ("stable-diffusion-xl", "dalle-3")
+FRAME_MODELS = ("stable-diffusion-xl", "flux-1.1-pro")  # dalle-3 is retired; flux-1.1-pro succeeds it (issue 18)
 MAX_VARIATIONS = 2
 
 

@@ -18,7 +18,7 @@ FEEDBACK_MARKER = "Revise according to reviewer feedback:"
 SCENE_MARKER = "\n\nStoryboard key frame"
 # Frame models whose offline stand-in draws its own look (the same prompt and seed give another sky), so a
 # Prompt Lab comparison shows two different candidates without keys; other ids share the default look.
-MODEL_LOOKS = {"dalle-3": "painterly"}
+MODEL_LOOKS = {"dalle-3": "painterly", "flux-1.1-pro": "painterly"}  # flux-1.1-pro succeeds the retired dalle-3
 
 
 class OfflineStoryboardRenderer:

@@ -43,6 +43,7 @@ class WorkflowMetadata(CamelModel):
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    sound: bool = True  # "Sound: on/off": video models that can make a soundtrack are asked for one (or not)
 
 
 class ModelSelections(CamelModel):
@@ -64,9 +65,10 @@ class RefinementIteration(CamelModel):
     iteration: int
     additional_info: str | None = None
     refined_prompt: str
-    model: str
+    model: str  # the model that ran
     provider: str
     created_at: datetime
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     duration_ms: int = 0
     cached: bool = False  # served from the prompt cache: no provider call, no cost
     cached_at: datetime | None = None  # when the cached answer was first made (cached rounds only)
@@ -97,9 +99,10 @@ class GeneratedFrame(CamelModel):
     image_key: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
     provider: str
     seed: int
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     approved: bool = False
     feedback: str | None = None
     version: int = 1
@@ -113,9 +116,11 @@ class GeneratedFrame(CamelModel):
 
 class VideoOutput(CamelModel):
     video_key: str
-    model: str
+    model: str  # the model that ran
     provider: str
     duration: int
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # the provider was asked for a soundtrack
     fps: int
     width: int
     height: int

@@ -31,7 +31,7 @@ from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
 from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
-from services.providers.registry import ModelRegistry, ResolvedModel
+from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
 from services.workflows.adoption import Adoptions
@@ -76,6 +76,7 @@ class NewWorkflow:
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    sound: bool = True
     campaign_id: str | None = None
     refinement_model: str | None = None
     frame_model: str | None = None
@@ -120,10 +121,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         check_int_range(brief.duration, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
         if brief.aspect_ratio not in ASPECT_RATIOS:
             raise ValidationError(f"Unknown aspect ratio {brief.aspect_ratio!r}. Use one of: {', '.join(ASPECT_RATIOS)}.")
+        m = self.models  # a configured default found unavailable gives way to its successor; a user's pick does not
         selections = ModelSelections(
-            refinement=self.models.refiner(brief.refinement_model or s.DEFAULT_REFINEMENT_MODEL).model_id,
-            frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
-            video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
+            refinement=m.refiner(
+                brief.refinement_model or m.usable(ModelRole.REFINEMENT, s.DEFAULT_REFINEMENT_MODEL)
+            ).model_id,
+            frames=m.frame_generator(brief.frame_model or m.usable(ModelRole.FRAMES, s.DEFAULT_FRAME_MODEL)).model_id,
+            video=m.video_generator(brief.video_model or m.usable(ModelRole.VIDEO, s.DEFAULT_VIDEO_MODEL)).model_id,
         )
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
@@ -144,6 +148,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 duration=brief.duration,
                 style=clean_text(brief.style, field="Style", max_length=500, required=False),
                 aspect_ratio=brief.aspect_ratio,
+                sound=brief.sound,
             ),
             model_selections=selections,
             limits=WorkflowLimits(
@@ -255,6 +260,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 additional_info=notes,
                 refined_prompt=refined,
                 model=refiner.model_id,
+                requested_model=refiner.requested_id,
                 provider=provider,
                 created_at=self.clock(),
                 duration_ms=elapsed_ms,
@@ -320,7 +326,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             start,
             job_id=job_id,
             kind=JobKind.GENERATE_FRAMES,
-            params={"frameCount": count, "model": generator.model_id},
+            params={"frameCount": count, "model": generator.model_id, **_requested(generator)},
             idempotency_key=idempotency_key,
         )
         if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
@@ -431,7 +437,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             start,
             job_id=job_id,
             kind=JobKind.GENERATE_VIDEO,
-            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
+            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips, **_requested(generator)},
             idempotency_key=idempotency_key,
         )
 
@@ -459,6 +465,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         try:
             return provider_call()
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            self.models.note_failure(model.model_id, exc)
             self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
 
     def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
@@ -488,6 +495,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
+
+
+def _requested(model: ResolvedModel) -> dict[str, str]:
+    """The job parameter naming the retired id that was asked for, when its successor runs (else nothing)."""
+    return {"requestedModel": model.requested_id} if model.requested_id else {}
 
 
 def new_job_id() -> str:

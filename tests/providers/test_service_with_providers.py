@@ -131,11 +131,13 @@ def test_each_step_is_estimated_before_and_costed_after_with_a_running_total(wir
 
     service.review_frames(user_id=ALICE, workflow_id=workflow.id, reviews=[FrameReview(n, True) for n in (1, 2, 3)])
     video_estimate = service.estimate_cost(user_id=ALICE, workflow_id=workflow.id, step=WorkflowStep.VIDEO_GENERATION)
-    assert video_estimate.amount_usd == pytest.approx(14 * 0.75) and "14 s" in video_estimate.basis
+    # Sound is on by default, and Veo is priced with sound (issue 18: 0.40 $/s with, 0.20 $/s without).
+    assert video_estimate.amount_usd == pytest.approx(14 * 0.40) and "14 s" in video_estimate.basis
+    assert "with sound" in video_estimate.basis and "fal.ai" in video_estimate.basis
     done = service.generate_video(user_id=ALICE, workflow_id=workflow.id)
 
-    assert (done.video_output.provider, done.video_output.clips, done.video_output.cost_usd) == ("replicate", 2, 10.5)
-    expected_total = refined.refinement_iterations[0].cost_usd + 3 * 0.0048 + 10.5
+    assert (done.video_output.provider, done.video_output.clips, done.video_output.cost_usd) == ("replicate", 2, 5.6)
+    expected_total = refined.refinement_iterations[0].cost_usd + 3 * 0.0048 + 5.6
     assert done.total_cost_usd == pytest.approx(expected_total)
     assert sum(b"/predictions" in r.url.raw_path for r in replicate.requests) == 5
 

@@ -37,6 +37,11 @@ def open_step(user: User, page: str, workflow_id: str | None = None):  # type: i
     return at
 
 
+def open_wizard(user: User, workflow_id: str | None = None):  # type: ignore[no-untyped-def]
+    """The wizard where a workflow that has not been refined yet opens: Refine, or the Brief without one."""
+    return open_step(user, REFINE if workflow_id else BRIEF, workflow_id)
+
+
 def refined_workflow(runtime: Runtime, user: User, rounds: int = 1) -> str:
     workflow = runtime.service.create_workflow(user_id=user.id, brief=a_brief(duration=2))
     for _ in range(rounds):
@@ -103,7 +108,7 @@ def test_refine_prompt_twice_records_both_iterations_with_notes_and_model(runtim
     at = open_step(alice, REFINE, workflow.id)
     button(at, "Refine Prompt").click().run()
     at.text_area[0].set_value("Add neon reflections")
-    at.selectbox[0].select("claude-3-opus-20240229")
+    at.selectbox[0].select("claude-sonnet-4.6")
     button(at, "Refine Prompt").click().run()
 
     assert not at.exception
@@ -111,7 +116,7 @@ def test_refine_prompt_twice_records_both_iterations_with_notes_and_model(runtim
         (i.iteration, i.additional_info, i.model) for i in stored(runtime, alice, workflow.id).refinement_iterations
     ] == [
         (1, None, "gpt-4o"),
-        (2, "Add neon reflections", "claude-3-opus-20240229"),
+        (2, "Add neon reflections", "claude-sonnet-4.6"),
     ]
     assert "Iteration 2" in badges(at) and "8 of 10 rounds left" in texts(at)
     assert not button(at, "Continue to Frames").disabled
@@ -157,14 +162,14 @@ def test_a_step_not_reached_says_what_must_happen_first_and_links_there(runtime:
 def test_generate_frames_makes_the_chosen_number_with_the_chosen_model(runtime: Runtime, alice: User):
     workflow_id = refined_workflow(runtime, alice)
     at = open_step(alice, FRAMES, workflow_id)
-    at.selectbox[0].select("dalle-3")
+    at.selectbox[0].select("flux-1.1-pro")
     at.number_input[0].set_value(2)
     button(at, "Generate Frames").click().run()
 
     assert not at.exception
     workflow = stored(runtime, alice, workflow_id)
     assert workflow.current_step is WorkflowStep.FRAME_REVIEW
-    assert [f.model for f in workflow.generated_frames] == ["dalle-3", "dalle-3"]
+    assert [f.model for f in workflow.generated_frames] == ["flux-1.1-pro", "flux-1.1-pro"]
     assert len(at.get("image")) == 2
     assert "Frame 1 of 2" in texts(at) and "Frame 2 of 2" in texts(at)
     assert button(at, "Continue to Video").disabled
