@@ -61,7 +61,10 @@ else:
             st.rerun()
 
 st.subheader("API keys")
-st.caption("Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). Rate limits count per key.")
+st.caption(
+    "Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). "
+    "Frame and video limits count per user, whichever key is used."
+)
 api = runtime.api
 if api is not None:
     with st.form("api_key", clear_on_submit=True):

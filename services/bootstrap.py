@@ -40,6 +40,7 @@ from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
+from services.workflows.migrations import migrate_frames_from_zero
 from services.workflows.prompt_cache import build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import VideoWorkflowService
@@ -280,6 +281,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_user_indexes(db)
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
+    migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
     media = FileMediaStore(settings.media_dir)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
@@ -289,6 +291,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     )
     jobs = build_job_runner(db, settings)
     campaigns = CampaignService(db, clock=utc_now)
+    api = build_api_services(settings, db, clock=utc_now)
     service = VideoWorkflowService(
         repository=MongoWorkflowRepository(db),
         media=media,
@@ -297,13 +300,13 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         settings=settings,
         prompt_cache=cache,
         campaigns=campaigns,
+        limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
     )
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
     users = UserService(db, clock=utc_now)
-    api = build_api_services(settings, db, clock=utc_now)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,

@@ -11,7 +11,7 @@ from ui.media import media_url
 from ui.model_picker import model_picker
 from ui.widgets import act, badge_row, model_ran
 from ui.wizard_context import WizardContext
-from ui.wizard_view import WizardStep
+from ui.wizard_view import WizardStep, quota_text
 
 
 def render_video(ctx: WizardContext, workflow: VideoWorkflow) -> None:
@@ -49,8 +49,11 @@ def render_video(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     )
     st.text_area("Final prompt", value=workflow.final_refined_prompt or "", disabled=True, height=160)
     refused = _cost(ctx, workflow, model, int(duration), int(fps))
+    quota = ctx.runtime.service.remaining_quota(user_id=ctx.user_id)  # the same counter the API uses
+    if not quota.exempt:
+        st.caption(quota_text(quota))
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Video", type="primary", disabled=refused is not None):
+    if generate_col.button("Generate Video", type="primary", disabled=refused is not None or quota.remaining == 0):
         act(
             f"Rendering the video with {model}…",
             lambda: ctx.runtime.service.generate_video(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStatus, WorkflowStep
 from services.workflows.state_machine import WorkflowAction, allowed_actions
+from services.workflows.usage import Quota
 
 REFINEMENT_STEPS = {WorkflowStep.INITIAL_PROMPT, WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO}
 FRAME_STEPS = {WorkflowStep.FRAME_GENERATION, WorkflowStep.FRAME_REVIEW}
@@ -157,3 +159,11 @@ def kept_after_cancel(workflow: VideoWorkflow, job_kind: str) -> str:
         return f"Kept all {len(frames)} frames; frames regenerated before the cancel show their new version."
     approved = sum(1 for f in frames if f.approved)
     return f"Kept your {approved} approved frames; no video was saved. Generate Video starts the render again."
+
+
+def quota_text(quota: Quota) -> str:
+    """'Videos left: 1 (limit 1 per 1 hour).', or when the next one frees up."""
+    if quota.remaining > 0:
+        return f"Videos left: {quota.remaining} (limit {quota.limit})."
+    minutes = max(1, math.ceil(quota.resets_in_seconds / 60))
+    return f"No videos left (limit {quota.limit}); the next one frees up in {minutes} min."

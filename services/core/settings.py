@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_VIDEO: str = "1/hour;10/day"
     RATE_LIMIT_PER_IP: str = "600/minute"
     RATE_LIMIT_LOGIN_PER_IP: str = "30/minute"
+    RATE_LIMIT_API_KEYS: str = "20/day"  # API keys a user may create (revoking one gives nothing back)
     RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
     RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
     MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)

@@ -37,12 +37,18 @@ class WorkflowStatus(StrEnum):
     FAILED = "FAILED"
 
 
+REFRAME_MODES = ("crop", "blurred-pad")
+
+
 class WorkflowMetadata(CamelModel):
     target_audience: str = ""
     tone: str = ""
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    # How the video reaches a ratio its model cannot render (Veo at 1:1, 4:5, 21:9): crop the nearest native
+    # ratio around the centred subject, or fit it whole over a blurred fill ("blurred-pad").
+    reframe: str = "crop"
     sound: bool = True  # "Sound: on/off": video models that can make a soundtrack are asked for one (or not)
 
 
@@ -128,6 +134,7 @@ class VideoOutput(CamelModel):
     size_bytes: int
     generated_at: datetime
     clips: int = 1  # provider clips joined into this video
+    final_prompt: str = ""  # the prompt it was rendered from (the workflow's final refined prompt then)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to render it
     seed: int | None = None  # the seed a Prompt Lab variation was rendered with
@@ -183,6 +190,7 @@ class VideoWorkflow(CamelModel):
     last_activity: datetime
     deleted_at: datetime | None = None
     total_cost_usd: float = 0.0  # running total of every provider call this workflow paid for
+    frame_base: int = 0  # frames are numbered from 0; documents stored without this mark are migrated at start-up
     version: int = 0
 
     @computed_field  # type: ignore[prop-decorator]

@@ -28,7 +28,7 @@ class WorkflowRepository(Protocol):
     def get(self, workflow_id: str) -> VideoWorkflow | None: ...
     def save(self, workflow: VideoWorkflow) -> VideoWorkflow: ...
     def list_for_user(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> WorkflowPage: ...
-    def hard_delete(self, workflow_id: str) -> None: ...
+    def hard_delete(self, workflow_id: str, *, version: int) -> bool: ...
 
 
 LIST_INDEX = "userId_deletedAt_lastActivity_id"
@@ -108,6 +108,6 @@ class MongoWorkflowRepository:
         )
         return WorkflowPage([_from_document(d) for d in cursor], total, page, page_size)
 
-    def hard_delete(self, workflow_id: str) -> None:
-        """Remove the workflow document for good."""
-        self.collection.delete_one({"_id": workflow_id})
+    def hard_delete(self, workflow_id: str, *, version: int) -> bool:
+        """Remove the workflow document for good if it is still at `version`; False when someone wrote first."""
+        return self.collection.delete_one({"_id": workflow_id, "version": version}).deleted_count == 1

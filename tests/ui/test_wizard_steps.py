@@ -37,9 +37,10 @@ def open_step(user: User, page: str, workflow_id: str | None = None):  # type: i
     return at
 
 
-def open_wizard(user: User, workflow_id: str | None = None):  # type: ignore[no-untyped-def]
-    """The wizard where a workflow that has not been refined yet opens: Refine, or the Brief without one."""
-    return open_step(user, REFINE if workflow_id else BRIEF, workflow_id)
+def open_wizard(user: User, workflow_id: str | None = None, view: str | None = None):  # type: ignore[no-untyped-def]
+    """A step page by the old wizard's `view` names: Refine (Brief without a workflow), "frames" or "video"."""
+    page = {"frames": FRAMES, "video": VIDEO}.get(view or "", REFINE if workflow_id else BRIEF)
+    return open_step(user, page, workflow_id)
 
 
 def refined_workflow(runtime: Runtime, user: User, rounds: int = 1) -> str:
