@@ -28,7 +28,10 @@ def progress_text(job: dict | None) -> tuple[float, str]:
         return 0.0, "Queued: a worker will pick this up in a moment"
     eta = job.get("etaSeconds")
     left = f" · about {eta} s left" if eta is not None else ""
-    return percent / 100, f"{percent}% · {job.get('message') or 'Working'}{left}"
+    message = job.get("message") or ""
+    if message in ("", "Queued"):  # a worker took the job; its provider has not reported yet
+        message = "Started; waiting for the first progress report"
+    return percent / 100, f"{percent}% · {message}{left}"
 
 
 def watch(ctx: WizardContext, workflow_id: str) -> None:

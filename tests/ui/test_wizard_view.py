@@ -48,3 +48,16 @@ def test_the_steps_open_follow_the_stored_workflow(
     for closed in set(W) - open_steps:
         needed = prerequisite(workflow, closed)
         assert needed.step in open_steps, "the link goes to a step the user can open"
+
+
+def test_the_progress_line_shows_percent_message_and_eta_and_never_queued_once_running():
+    from ui.wizard_progress import progress_text
+
+    assert progress_text({"status": "RUNNING", "percent": 40, "message": "Encoding frame 40 of 100", "etaSeconds": 6}) == (
+        0.4,
+        "40% · Encoding frame 40 of 100 · about 6 s left",
+    )
+    assert progress_text({"status": "RUNNING", "percent": 0, "message": "Queued", "etaSeconds": None})[1] == (
+        "0% · Started; waiting for the first progress report"
+    )
+    assert progress_text({"status": "QUEUED", "percent": 0, "message": "Queued", "etaSeconds": None})[1].startswith("Queued")
