@@ -103,6 +103,7 @@ def test_a_new_user_walks_the_wizard_on_its_step_pages_from_brief_to_a_played_an
         expect(intruder.locator("video")).to_have_count(0)
         shots.take("other-user-refused", intruder)
         click(intruder.get_by_test_id("stSidebar"), "Sign out", intruder)
-        expect(intruder.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+        username = intruder.get_by_role("textbox", name="Username", exact=True)
+        expect(username).to_be_visible(timeout=ACTION_TIMEOUT_MS)
         intruder.reload()  # the sign-in cookie is gone: still signed out
-        expect(intruder.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+        expect(username).to_be_visible(timeout=ACTION_TIMEOUT_MS)
