@@ -5,15 +5,15 @@ import uuid
 import streamlit as st
 
 from services.core.log_setup import bound
-from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui.auth import render_account_box, render_sign_in, signed_in_user
+from ui.offline_banner import render_offline_banner
 from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
 from ui.wizard_view import WIZARD_STEPS, WizardStep
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()
-auth = authenticator(runtime)
-user = signed_in_user(runtime, auth)
+user = signed_in_user(runtime)
 STEP_HELP = {
     WizardStep.BRIEF: "Title, prompt, audience, tone, duration, aspect ratio and style: the brief that starts a video.",
     WizardStep.REFINE: "Refine the brief into a production prompt, round by round, with notes and a model per round.",
@@ -77,9 +77,10 @@ pages = {"Studio": studio, "Video Wizard": wizard}
 # Signed out, the pages stay registered (hidden) so the URL, and the workflow in it, survive signing in.
 navigation = st.navigation(pages, position="sidebar" if user else "hidden")
 if user is None:
-    render_sign_in(runtime, auth)
+    render_sign_in(runtime)
     st.stop()
-render_account_box(user, auth)
+render_account_box(user, runtime)
+render_offline_banner(runtime.settings)
 # Each script run is one UI "request": its log lines carry a run id and the open workflow.
 with bound(request_id=f"ui-{uuid.uuid4().hex[:16]}", workflow_id=st.query_params.get(WORKFLOW_PARAM)):
     navigation.run()

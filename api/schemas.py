@@ -23,6 +23,7 @@ from services.workflows.domain import (
     WorkflowMetadata,
     WorkflowStatus,
     WorkflowStep,
+    WorkflowSummary,
 )
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow
@@ -232,6 +233,7 @@ class WorkflowResponse(ResponseModel):
     errors: list[WorkflowError]
     active_job_id: str | None = None  # set while a generation job runs; follow it at .../job
     total_cost_usd: float = 0.0
+    example: bool = False  # a bundled example made by "Try an example" (offline, free)
     created_at: datetime
     last_activity: datetime
 
@@ -283,9 +285,36 @@ class JobResponse(ResponseModel):
         )
 
 
+class WorkflowSummaryOut(ResponseModel):
+    """A list row: what a workflow is and where it stands. GET the workflow by id for prompts, frames and errors."""
+
+    id: str
+    user_id: str
+    campaign_id: str | None = None
+    title: str
+    current_step: WorkflowStep
+    status: WorkflowStatus
+    planned_frame_count: int
+    frames_approved: bool
+    active_job_id: str | None = None
+    total_cost_usd: float
+    video_url: str | None = None
+    created_at: datetime
+    last_activity: datetime
+
+    @classmethod
+    def of(cls, summary: WorkflowSummary, *, media_base: str) -> WorkflowSummaryOut:
+        """The public row (the video as a URL under /api/media/)."""
+        data = summary.model_dump(exclude={"video_key"})
+        data["video_url"] = f"{media_base}/{summary.video_key}" if summary.video_key else None
+        return cls.model_validate(data)
+
+
 class WorkflowListResponse(ResponseModel):
-    items: list[WorkflowResponse]
-    total: int
+    items: list[WorkflowSummaryOut]
+    total: int = Field(
+        description="Exact: how many live workflows match the filter, counted by the same request as the page."
+    )
     page: int
     page_size: int
 

@@ -4,8 +4,10 @@ import streamlit as st
 
 from services.workflows.creatives import CreativesPage, FrameCreative, VideoCreative
 from ui.campaigns import campaign_filter, campaign_names, new_campaign_form, rename_campaign_form
+from ui.examples import try_an_example
 from ui.media import media_url
 from ui.session import cached_runtime, creatives_query, current_user_id
+from ui.widgets import EXAMPLE_BADGE
 from ui.wizard import render_step
 from ui.wizard_context import CAMPAIGN_PARAM, STEP_PARAM, WORKFLOW_PARAM, WizardContext, remember_workflow
 from ui.wizard_view import WizardStep
@@ -99,7 +101,7 @@ def video_card(item: VideoCreative, campaigns: dict[str, str]) -> None:
     with st.container(border=True):
         if item.thumbnail_key:
             st.image(media_url(runtime, item.thumbnail_key), alt=f"{item.title}: first frame")
-        st.markdown(f"**{item.title}**")
+        st.markdown(f"**{item.title}**" + (f" {EXAMPLE_BADGE}" if item.example else ""))
         campaign = f" · {campaigns.get(item.campaign_id, item.campaign_id)}" if item.campaign_id else ""
         st.caption(f"{video.duration} s · {video.fps} fps · {video.model} ({video.provider}){campaign}")
         st.button("Open", key=f"open-{item.workflow_id}", on_click=open_workflow, args=(item.workflow_id,))
@@ -125,6 +127,8 @@ if create_col.button("Create", type="primary", icon=":material/add:"):
 elif st.query_params.get(WIZARD_PARAM) == "video":
     wizard_dialog()
 
+if campaign_id is None and runtime.service.list_workflows(user_id=user_id, page_size=1).total == 0:
+    try_an_example(runtime, user_id, key="creatives-try-example")  # an empty studio: show what it makes first
 query = creatives_query(runtime)
 names = campaign_names(runtime, user_id)
 videos = query.finished_videos(

@@ -23,6 +23,8 @@ from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow
 from tests.conftest import free_port
 from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_in
+from tests.ui.conftest import signed_in_session
+from ui.auth import SESSION_KEY
 from ui.wizard_view import WizardStep
 
 BRIEF = NewWorkflow(title="Bench", initial_prompt="A runner crosses the city at dawn", duration=2)
@@ -60,8 +62,7 @@ def workflows_at_each_step(runtime: Runtime, user: User) -> Steps:
 def time_step_renders(user: User, step: WizardStep, workflow_id: str | None, runs: int) -> list[float]:
     """Seconds per full rerun of one step page on this workflow (after a warm-up run)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["authentication_status"], at.session_state["username"] = True, user.username
-    at.session_state["logout"] = False
+    at.session_state[SESSION_KEY] = signed_in_session(user)
     if workflow_id:
         at.query_params["workflow"] = workflow_id
     at.run()

@@ -198,6 +198,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
         resolver=system_resolver,
         clock=utc_now,
         allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        allowed_ports=settings.webhook_ports,
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS,
     )
@@ -265,6 +266,7 @@ def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
             port=settings.EMBEDDED_DB_PORT,
             log_path=settings.DATA_DIR / "embedded-db.log",
             start_timeout=settings.EMBEDDED_DB_START_TIMEOUT_SECONDS,
+            cache_size=settings.EMBEDDED_DB_CACHE_SIZE,
         )
         uri = embedded.start()
     client: MongoClient = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
@@ -306,7 +308,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
-    users = UserService(db, clock=utc_now)
+    users = UserService(db, clock=utc_now, bcrypt_rounds=settings.BCRYPT_ROUNDS)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,

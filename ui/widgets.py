@@ -19,9 +19,11 @@ from services.core.errors import (
     UnknownModelError,
 )
 from services.providers.registry import ModelRegistry
-from services.workflows.domain import WorkflowStatus
+from services.workflows.domain import VideoWorkflow, WorkflowStatus
 
 T = TypeVar("T")
+
+EXAMPLE_BADGE = ":violet-badge[:material/science: example]"
 
 STATUS_COLORS = {
     WorkflowStatus.IN_PROGRESS: "blue",
@@ -76,6 +78,11 @@ def act(spinner: str, call: Callable[[], T], then: Callable[[T], None] = rerun_a
         show_error(exc)
         return
     then(result)
+
+
+def example_label(workflow: VideoWorkflow) -> str:
+    """A badge after the title of a bundled example (see services/examples), empty for the user's own work."""
+    return f" {EXAMPLE_BADGE}" if workflow.example else ""
 
 
 def model_ran(model: str, requested: str | None, models: ModelRegistry | None = None) -> str:

@@ -14,7 +14,7 @@ from services.core.errors import StudioError
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
 from ui import wizard_brief, wizard_frames, wizard_progress, wizard_video
 from ui.session import cached_runtime, current_user_id
-from ui.widgets import show_error, status_badge
+from ui.widgets import example_label, show_error, status_badge
 from ui.wizard_context import WizardContext, current_workflow_id, forget_workflow, take_flash
 from ui.wizard_view import WIZARD_STEPS, WizardStep, home_step, prerequisite, reached
 
@@ -83,6 +83,6 @@ def _header(ctx: WizardContext, workflow: VideoWorkflow | None, step: WizardStep
     if workflow is None:
         return
     title, badge = st.columns([4, 1], vertical_alignment="center")
-    title.subheader(workflow.title)
+    title.subheader(f"{workflow.title}{example_label(workflow)}")
     with badge:
         status_badge(workflow.status)

@@ -46,6 +46,7 @@ class VideoCreative:
     campaign_id: str | None
     video: VideoOutput
     thumbnail_key: str | None
+    example: bool = False  # a bundled example (services/examples), not the user's own work
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class CreativesQuery:
         """A page of the user's workflows that have a video, and how many there are."""
         _check_page(page, page_size)
         query = {**_owned(user_id, campaign_id), "videoOutput": {"$ne": None}}
-        fields = {"title": 1, "campaignId": 1, "videoOutput": 1, "generatedFrames.imageKey": 1}
+        fields = {"title": 1, "campaignId": 1, "videoOutput": 1, "generatedFrames.imageKey": 1, "example": 1}
         cursor = self.collection.find(query, fields).sort(NEWEST_FIRST).skip((page - 1) * page_size).limit(page_size)
         items = [
             VideoCreative(
@@ -83,6 +84,7 @@ class CreativesQuery:
                 campaign_id=d.get("campaignId"),
                 video=VideoOutput.model_validate(d["videoOutput"]),
                 thumbnail_key=(d.get("generatedFrames") or [{}])[0].get("imageKey"),
+                example=bool(d.get("example")),
             )
             for d in cursor
         ]

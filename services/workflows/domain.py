@@ -189,6 +189,7 @@ class VideoWorkflow(CamelModel):
     created_at: datetime
     last_activity: datetime
     deleted_at: datetime | None = None
+    example: bool = False  # made by "Try an example" from a bundled brief, offline and free; deletable like any other
     total_cost_usd: float = 0.0  # running total of every provider call this workflow paid for
     frame_base: int = 0  # frames are numbered from 0; documents stored without this mark are migrated at start-up
     version: int = 0
@@ -202,3 +203,21 @@ class VideoWorkflow(CamelModel):
     def frame(self, frame_number: int) -> GeneratedFrame | None:
         """The frame with this number, if it exists."""
         return next((f for f in self.generated_frames if f.frame_number == frame_number), None)
+
+
+class WorkflowSummary(CamelModel):
+    """One row of a workflow list: what the list shows, read through a projection (no history, prompts or frames)."""
+
+    id: str
+    user_id: str
+    campaign_id: str | None = None
+    title: str
+    current_step: WorkflowStep
+    status: WorkflowStatus
+    planned_frame_count: int = 0
+    frames_approved: bool = False
+    active_job_id: str | None = None
+    total_cost_usd: float = 0.0
+    video_key: str | None = None
+    created_at: datetime
+    last_activity: datetime

@@ -48,7 +48,7 @@ from services.workflows.domain import (
 from services.workflows.frame_planning import frame_size
 from services.workflows.options import StepOptions
 from services.workflows.prompt_cache import PromptCache
-from services.workflows.repository import WorkflowPage, WorkflowRepository
+from services.workflows.repository import SummaryPage, WorkflowPage, WorkflowRepository
 from services.workflows.rules import FrameReview
 from services.workflows.state_machine import WorkflowAction
 from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, ChargeOnStart, Quota, UsageLimits
@@ -84,6 +84,7 @@ class NewWorkflow:
     refinement_model: str | None = None
     frame_model: str | None = None
     video_model: str | None = None
+    example: bool = False  # a bundled example (services/examples), labelled as such everywhere
 
 
 class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
@@ -166,6 +167,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             frame_seed=random.SystemRandom().randrange(1, 2**31),
             created_at=now,
             last_activity=now,
+            example=brief.example,
         )
         self.repository.insert(workflow)
         metrics.workflow_created()
@@ -180,6 +182,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             raise ForbiddenError("This workflow belongs to another user.")
         return workflow
 
+    def get_workflow_document(self, *, user_id: str, workflow_id: str) -> dict:
+        """The user's stored workflow document, unvalidated, under get_workflow's checks (for fast read-only views)."""
+        document = self.repository.get_document(workflow_id)
+        if document is None or document.get("deletedAt") is not None:
+            raise NotFoundError(f"Workflow {workflow_id} was not found. It may have been deleted.")
+        if document.get("userId") != user_id:
+            raise ForbiddenError("This workflow belongs to another user.")
+        return document
+
     def list_workflows(
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
     ) -> WorkflowPage:
@@ -187,6 +198,14 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
         check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
         return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+
+    def list_summaries(
+        self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
+    ) -> SummaryPage:
+        """The same list as list_workflows, as summaries (no history, prompts or frames) and an exact total."""
+        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
+        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        return self.repository.list_summaries(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
 
     def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:
         """Soft delete (hidden from lists and reads) or, on request, remove it and its media; never while a job runs."""
