@@ -40,6 +40,7 @@ from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
+from services.workflows.migrations import migrate_frames_from_zero
 from services.workflows.prompt_cache import build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import VideoWorkflowService
@@ -200,6 +201,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
         resolver=system_resolver,
         clock=utc_now,
         allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        allowed_ports=settings.webhook_ports,
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS,
     )
@@ -267,6 +269,7 @@ def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
             port=settings.EMBEDDED_DB_PORT,
             log_path=settings.DATA_DIR / "embedded-db.log",
             start_timeout=settings.EMBEDDED_DB_START_TIMEOUT_SECONDS,
+            cache_size=settings.EMBEDDED_DB_CACHE_SIZE,
         )
         uri = embedded.start()
     client: MongoClient = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
@@ -283,6 +286,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_user_indexes(db)
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
+    migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
     media = FileMediaStore(settings.media_dir)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
@@ -292,15 +296,23 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
     jobs = build_job_runner(db, settings)
+    campaigns = CampaignService(db, clock=utc_now)
+    api = build_api_services(settings, db, clock=utc_now)
     service = VideoWorkflowService(
-        repository=MongoWorkflowRepository(db), media=media, models=models, jobs=jobs, settings=settings, prompt_cache=cache
+        repository=MongoWorkflowRepository(db),
+        media=media,
+        models=models,
+        jobs=jobs,
+        settings=settings,
+        prompt_cache=cache,
+        campaigns=campaigns,
+        limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
     )
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
-    users = UserService(db, clock=utc_now)
-    api = build_api_services(settings, db, clock=utc_now)
+    users = UserService(db, clock=utc_now, bcrypt_rounds=settings.BCRYPT_ROUNDS)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,
@@ -312,7 +324,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         users=users,
         embedded=embedded,
         vault=vault,
-        campaigns=CampaignService(db, clock=utc_now),
+        campaigns=campaigns,
         api=api,
         webhooks=webhooks,
         callbacks=callbacks,

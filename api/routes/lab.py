@@ -64,16 +64,16 @@ def estimate_run(body: LabRunRequest, lab: LabDep, principal: PrincipalDep) -> l
     summary="Refine one brief with 2–4 models in parallel (each model counts as one refinement)",
 )
 def create_run(body: LabRunRequest, lab: LabDep, api: ApiServicesDep, principal: PrincipalDep) -> Response:
-    for _model in body.models:  # each model is one refinement call, as in the wizard
-        api.rate_limits.check(REFINEMENT, identity=principal.rate_identity(REFINEMENT), user_id=principal.user_id)
-    run = lab.run(
-        user_id=principal.user_id,
-        models=body.models,
-        brief=body.brief,
-        title=body.title,
-        workflow_id=body.workflow_id,
-        additional_info=body.additional_info,
-    )
+    # Each model is one refinement call, as in the wizard; a refused run is refunded.
+    with api.rate_limits.charging(REFINEMENT, user_id=principal.user_id, key_id=principal.key_id, units=len(body.models)):
+        run = lab.run(
+            user_id=principal.user_id,
+            models=body.models,
+            brief=body.brief,
+            title=body.title,
+            workflow_id=body.workflow_id,
+            additional_info=body.additional_info,
+        )
     return _json(LabRunOut.of(run), 201)
 
 

@@ -43,10 +43,10 @@ def _variations(lab: PromptLab) -> LabVariations:
 def compare_frame(
     request: Request, body: FrameComparisonRequest, lab: LabDep, api: ApiServicesDep, principal: PrincipalDep
 ) -> Response:
-    api.rate_limits.check(FRAMES, identity=principal.rate_identity(FRAMES), user_id=principal.user_id)
-    comparison = _variations(lab).compare_frame(
-        user_id=principal.user_id, workflow_id=body.workflow_id, frame_number=body.frame_number, models=body.models
-    )
+    with api.rate_limits.charging(FRAMES, user_id=principal.user_id, key_id=principal.key_id):  # refunded if refused
+        comparison = _variations(lab).compare_frame(
+            user_id=principal.user_id, workflow_id=body.workflow_id, frame_number=body.frame_number, models=body.models
+        )
     return _json(FrameComparisonOut.of(comparison, media_base=media_base(request)), 201)
 
 
@@ -87,11 +87,11 @@ def adopt_frame(
 def render_variations(
     request: Request, body: VideoVariationsRequest, lab: LabDep, api: ApiServicesDep, principal: PrincipalDep
 ) -> Response:
-    api.rate_limits.check(VIDEO, identity=principal.rate_identity(VIDEO), user_id=principal.user_id)
-    specs = [VariationSpec(model=v.model, seed=v.seed, fps=v.fps, duration=v.duration) for v in body.variations]
-    variation_set = _variations(lab).request_video_variations(
-        user_id=principal.user_id, workflow_id=body.workflow_id, specs=specs
-    )
+    with api.rate_limits.charging(VIDEO, user_id=principal.user_id, key_id=principal.key_id):  # refunded if refused
+        specs = [VariationSpec(model=v.model, seed=v.seed, fps=v.fps, duration=v.duration) for v in body.variations]
+        variation_set = _variations(lab).request_video_variations(
+            user_id=principal.user_id, workflow_id=body.workflow_id, specs=specs
+        )
     done = all(v.status != "QUEUED" for v in variation_set.variations)
     return _json(VideoVariationSetOut.of(variation_set, media_base=media_base(request)), 200 if done else 202)
 

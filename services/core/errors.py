@@ -44,9 +44,13 @@ class InvalidTransitionError(StudioError):
 
 
 class BusyError(StudioError):
-    """Another generation is already running for this workflow."""
+    """Another generation is already running for this workflow; `job_id` names it (None: a refinement)."""
 
     code = "busy"
+
+    def __init__(self, message: str, *, job_id: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 class ConflictError(StudioError):

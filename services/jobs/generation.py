@@ -259,6 +259,7 @@ class GenerationSteps:
             size_bytes=size,
             generated_at=self.clock(),
             clips=params.get("clips", 1),
+            final_prompt=workflow.final_refined_prompt or "",
             cost_usd=cost,
             duration_ms=duration_ms,
         )

@@ -35,7 +35,9 @@ from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
 from services.workflows.adoption import Adoptions
+from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
+    REFRAME_MODES,
     ModelSelections,
     RefinementIteration,
     VideoWorkflow,
@@ -46,9 +48,10 @@ from services.workflows.domain import (
 from services.workflows.frame_planning import frame_size
 from services.workflows.options import StepOptions
 from services.workflows.prompt_cache import PromptCache
-from services.workflows.repository import WorkflowPage, WorkflowRepository
+from services.workflows.repository import SummaryPage, WorkflowPage, WorkflowRepository
 from services.workflows.rules import FrameReview
 from services.workflows.state_machine import WorkflowAction
+from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, ChargeOnStart, Quota, UsageLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,11 +78,13 @@ class NewWorkflow:
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    reframe: str = "crop"  # how a ratio the video model lacks is delivered: crop, or blurred-pad
     sound: bool = True
     campaign_id: str | None = None
     refinement_model: str | None = None
     frame_model: str | None = None
     video_model: str | None = None
+    example: bool = False  # a bundled example (services/examples), labelled as such everywhere
 
 
 class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
@@ -97,10 +102,14 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         prompt_cache: PromptCache | None = None,
         dispatcher: JobDispatcher | None = None,
         events: EventSink | None = None,
+        campaigns: CampaignService | None = None,
+        limits: UsageLimits | None = None,
     ) -> None:
         self.repository = repository
+        self.limits = limits  # per-user usage limits, charged only for work that starts (None: unlimited)
         self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
+        self.campaigns = campaigns  # a campaignId the user has no campaign for creates it
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
         self.jobs = jobs
@@ -126,14 +135,19 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             frames=m.frame_generator(brief.frame_model or m.usable(ModelRole.FRAMES, s.DEFAULT_FRAME_MODEL)).model_id,
             video=m.video_generator(brief.video_model or m.usable(ModelRole.VIDEO, s.DEFAULT_VIDEO_MODEL)).model_id,
         )
+        if brief.reframe not in REFRAME_MODES:
+            raise ValidationError(f"Unknown reframing {brief.reframe!r}. Use one of: {', '.join(REFRAME_MODES)}.")
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
                 check_aspect_ratio(chosen.spec, brief.aspect_ratio)
+        campaign_id = clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None
+        if campaign_id is not None and self.campaigns is not None:
+            self.campaigns.ensure(user_id=user_id, campaign_id=campaign_id)  # the user's own, found or created
         now = self.clock()
         workflow = VideoWorkflow(
             id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
             user_id=user_id,
-            campaign_id=clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None,
+            campaign_id=campaign_id,
             title=clean_text(brief.title, field="Title", max_length=s.MAX_TITLE_LENGTH, required=True),
             initial_prompt=clean_text(brief.initial_prompt, field="Prompt", max_length=s.MAX_PROMPT_LENGTH, required=True),
             metadata=WorkflowMetadata(
@@ -142,6 +156,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 duration=brief.duration,
                 style=clean_text(brief.style, field="Style", max_length=500, required=False),
                 aspect_ratio=brief.aspect_ratio,
+                reframe=brief.reframe,
                 sound=brief.sound,
             ),
             model_selections=selections,
@@ -152,6 +167,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             frame_seed=random.SystemRandom().randrange(1, 2**31),
             created_at=now,
             last_activity=now,
+            example=brief.example,
         )
         self.repository.insert(workflow)
         metrics.workflow_created()
@@ -166,6 +182,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             raise ForbiddenError("This workflow belongs to another user.")
         return workflow
 
+    def get_workflow_document(self, *, user_id: str, workflow_id: str) -> dict:
+        """The user's stored workflow document, unvalidated, under get_workflow's checks (for fast read-only views)."""
+        document = self.repository.get_document(workflow_id)
+        if document is None or document.get("deletedAt") is not None:
+            raise NotFoundError(f"Workflow {workflow_id} was not found. It may have been deleted.")
+        if document.get("userId") != user_id:
+            raise ForbiddenError("This workflow belongs to another user.")
+        return document
+
     def list_workflows(
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
     ) -> WorkflowPage:
@@ -174,14 +199,31 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
         return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
 
+    def list_summaries(
+        self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
+    ) -> SummaryPage:
+        """The same list as list_workflows, as summaries (no history, prompts or frames) and an exact total."""
+        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
+        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        return self.repository.list_summaries(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+
     def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:
-        """Soft delete (hidden from lists and reads) or, on request, remove it and its media."""
-        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        if hard:
-            self.repository.hard_delete(workflow_id)
-            self.media.delete_workflow(workflow_id)
+        """Soft delete (hidden from lists and reads) or, on request, remove it and its media; never while a job runs."""
+
+        def soft(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)
+            workflow.deleted_at = self.clock()
+
+        if not hard:
+            self._update(user_id, workflow_id, soft)
             return
-        self._update(user_id, workflow_id, lambda w: setattr(w, "deleted_at", self.clock()))
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+            self._ensure_idle(workflow)
+            if self.repository.hard_delete(workflow_id, version=workflow.version):  # conditional: still idle, unchanged
+                self.media.delete_workflow(workflow_id)
+                return
+        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
 
     def read_media(self, *, user_id: str, key: str) -> bytes:
         """The bytes of a frame or video of one of the user's workflows."""
@@ -196,9 +238,16 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
     # ---- refinement -------------------------------------------------------------------------
 
     def refine_prompt(
-        self, *, user_id: str, workflow_id: str, additional_info: str | None = None, model: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        additional_info: str | None = None,
+        model: str | None = None,
+        fresh: bool = False,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
-        """Run one refinement round with the chosen model and the user's optional notes."""
+        """Run one refinement round with the chosen model and the user's notes; fresh=True skips the prompt cache."""
         notes = (
             clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH, required=False)
             or None
@@ -207,11 +256,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         refiner = self.models.refiner(model or current.model_selections.refinement)
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_refine(workflow)
             self._begin(workflow, WorkflowAction.REFINE_PROMPT)
             workflow.model_selections.refinement = refiner.model_id
 
-        workflow = self._update(user_id, workflow_id, start)
+        with ChargeOnStart(self.limits, REFINEMENT, user_id=user_id, key_id=key_id) as usage:
+            workflow = self._update(user_id, workflow_id, usage.guard(start))
         request = RefinementRequest(
             brief=_brief_of(workflow),
             history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
@@ -220,7 +271,8 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             user_id=user_id,
         )
         started = time.perf_counter()
-        result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
+        result, provider, cached_at = self._refine(user_id, workflow_id, refiner, request, fresh=fresh)
+        cached = cached_at is not None
         refined = (result.refined_prompt or "").strip()
         if not refined:
             self._fail(
@@ -252,6 +304,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 created_at=self.clock(),
                 duration_ms=elapsed_ms,
                 cached=cached,
+                cached_at=cached_at,
                 usage=dict(result.usage),
                 cost_usd=cost,
             )
@@ -263,17 +316,21 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
 
     def _refine(
-        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest
-    ) -> tuple[RefinementResult, str, bool]:
-        """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
-        if self.prompt_cache is not None:
+        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest, *, fresh: bool
+    ) -> tuple[RefinementResult, str, datetime | None]:
+        """The cached answer for an identical request (unless fresh), else the provider's.
+
+        Returns (result, provider, when the cached answer was first made, or None when the provider answered now).
+        """
+        if self.prompt_cache is not None and not fresh:
             hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
             if hit is not None:
-                return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
+                result = RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {}))
+                return result, hit["provider"], hit.get("createdAt") or self.clock()
         result = self._call(
             user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner, lambda: refiner.implementation.refine(request)
         )
-        return result, result.provider or refiner.provider_name, False
+        return result, result.provider or refiner.provider_name, None
 
     # ---- frames and video: durable jobs ---------------------------------------------------------
 
@@ -285,6 +342,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         frame_count: int | None = None,
         model: str | None = None,
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
@@ -297,20 +355,22 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_generate_frames(workflow)
             self._begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
             workflow.model_selections.frames = generator.model_id
             rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
 
-        started = self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.GENERATE_FRAMES,
-            params={"frameCount": count, "model": generator.model_id, **_requested(generator)},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:
+            started = self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.GENERATE_FRAMES,
+                params={"frameCount": count, "model": generator.model_id, **_requested(generator)},
+                idempotency_key=idempotency_key,
+            )
         if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
             metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
         return started
@@ -326,35 +386,79 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             )
             for r in reviews
         ]
-        reviewed = self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+
+        def review(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # in the same conditional write: a job starting meanwhile makes this retry
+            rules.apply_reviews(workflow, cleaned, now=self.clock())
+
+        reviewed = self._update(user_id, workflow_id, review)
         metrics.frames_reviewed(review.approved for review in cleaned)
         return reviewed
 
     def regenerate_frames(
-        self, *, user_id: str, workflow_id: str, frame_numbers: list[int], idempotency_key: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        frame_numbers: list[int],
+        idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_regenerate(workflow, frame_numbers)
             self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
 
-        return self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.REGENERATE_FRAMES,
-            params={"frameNumbers": sorted(set(frame_numbers))},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:  # counts as frames
+            return self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.REGENERATE_FRAMES,
+                params={"frameNumbers": sorted(set(frame_numbers))},
+                idempotency_key=idempotency_key,
+            )
 
     def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
         """Make an earlier version of a frame current again (it then needs review)."""
+
+        def restore(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)
+            rules.restore_frame_version(workflow, frame_number, version, now=self.clock())
+
+        return self._update(user_id, workflow_id, restore)
+
+    def reopen_frames(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """Back to Frames after a failed or canceled video: the frames can be reviewed and regenerated again."""
         return self._update(
-            user_id, workflow_id, lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock())
+            user_id, workflow_id, lambda w: rules.reopen_frames(w, now=self.clock(), stale_after=self._stale_after)
         )
+
+    def start_from_prompt(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """A new workflow whose prompt is this one's latest refined prompt, with the same brief and models."""
+        source = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        if not source.final_refined_prompt:
+            raise ValidationError("This workflow has no refined prompt yet. Refine it first.")
+        meta, models = source.metadata, source.model_selections
+        brief = NewWorkflow(
+            title=source.title,
+            initial_prompt=source.final_refined_prompt[: self.settings.MAX_PROMPT_LENGTH],
+            target_audience=meta.target_audience,
+            tone=meta.tone,
+            duration=meta.duration,
+            style=meta.style,
+            aspect_ratio=meta.aspect_ratio,
+            sound=meta.sound,
+            campaign_id=source.campaign_id,
+            refinement_model=models.refinement,
+            frame_model=models.frames,
+            video_model=models.video,
+        )
+        return self.create_workflow(user_id=user_id, brief=brief)
 
     def generate_video(
         self,
@@ -365,6 +469,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         duration: int | None = None,
         fps: int | None = None,
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Render the final video from the approved frames."""
         s = self.settings
@@ -382,21 +487,51 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_generate_video(workflow)
             self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
             workflow.model_selections.video = generator.model_id
 
-        return self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.GENERATE_VIDEO,
-            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips, **_requested(generator)},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(VIDEO, user_id, key_id, workflow_id, job_id) as usage:
+            return self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.GENERATE_VIDEO,
+                params={
+                    "model": generator.model_id,
+                    "duration": seconds,
+                    "fps": rate,
+                    "clips": clips,
+                    **_requested(generator),
+                },
+                idempotency_key=idempotency_key,
+            )
 
     # ---- plumbing ---------------------------------------------------------------------------
+
+    def remaining_quota(self, *, user_id: str, operation: str = VIDEO) -> Quota:
+        """What is left of the user's tightest limit of an operation (video by default) and when it frees up."""
+        if self.limits is None:
+            return Quota(operation, "no limit", remaining=1_000_000, resets_in_seconds=0, exempt=True)
+        return self.limits.quota(operation, user_id=user_id)
+
+    def _charge_on_start(
+        self, operation: str, user_id: str, key_id: str | None, workflow_id: str, job_id: str
+    ) -> ChargeOnStart:
+        """Charge the operation once its start passes every check; refund unless the job was recorded."""
+
+        def started() -> bool:
+            if any(job.id == job_id for job in self.jobs.store.for_workflow(workflow_id)):
+                return True
+            current = self.repository.get(workflow_id)
+            return current is not None and current.active_job_id == job_id
+
+        return ChargeOnStart(self.limits, operation, user_id=user_id, key_id=key_id, started=started)
+
+    def _ensure_idle(self, workflow: VideoWorkflow) -> None:
+        rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)
 
     def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
         rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after, job_id=job_id)

@@ -97,7 +97,7 @@ def test_a_user_with_only_a_poe_key_makes_a_real_video_stored_in_media(db, tmp_p
     workflow = service.create_workflow(user_id="u1", brief=a_brief(duration=8, video_model="veo-3-poe"))
     service.refine_prompt(user_id="u1", workflow_id=workflow.id)
     service.generate_frames(user_id="u1", workflow_id=workflow.id, frame_count=1)
-    service.review_frames(user_id="u1", workflow_id=workflow.id, reviews=[FrameReview(1, True)])
+    service.review_frames(user_id="u1", workflow_id=workflow.id, reviews=[FrameReview(0, True)])
     done = service.generate_video(user_id="u1", workflow_id=workflow.id, fps=24)
 
     video = done.video_output

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from services.core.clock import utc_now
 from services.core.errors import ProviderError
 from services.providers.replicate_runner import PredictionState
 from services.providers.wiring import build_registry
@@ -25,7 +26,7 @@ from tests.providers.support import (
     transports,
 )
 from tests.providers.test_replicate_contract import frames_with
-from tests.test_webhook_inbox import SECRET, CaptureRecorder, delivery
+from tests.test_webhook_inbox import NOW, SECRET, CaptureRecorder, delivery
 
 VIDEO_URL = "https://replicate.delivery/xezq/v.mp4"
 FILE_URL = "https://api.replicate.com/v1/files/ZTg4ZjAxNzItYWY0NC00NjRmLWE2NjgtYzU2YTRkMGIyNGJh"
@@ -145,7 +146,7 @@ def test_an_aborted_prediction_found_by_polling_ends_the_wait_with_a_retryable_e
 
 def test_an_aborted_webhook_is_terminal_in_the_inbox_and_a_late_start_does_not_reopen_it(db):
     capture = CaptureRecorder()
-    inbox = WebhookInbox(db, secret=SECRET, capture=capture, clock=lambda: None, now_seconds=lambda: 1_795_500_000)  # type: ignore[arg-type]
+    inbox = WebhookInbox(db, secret=SECRET, capture=capture, clock=utc_now, now_seconds=lambda: NOW)
     outcome = inbox.receive(*delivery("aborted", message_id="msg_1"))
     assert (outcome.status, outcome.changed, outcome.capture_due) == ("aborted", True, False)
     late = inbox.receive(*delivery("starting", message_id="msg_2"))
