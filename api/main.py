@@ -21,6 +21,7 @@ from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
 from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
+from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
 from services.bootstrap import Runtime, get_runtime
@@ -103,6 +104,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         callbacks_router,
         models_router,
         monitoring_router,
+        ui_session_router,
     )
     for router in routers:
         api.include_router(router)

@@ -89,6 +89,7 @@ class CreateWorkflowRequest(RequestModel):
 class RefinePromptRequest(RequestModel):
     additional_info: Text | None = None
     model: ModelId | None = None
+    fresh: StrictBool = False  # true: ask the model even when the prompt cache holds an identical request
 
 
 class GenerateFramesRequest(RequestModel):
@@ -232,6 +233,7 @@ class WorkflowResponse(ResponseModel):
     errors: list[WorkflowError]
     active_job_id: str | None = None  # set while a generation job runs; follow it at .../job
     total_cost_usd: float = 0.0
+    example: bool = False  # a bundled example made by "Try an example" (offline, free)
     created_at: datetime
     last_activity: datetime
 

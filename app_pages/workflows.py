@@ -5,9 +5,11 @@ import streamlit as st
 from services.core.errors import StudioError
 from services.workflows.domain import VideoWorkflow
 from ui.campaigns import campaign_filter, campaign_names
+from ui.examples import try_an_example
 from ui.session import cached_runtime, current_user_id
-from ui.widgets import show_error, status_badge
+from ui.widgets import example_label, show_error, status_badge
 from ui.wizard_context import WORKFLOW_PARAM
+from ui.wizard_view import home_step
 
 PAGE_SIZE = 20
 
@@ -45,7 +47,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
     """One workflow: title, step, status, last activity, and its buttons."""
     with st.container(border=True):
         info, status, actions = st.columns([4, 2, 2], vertical_alignment="center")
-        info.markdown(f"**{workflow.title}**")
+        info.markdown(f"**{workflow.title}**{example_label(workflow)}")
         campaign = campaigns.get(workflow.campaign_id or "", "no campaign")
         info.caption(
             f"Step {workflow.current_step.value} · {campaign} · last activity {workflow.last_activity:%Y-%m-%d %H:%M} UTC"
@@ -55,7 +57,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
         open_col, delete_col = actions.columns(2)
         label = "Open" if workflow.video_output else "Resume"
         if open_col.button(label, key=f"open-{workflow.id}"):
-            st.switch_page("app_pages/wizard.py", query_params={WORKFLOW_PARAM: workflow.id})
+            st.switch_page(home_step(workflow).page, query_params={WORKFLOW_PARAM: workflow.id})
         if delete_col.button("Delete", key=f"delete-{workflow.id}"):
             st.session_state[CONFIRM_DELETE_KEY] = workflow.id
 
@@ -68,8 +70,11 @@ try:
 except StudioError as exc:
     show_error(exc)
     st.stop()
-if not listing.items:
-    st.info("No workflows yet. Start one in the Video Wizard or from Creatives.")
+if not listing.items and campaign_id is None:
+    st.info("No workflows yet. Start one in the Video Wizard, or see what the studio makes first:")
+    try_an_example(runtime, user_id, key="workflows-try-example")
+elif not listing.items:
+    st.info("No workflows in this campaign yet. Pick another campaign, or start one in the Video Wizard.")
 names = campaign_names(runtime, user_id)
 for item in listing.items:
     workflow_row(item, names)

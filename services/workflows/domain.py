@@ -77,6 +77,7 @@ class RefinementIteration(CamelModel):
     requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     duration_ms: int = 0
     cached: bool = False  # served from the prompt cache: no provider call, no cost
+    cached_at: datetime | None = None  # when the cached answer was first made (cached rounds only)
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
     lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
@@ -188,6 +189,7 @@ class VideoWorkflow(CamelModel):
     created_at: datetime
     last_activity: datetime
     deleted_at: datetime | None = None
+    example: bool = False  # made by "Try an example" from a bundled brief, offline and free; deletable like any other
     total_cost_usd: float = 0.0  # running total of every provider call this workflow paid for
     frame_base: int = 0  # frames are numbered from 0; documents stored without this mark are migrated at start-up
     version: int = 0
