@@ -244,6 +244,7 @@ class GenerationSteps:
                 sound=workflow.metadata.sound,
                 aspect_ratio=workflow.metadata.aspect_ratio,
                 reframe=workflow.metadata.reframe,
+                frame_keys=tuple(f.image_key for f in workflow.generated_frames),
             )
             with job_part("video"):
                 report_progress(0, 1, f"{generator.model_id} is starting the video")

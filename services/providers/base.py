@@ -76,6 +76,7 @@ class VideoRequest:
     model: str
     user_id: str | None = None
     sound: bool = True  # ask models that can make a soundtrack for one (Veo's generate_audio)
+    frame_keys: tuple[str, ...] = ()  # the media keys of frame_images, when they are stored frames (signed URLs)
     seed: int | None = None  # a Prompt Lab variation's seed (models that take one); None: the model's own
     aspect_ratio: str = ""  # the brief's ratio (width x height is it exactly); "" means width:height reduced
     reframe: str = "crop"  # how a ratio the model lacks is reached: crop, or blurred-pad

@@ -38,8 +38,9 @@ class OfflineClipVideo:
             )
             total = order.seconds * order.fps
 
-            def progress(done: int, frames: int, message: str) -> None:
-                report(done / max(1, frames), f"{self.spec.model_id} (offline) is rendering {order.label}: {message}", None)
+            def progress(done: int, frames: int) -> None:
+                message = f"{self.spec.model_id} (offline) is rendering {order.label}: frame {done:,} of {frames:,}"
+                report(done / max(1, frames), message, None)
 
             self.renderer.generate_video(clip, order.path, progress=progress)
             report(1.0, f"{self.spec.model_id} (offline) rendered {order.label} ({total:,} frames)", None)
