@@ -6,9 +6,12 @@ without keys plans, accepts and refuses exactly what production does, and delive
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 from services.providers.base import VideoRequest
 from services.providers.catalog import VideoPlan
@@ -33,6 +36,7 @@ class ClipOrder:
     prompt: str
     frames: tuple[bytes, ...]  # this part's approved frames, padded to the native ratio with the subject centred
     path: Path
+    opening_key: str | None = None  # the opening frame's media key, when it is sent as stored (already native)
 
     @property
     def opening(self) -> bytes | None:
@@ -50,11 +54,23 @@ RenderClip = Callable[[ClipOrder, Report], Path]  # renders order.path (reportin
 
 def part_frames(frames: tuple[bytes, ...], index: int, count: int) -> tuple[bytes, ...]:
     """The approved frames that tell clip `index` of `count`'s part of the story (at least its opening one)."""
+    return tuple(frames[i] for i in part_indexes(len(frames), index, count))
+
+
+def part_indexes(frames: int, index: int, count: int) -> range:
+    """Which of `frames` approved frames tell clip `index` of `count`."""
     if not frames:
-        return ()
-    start = index * len(frames) // count
-    end = max(start + 1, (index + 1) * len(frames) // count)
-    return frames[start:end]
+        return range(0)
+    start = index * frames // count
+    return range(start, max(start + 1, (index + 1) * frames // count))
+
+
+def at_native(image: bytes, width: int, height: int) -> bytes:
+    """The frame as the model gets it: as stored when its ratio is native already, else padded whole and centred."""
+    with Image.open(io.BytesIO(image)) as picture:
+        if picture.width * height == picture.height * width:
+            return image
+    return reframe_image(image, width, height, BLURRED_PAD)
 
 
 def render_planned(
@@ -73,6 +89,10 @@ def render_planned(
     paths = []
     count = len(plan.clips)
     for index, seconds in enumerate(plan.clips):
+        which = part_indexes(len(request.frame_images), index, count)
+        frames = tuple(at_native(request.frame_images[i], width, height) for i in which)
+        first = which[0] if which else None
+        kept = first is not None and frames[0] is request.frame_images[first] and first < len(request.frame_keys)
         order = ClipOrder(
             index=index,
             count=count,
@@ -83,10 +103,10 @@ def render_planned(
             height=height,
             prompt=clip_prompt(request.prompt, index, count),
             # Frames are made at the brief's ratio; the model gets its part's at its native one, whole and centred.
-            frames=tuple(
-                reframe_image(image, width, height, BLURRED_PAD) for image in part_frames(request.frame_images, index, count)
-            ),
+            # Frames are made at the brief's ratio; the model gets its part's at its native one, whole and centred.
+            frames=frames,
             path=output_path.with_name(f"{output_path.stem}-clip{index}.mp4"),
+            opening_key=request.frame_keys[first] if kept and first is not None else None,
         )
 
         def clip_report(fraction: float, message: str, eta: float | None, index: int = index) -> None:

@@ -107,8 +107,8 @@ class ReplicateVideoGenerator:
                 model_input["seed"] = request.seed
             attachments = {}
             if self.spec.first_frame and order.opening is not None:
-                # The opening frame is sent as padded to the native ratio: new bytes, so no stored media key.
-                attachments["image"] = Attachment(order.opening)
+                # As stored (its media key lets a signed URL name it) unless it had to be padded to the native ratio.
+                attachments["image"] = Attachment(order.opening, media_key=order.opening_key)
             prediction = self.runner.run(
                 self.spec,
                 model_input,
