@@ -70,9 +70,11 @@ class EmbeddedDatabase:
         port: int,
         log_path: Path | None = None,
         start_timeout: float = 30.0,
-        cache_size: str = DEFAULT_CACHE_SIZE,
+        cache_size: str | None = None,
     ) -> None:
         self.storage_path = storage_path
+        # None: SecantusDB's own default (1G). An in-memory server keeps all its data in the cache, so tests and
+        # benchmarks leave it at that; the app's on-disk server gets EMBEDDED_DB_CACHE_SIZE and evicts to disk.
         self.cache_size = cache_size
         self.host, self.port = host, port
         self.log_path = log_path
@@ -104,8 +106,7 @@ class EmbeddedDatabase:
             "--storage-path",
             str(self.storage_path),
             "--sync-on-commit",
-            "--cache-size",
-            self.cache_size,
+            *(("--cache-size", self.cache_size) if self.cache_size else ()),
             "--oplog-retention-seconds",
             str(OPLOG_RETENTION_SECONDS),
             "--oplog-max-entries",
