@@ -81,7 +81,7 @@ def measured() -> Measured:
     redis = _find(jobs, "redis")
     webhook = _find(jobs, "Webhook")
     listing = _find(lists, "List page")
-    rerun = _find(ui, "Wizard rerun")
+    rerun = _find(ui, "rerun")
     app_rss = _find(soak, "App server RSS")
     db_rss = _find(soak, "database RSS")
     loads = []
