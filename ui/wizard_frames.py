@@ -16,7 +16,7 @@ from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowSte
 from services.workflows.rules import FrameReview
 from ui.media import media_url
 from ui.model_picker import model_picker
-from ui.widgets import act, show_error
+from ui.widgets import act, model_ran, show_error
 from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
@@ -171,7 +171,7 @@ def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame
         with columns[0]:
             st.image(
                 media_url(ctx.runtime, frame.image_key),
-                caption=f"Current · v{frame.version} · {frame.model}",
+                caption=f"Current · v{frame.version} · {model_ran(frame.model, frame.requested_model, ctx.runtime.models)}",
             )
         for column, version in zip(columns[1:], reversed(frame.history), strict=True):
             with column:
