@@ -32,6 +32,9 @@ from services.providers.keys import MasterKeys, ProviderKeyVault, build_vault
 from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
+from services.review.guard import TokenGuard
+from services.review.repository import ReviewRepository, ensure_review_indexes
+from services.review.service import ReviewService
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import FileMediaStore, MediaStore
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
@@ -67,6 +70,7 @@ class Runtime:
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     analytics: AnalyticsService | None = None  # the Analytics page's figures
     lab: PromptLab | None = None  # the Prompt Lab
+    review: ReviewService | None = None  # stakeholder review links
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
     _closed: bool = field(default=False, repr=False)
 
@@ -205,6 +209,24 @@ def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
     )
 
 
+def build_review(
+    db: Database, service: VideoWorkflowService, api: ApiServices, *, events: OutgoingWebhooks | None
+) -> ReviewService:
+    """Review links over this workflow service; wrong tokens are counted in the API's rate-limit storage."""
+    ensure_review_indexes(db)
+    settings = service.settings
+    guard = TokenGuard(storage=api.rate_limits.storage, audit=api.audit, limit=settings.REVIEW_TOKEN_FAILURES_PER_IP)
+    return ReviewService(
+        repository=ReviewRepository(db),
+        workflows=service,
+        guard=guard,
+        audit=api.audit,
+        settings=settings,
+        clock=utc_now,
+        events=events,
+    )
+
+
 def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
     """Signed media URLs under MEDIA_URL_SIGNING_KEY (a kept development key without)."""
     configured = settings.MEDIA_URL_SIGNING_KEY
@@ -296,6 +318,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
         lab=build_lab(db, service),
+        review=build_review(db, service, api, events=callbacks),
         media_links=build_media_links(settings, media),
     )
 
