@@ -10,6 +10,8 @@ from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
+from ui.review_comments import render_all_comments, render_frame_comments, stakeholder_comments
+from ui.review_links import render_share_panel
 from ui.widgets import act, badge_row
 from ui.wizard_context import WizardContext, index_of
 from ui.wizard_view import (
@@ -28,6 +30,7 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if workflow.current_step in REFINEMENT_STEPS or workflow.current_step is WorkflowStep.FRAME_GENERATION:
         _generate_form(ctx, workflow)
     if workflow.generated_frames and workflow.current_step is WorkflowStep.FRAME_REVIEW:
+        render_share_panel(ctx.runtime, ctx.user_id, workflow)
         _review_gallery(ctx, workflow)
         _frame_actions(ctx, workflow)
 
@@ -100,9 +103,28 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         submitted = st.form_submit_button("Save Reviews")
     if submitted:
         _save_reviews(ctx, workflow, choices)
+    _stakeholder_comments(ctx, workflow)
     for frame in workflow.generated_frames:
         if frame.history:
             _versions(ctx, workflow, frame)
+
+
+def _stakeholder_comments(ctx: WizardContext, workflow: VideoWorkflow) -> None:
+    """Comments from review links, under the frame they are about (in the same grid as the gallery)."""
+    comments = stakeholder_comments(ctx.runtime, ctx.user_id, workflow)
+    if not any(comments.get(f.frame_number) for f in workflow.generated_frames):
+        return
+    columns = st.columns(GALLERY_COLUMNS)
+    for index, frame in enumerate(workflow.generated_frames):
+        tag = f"{frame.frame_number}-v{frame.version}"
+        with columns[index % GALLERY_COLUMNS]:
+            render_frame_comments(
+                ctx.runtime,
+                ctx.user_id,
+                workflow,
+                comments.get(frame.frame_number, []),
+                reset_keys=(f"decision-{tag}", f"feedback-{tag}"),
+            )
 
 
 def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int, tuple[str, str]]) -> None:
@@ -234,6 +256,8 @@ def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
             (cost, "green"),
         ]
     )
+    render_share_panel(ctx.runtime, ctx.user_id, workflow)
+    render_all_comments(ctx.runtime, ctx.user_id, workflow)
     download_col, close_col = st.columns(2)
     download_col.download_button(
         "Download MP4", data=data, file_name=f"{_slug(workflow.title)}.mp4", mime="video/mp4", on_click="ignore"

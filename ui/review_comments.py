@@ -1,0 +1,99 @@
+"""Stakeholder comments in the owner's Frames and Result steps: by frame, with name, time and decision.
+
+Step pages call `stakeholder_comments` once, then `render_frame_comments` under each frame; "Use as feedback"
+copies a comment into that frame's stored regeneration feedback (the frame is rejected with it) and forgets the
+frame's feedback and decision widgets (`reset_keys`), so they are drawn again from the stored frame.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.bootstrap import Runtime
+from services.core.errors import StudioError
+from services.review.domain import Decision, ReviewComment
+from services.review.service import ReviewService
+from services.workflows.domain import VideoWorkflow, WorkflowStep
+
+DECISION_BADGES = {
+    Decision.APPROVE: ("Approved", "green"),
+    Decision.CHANGES: ("Requested changes", "orange"),
+    Decision.COMMENT: ("Comment", "blue"),
+}
+PROBLEM_KEY = "review_comment_problem"
+
+
+def _review(runtime: Runtime) -> ReviewService | None:
+    return runtime.review
+
+
+def stakeholder_comments(runtime: Runtime, user_id: str, workflow: VideoWorkflow) -> dict[int | None, list[ReviewComment]]:
+    """The workflow's stakeholder comments by frame number (None: the video), oldest first."""
+    review = _review(runtime)
+    if review is None:
+        return {}
+    grouped: dict[int | None, list[ReviewComment]] = {}
+    for comment in review.comments_for_owner(user_id=user_id, workflow_id=workflow.id):
+        grouped.setdefault(comment.frame_number, []).append(comment)
+    return grouped
+
+
+def render_frame_comments(
+    runtime: Runtime,
+    user_id: str,
+    workflow: VideoWorkflow,
+    comments: list[ReviewComment],
+    *,
+    reset_keys: tuple[str, ...] = (),
+) -> None:
+    """One frame's stakeholder comments; at frame review each written one has "Use as feedback"."""
+    if not comments:
+        return
+    problem = st.session_state.pop(PROBLEM_KEY, None)
+    if problem:
+        st.error(problem)
+    can_use = workflow.current_step is WorkflowStep.FRAME_REVIEW
+    st.markdown(f"**Stakeholder comments ({len(comments)})**")
+    for comment in comments:
+        label, color = DECISION_BADGES[comment.decision]
+        with st.container(border=True):
+            st.markdown(f"**{comment.reviewer_name}** :{color}-badge[{label}] · {comment.created_at:%Y-%m-%d %H:%M} UTC")
+            if comment.body:
+                st.write(comment.body)
+            if can_use and comment.body and comment.frame_number is not None:
+                st.button(
+                    "Use as feedback",
+                    key=f"use-feedback-{comment.id}",
+                    on_click=_use_as_feedback,
+                    args=(runtime, user_id, workflow.id, comment.id, reset_keys),
+                )
+
+
+def _use_as_feedback(runtime: Runtime, user_id: str, workflow_id: str, comment_id: str, reset_keys: tuple[str, ...]) -> None:
+    """A callback: it runs before the rerun draws the frame's widgets, so they show the stored feedback."""
+    review = _review(runtime)
+    assert review is not None
+    try:
+        review.use_as_feedback(user_id=user_id, workflow_id=workflow_id, comment_id=comment_id)
+    except StudioError as exc:
+        st.session_state[PROBLEM_KEY] = exc.message
+        return
+    for key in reset_keys:
+        st.session_state.pop(key, None)
+
+
+def render_all_comments(runtime: Runtime, user_id: str, workflow: VideoWorkflow) -> None:
+    """Every stakeholder comment, frame by frame and then the video (the Result step)."""
+    grouped = stakeholder_comments(runtime, user_id, workflow)
+    if not grouped:
+        return
+    with st.expander(f"Stakeholder comments ({sum(len(c) for c in grouped.values())})", expanded=True):
+        for index, frame in enumerate(workflow.generated_frames):
+            if grouped.get(frame.frame_number):
+                st.markdown(f"##### Frame {index + 1} · {frame.scene}")
+                render_frame_comments(runtime, user_id, workflow, grouped[frame.frame_number])
+        if grouped.get(None):
+            st.markdown("##### The video")
+            for comment in grouped[None]:
+                at = f" at {comment.at_seconds:g} s" if comment.at_seconds is not None else ""
+                st.caption(f"**{comment.reviewer_name}**{at} · {comment.created_at:%Y-%m-%d %H:%M} UTC — {comment.body}")
