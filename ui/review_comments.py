@@ -52,7 +52,7 @@ def render_frame_comments(
     problem = st.session_state.pop(PROBLEM_KEY, None)
     if problem:
         st.error(problem)
-    can_use = workflow.current_step is WorkflowStep.FRAME_REVIEW
+    can_use = workflow.current_step in (WorkflowStep.FRAME_REVIEW, WorkflowStep.COMPLETED)  # completed: reopens frames
     st.markdown(f"**Stakeholder comments ({len(comments)})**")
     for comment in comments:
         label, color = DECISION_BADGES[comment.decision]

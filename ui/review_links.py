@@ -53,7 +53,7 @@ def render_share_panel(runtime: Runtime, user_id: str, workflow: VideoWorkflow) 
         created = st.session_state.get(CREATED_KEY)
         if created:
             st.success("Copy this link now: it is shown only once.")
-            st.code(created, language=None)
+            st.text_input("Review link", value=created, help="Send this to your reviewers.")
         now = runtime.service.clock()
         for link in review.list_links(user_id=user_id, workflow_id=workflow.id):
             _link_row(runtime, user_id, workflow, link, status=link.status(now))

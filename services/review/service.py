@@ -25,7 +25,7 @@ from services.review.domain import (
 )
 from services.review.guard import TokenGuard
 from services.review.repository import ReviewRepository
-from services.workflows.domain import VideoWorkflow
+from services.workflows.domain import VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
 from services.workflows.service import EventSink, VideoWorkflowService
 
@@ -122,6 +122,8 @@ class ReviewService:
         frame = workflow.frame(comment.frame_number)
         if frame is None:
             raise NotFoundError("The frame this comment is about no longer exists.")
+        if workflow.current_step is WorkflowStep.COMPLETED:  # feedback on a finished video: frames can change again
+            self.workflows.reopen_frames(user_id=user_id, workflow_id=workflow_id)
         current = (frame.feedback or "").strip()
         feedback = comment.body if not current or comment.body in current else f"{current}\n{comment.body}"
         reviews = [FrameReview(comment.frame_number, False, feedback)]

@@ -247,3 +247,11 @@ def pick_video(workflow: VideoWorkflow, video: VideoOutput, *, now: datetime) ->
     if not workflow.frames_approved:
         raise ValidationError("Approve every frame before picking a video for this workflow.")
     attach_video(workflow, video, now=now)
+
+
+def reopen_frames(workflow: VideoWorkflow, *, now: datetime) -> None:
+    """A finished workflow goes back to frame review (stakeholder feedback to act on); its video stays until replaced."""
+    transition = check_transition(workflow.current_step, WorkflowAction.REOPEN_FRAMES)
+    workflow.current_step = transition.success_step
+    workflow.status = WorkflowStatus.WAITING_USER_INPUT
+    workflow.last_activity = now
