@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.core.log_setup import bound
 from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui.offline_banner import render_offline_banner
 from ui.presentation import PRESENT_PARAM, render_owner_presentation
 from ui.review_page import REVIEW_PARAM
 from ui.session import cached_runtime
@@ -77,6 +78,7 @@ if presenting:  # full screen: the owner's storyboard as slides, then the video
     render_owner_presentation(runtime, user.id, str(st.query_params.get(WORKFLOW_PARAM)))
     st.stop()
 render_account_box(user, auth)
+render_offline_banner(runtime.settings)
 # Each script run is one UI "request": its log lines carry a run id and the open workflow.
 with bound(request_id=f"ui-{uuid.uuid4().hex[:16]}", workflow_id=st.query_params.get(WORKFLOW_PARAM)):
     navigation.run()

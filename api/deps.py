@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from services.accounts.api_keys import PREFIX as API_KEY_PREFIX
 from services.accounts.api_services import ApiServices
-from services.accounts.rate_limits import LOGIN, PER_IP, REFINEMENT
+from services.accounts.rate_limits import LOGIN, PER_IP
 from services.bootstrap import Runtime
 from services.core.errors import AuthenticationError
 from services.workflows.service import VideoWorkflowService
@@ -51,15 +51,11 @@ ApiServicesDep = Annotated[ApiServices, Depends(get_api_services)]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the user, and the API key their generation limits count against."""
+    """Who is calling: the user, and the API key they use (`key:<id>`; a JWT is `user:<id>:default`), for exemptions."""
 
     user_id: str
     key_id: str
     via: str
-
-    def rate_identity(self, operation: str) -> str:
-        """Refinement counts per user; frames and video per API key (a JWT uses the user's default key)."""
-        return self.user_id if operation == REFINEMENT else self.key_id
 
 
 def client_ip(request: Request) -> str:
@@ -67,9 +63,16 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_per_ip(request: Request, api: ApiServicesDep) -> None:
-    """Every request counts against its client IP's limit (sync: Redis storage and the audit write block)."""
-    api.rate_limits.check(PER_IP, identity=client_ip(request))
+async def limit_per_ip(request: Request, api: ApiServicesDep) -> None:
+    """Every request counts against its client IP's limit.
+
+    In-memory counters are hit on the event loop (a thread-pool hop per request cost more than the hit);
+    Redis counters, and the audit record of a refusal, block, so those go through the thread pool.
+    """
+    identity = client_ip(request)
+    if api.rate_limits.try_hit(PER_IP, identity=identity):
+        return
+    await run_in_threadpool(api.rate_limits.check, PER_IP, identity=identity)
 
 
 def limit_login(request: Request, api: ApiServicesDep) -> None:

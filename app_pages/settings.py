@@ -61,7 +61,10 @@ else:
             st.rerun()
 
 st.subheader("API keys")
-st.caption("Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). Rate limits count per key.")
+st.caption(
+    "Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). "
+    "Frame and video limits count per user, whichever key is used."
+)
 api = runtime.api
 if api is not None:
     with st.form("api_key", clear_on_submit=True):
@@ -82,6 +85,38 @@ if api is not None:
         if key.revoked_at is None and action.button("Revoke", key=f"revoke_{key.id}"):
             api.api_keys.revoke(user_id=user_id, key_id=key.id)
             st.rerun()
+
+# A stable anchor (PROVIDER_STATUS_URL): banners elsewhere link here.
+st.subheader("Provider status", anchor="provider-status")
+status = runtime.providers()
+st.caption(
+    "Every model id: what it maps to today, whether the provider still serves it (checked at start-up and every "
+    f"{runtime.settings.MODEL_CHECK_INTERVAL_SECONDS / 3600:g} h when keys are set), and its price with the source. "
+    "Prices are estimates from the configuration; providers bill in their own units."
+)
+for key in status.missing_keys():
+    st.caption(f"{key} is not set: its models are not checked, and the offline renderers serve them.")
+if status.has_keys() and st.button("Check Now", help="Read-only calls to the providers; nothing is paid for."):
+    status.check_now()
+    st.rerun()
+st.dataframe(
+    [
+        {
+            "Model": row.model_id,
+            "Role": row.role,
+            "Provider model": f"{row.provider} {row.reference}",
+            "Lifecycle": row.lifecycle,
+            "Available": row.availability if row.availability == "available" else f"{row.availability}: {row.reason}",
+            "Checked": f"{row.checked_at:%Y-%m-%d %H:%M} UTC" if row.checked_at else "-",
+            "Price (estimate)": row.price,
+            "Price source": row.price_source or "-",
+            "Lifecycle source": row.lifecycle_source or "-",
+        }
+        for row in status.rows()
+    ],
+    hide_index=True,
+    key="provider_status_table",
+)
 
 st.subheader("System")
 database, mode = st.columns(2)

@@ -9,7 +9,7 @@ from services.providers.base import Brief, PastRound, RefinementRequest
 from services.providers.offline_refiner import OfflineRefiner
 
 BRIEF = Brief("Harbour Lights", "Fishing boats return at dusk", "tourists", "nostalgic", 20, "watercolour", "4:3")
-MODELS = ("gpt-4o", "claude-3-opus-20240229", "gemini-1.5-pro")
+MODELS = ("gpt-4o", "claude-opus-4.6", "gemini-3.1-pro")
 
 
 def refine(model: str, notes: str | None = "add seagulls", history: tuple[PastRound, ...] = ()) -> str:

@@ -39,6 +39,7 @@ def build_api_services(
 ) -> ApiServices:
     """Wire the API's collaborators on one database and create their indexes."""
     audit = AuditLog(db, clock=clock)
+    rate_limits = RateLimits(settings=settings, db=db, audit=audit, storage=rate_limit_storage, wall_clock=wall_clock)
     services = ApiServices(
         access_tokens=AccessTokens(
             keys=signing_keys(settings),
@@ -54,8 +55,8 @@ def build_api_services(
             audit=audit,
             clock=clock,
         ),
-        api_keys=ApiKeys(db, audit=audit, clock=clock),
-        rate_limits=RateLimits(settings=settings, db=db, audit=audit, storage=rate_limit_storage, wall_clock=wall_clock),
+        api_keys=ApiKeys(db, audit=audit, clock=clock, limits=rate_limits),
+        rate_limits=rate_limits,
         idempotency=IdempotencyStore(
             db,
             ttl=timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS),

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     EMBEDDED_DB_HOST: str = "127.0.0.1"
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+    # The embedded server's WiredTiger cache (SecantusDB's --cache-size): its resident memory stays near this.
+    EMBEDDED_DB_CACHE_SIZE: str = Field("256M", pattern=r"^[1-9][0-9]*[KMGT]$")
 
     # Real providers (issue 3): model configuration, outbound-call limits, cache, costs, user keys.
     MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
@@ -91,10 +93,18 @@ class Settings(BaseSettings):
     PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
     PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
     PREDICTION_DEADLINE_SECONDS: float = Field(900.0, gt=0, le=7200)
-    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery"  # ".host": any subdomain
+    # ".host": any subdomain. Poe's media bots answer with files on pfst.cf2.poecdn.net.
+    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery,.poecdn.net"
     MEDIA_MAX_IMAGE_BYTES: int = Field(20 * 1024 * 1024, ge=1024)
     MEDIA_MAX_VIDEO_BYTES: int = Field(500 * 1024 * 1024, ge=1024)
     MEDIA_DOWNLOAD_TIMEOUT_SECONDS: float = Field(120.0, gt=0, le=3600)
+    # Issue 18: model availability, Poe video bots, first frames sent as files, prices in Poe points.
+    MODEL_CHECK_INTERVAL_SECONDS: float = Field(4 * 3600.0, ge=60)  # background availability check (with keys)
+    MODEL_CHECK_ON_START: bool = True  # False: no check at start-up (the periodic one still runs)
+    POE_VIDEO_TIMEOUT_SECONDS: float = Field(900.0, gt=0, le=3600)  # a Poe video bot answers when the video exists
+    POE_USD_PER_POINT: float = Field(0.0, ge=0)  # your Poe plan's dollars per compute point; 0: points priced unknown
+    INLINE_IMAGE_MAX_BYTES: int = Field(256 * 1024, ge=1024)  # larger first frames go to Replicate as files
+    SIGNED_MEDIA_URL_SECONDS: int = Field(3600, ge=60, le=86_400)  # life of a signed first-frame URL
     PROMPT_CACHE_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=0)  # 0 turns the cache off
     PROMPT_CACHE_SHARED: bool = False  # True: one cache for all users instead of one per user
     # "id1:base64key,id2:base64key" (32-byte keys); the last one listed encrypts, every one decrypts.
@@ -119,6 +129,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_VIDEO: str = "1/hour;10/day"
     RATE_LIMIT_PER_IP: str = "600/minute"
     RATE_LIMIT_LOGIN_PER_IP: str = "30/minute"
+    RATE_LIMIT_API_KEYS: str = "20/day"  # API keys a user may create (revoking one gives nothing back)
     RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
     RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
 

@@ -22,6 +22,7 @@ from services.core.validation import check_int_range
 from services.jobs.context import ActiveJob, in_current_context, job_part
 from services.jobs.generation import safe_message
 from services.jobs.store import JobKind
+from services.lab.charging import charged
 from services.lab.domain import FrameCandidate, FrameComparison, VideoVariation, VideoVariationSet
 from services.lab.repository import LabRepository
 from services.providers.base import FrameRequest, VideoRequest
@@ -31,8 +32,9 @@ from services.workflows import costs
 from services.workflows.domain import GeneratedFrame, VideoOutput, VideoWorkflow
 from services.workflows.frame_planning import frame_size
 from services.workflows.service import VideoWorkflowService, new_job_id
+from services.workflows.usage import FRAMES, VIDEO
 
-FRAME_MODELS = ("stable-diffusion-xl", "dalle-3")
+FRAME_MODELS = ("stable-diffusion-xl", "flux-1.1-pro")  # dalle-3 is retired; flux-1.1-pro succeeds it (issue 18)
 MAX_VARIATIONS = 2
 
 
@@ -56,9 +58,15 @@ class LabVariations:
     # ---- frames A/B -------------------------------------------------------------------------------
 
     def compare_frame(
-        self, *, user_id: str, workflow_id: str, frame_number: int, models: list[str] | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        frame_number: int,
+        models: list[str] | None = None,
+        key_id: str | None = None,
     ) -> FrameComparison:
-        """Render the frame's current prompt on two frame models with the frame's seed, side by side."""
+        """Render the frame's current prompt on two frame models with the frame's seed (one frame generation)."""
         workflow = self.workflows.get_workflow(user_id=user_id, workflow_id=workflow_id)
         frame = workflow.frame(frame_number)
         if frame is None:
@@ -72,7 +80,10 @@ class LabVariations:
                 check_frame(
                     generator.spec, width=frame.width, height=frame.height, aspect_ratio=workflow.metadata.aspect_ratio
                 )
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with (
+            charged(self.workflows.limits, FRAMES, user_id=user_id, key_id=key_id),
+            ThreadPoolExecutor(max_workers=2) as pool,
+        ):
             futures = [pool.submit(in_current_context(self._render_frame), workflow, frame, g.model_id) for g in generators]
             candidates = [future.result() for future in futures]
         comparison = FrameComparison(
@@ -168,8 +179,14 @@ class LabVariations:
 
     # ---- video variations ----------------------------------------------------------------------------
 
-    def request_video_variations(self, *, user_id: str, workflow_id: str, specs: list[VariationSpec]) -> VideoVariationSet:
-        """Plan 1–2 variations from the approved frames (refusing what can't be made) and queue their job."""
+    def request_video_variations(
+        self, *, user_id: str, workflow_id: str, specs: list[VariationSpec], key_id: str | None = None
+    ) -> VideoVariationSet:
+        """Plan 1–2 variations from the approved frames (refusing what can't be made) and queue their job.
+
+        The request counts as one video generation against the user's limits, charged after every check; over
+        the limit it is refused before anything is stored or started.
+        """
         workflow = self.workflows.get_workflow(user_id=user_id, workflow_id=workflow_id)
         if not workflow.frames_approved or not workflow.generated_frames:
             raise ValidationError("Approve every frame before rendering video variations.")
@@ -191,8 +208,9 @@ class LabVariations:
             variations=variations,
             created_at=self.clock(),
         )
-        self.repository.insert_variation_set(variation_set)  # before the job, which finds its set by job id
-        self._start_job(variation_set)
+        with charged(self.workflows.limits, VIDEO, user_id=user_id, key_id=key_id):
+            self.repository.insert_variation_set(variation_set)  # before the job, which finds its set by job id
+            self._start_job(variation_set)
         return self.repository.get_variation_set(user_id=user_id, set_id=variation_set.id)
 
     def _plan(self, workflow: VideoWorkflow, index: int, spec: VariationSpec) -> VideoVariation:

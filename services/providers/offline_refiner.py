@@ -172,4 +172,9 @@ STYLES: dict[str, Callable[[Brief, list[str], int], str]] = {
     "gpt-4o": shot_list,
     "claude-3-opus-20240229": cinematography_prose,
     "gemini-1.5-pro": timed_beats,
+    # The current models that succeed them (issue 18) keep their house styles.
+    "gpt-5.2": shot_list,
+    "claude-opus-4.6": cinematography_prose,
+    "claude-sonnet-4.6": cinematography_prose,
+    "gemini-3.1-pro": timed_beats,
 }

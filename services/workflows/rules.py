@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.core.errors import BusyError, LimitReachedError, ValidationError
+from services.core.errors import BusyError, InvalidTransitionError, LimitReachedError, ValidationError
 from services.workflows.domain import (
     FrameVersion,
     GeneratedFrame,
@@ -31,11 +31,14 @@ class FrameReview:
 
 
 def ensure_not_busy(workflow: VideoWorkflow, *, now: datetime, stale_after: timedelta) -> None:
-    """Refuse a second generation while one runs; a long-stale PROCESSING is taken as crashed."""
+    """Refuse any change while a generation runs (cancel excepted); a long-stale PROCESSING is taken as crashed."""
     if workflow.status is WorkflowStatus.PROCESSING and now - workflow.last_activity < stale_after:
+        job = workflow.active_job_id
+        running = f"Generation job {job}" if job else "A prompt refinement"
         raise BusyError(
-            f"A generation is already running for this workflow (step {workflow.current_step.value}). "
-            "Wait for it to finish, then try again."
+            f"{running} is already running on this workflow (step {workflow.current_step.value}). "
+            "Wait for it to finish or cancel it, then try again.",
+            job_id=job,
         )
 
 
@@ -86,7 +89,7 @@ def start_frame_plan(workflow: VideoWorkflow, *, frame_count: int, seed: int) ->
         workflow.planned_frame_count = frame_count
         workflow.frame_seed = seed
     done = {frame.frame_number for frame in workflow.generated_frames}
-    return [number for number in range(1, frame_count + 1) if number not in done]
+    return [number for number in range(frame_count) if number not in done]  # frames are numbered from 0, as in the spec
 
 
 def add_generated_frame(workflow: VideoWorkflow, frame: GeneratedFrame, *, now: datetime) -> None:
@@ -200,7 +203,7 @@ def check_can_generate_video(workflow: VideoWorkflow) -> None:
     check_transition(workflow.current_step, WorkflowAction.GENERATE_VIDEO)
     if not workflow.frames_approved:
         pending = [str(f.frame_number) for f in workflow.generated_frames if not f.approved]
-        raise ValidationError(
+        raise InvalidTransitionError(  # a step not allowed yet: 409, as in the spec's own example
             f"Approve every frame before generating the video. Not yet approved: frame {', '.join(pending)}."
         )
 

@@ -15,7 +15,7 @@ from limits.storage import Storage
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from api.main import mount_api
+from api.main import api_routes
 from services.accounts.api_services import build_api_services
 from services.accounts.rate_limits import ClockedMemoryStorage
 from services.accounts.users import UserService, ensure_user_indexes
@@ -103,6 +103,7 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
         api_services = build_api_services(
             service.settings, db, clock=utc_now, rate_limit_storage=storage, wall_clock=clock.time if clock else time.time
         )
+        service.limits = api_services.rate_limits  # as the bootstrap wires it: pages and API share the counters
         runtime = Runtime(
             settings=service.settings,
             client=db.client,
@@ -116,7 +117,7 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
             review=build_review(db, service, api_services, events=None),
             media_links=build_media_links(service.settings, service.media),
         )
-        url, stop = serve(Starlette(routes=[mount_api(lambda: runtime)]))
+        url, stop = serve(Starlette(routes=api_routes(lambda: runtime)))
         stops.append(stop)
         server = ApiServer(base_url=f"{url}/api", runtime=runtime, clock=clock)
         servers.append(server)
@@ -162,7 +163,7 @@ def workflow_at(client: httpx.Client, step: str) -> str:
     stages = [
         ("refined", "refine-prompt", {}),
         ("framed", "generate-frames", {"frameCount": 1}),
-        ("approved", "review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}]}),
+        ("approved", "review-frames", {"frameReviews": [{"frameNumber": 0, "approved": True}]}),
     ]
     for name, action, body in stages:
         response = client.post(f"/video-workflows/{workflow_id}/{action}", json=body)

@@ -17,19 +17,24 @@ def test_frames_ab_renders_one_frame_on_both_models_and_adoption_records_the_ver
     assert response.status_code == 201, response.text
     comparison = response.json()
     candidates = {c["model"]: c for c in comparison["candidates"]}
-    assert set(candidates) == {"stable-diffusion-xl", "dalle-3"}
+    assert set(candidates) == {"stable-diffusion-xl", "flux-1.1-pro"}
     assert len({c["seed"] for c in candidates.values()}) == 1  # the same seed on both
     images = [client.get(c["imageUrl"].removeprefix("/api")).content for c in candidates.values()]
     assert images[0][:8] == b"\x89PNG\r\n\x1a\n" and images[0] != images[1]  # two real, different PNGs
 
-    adopted = client.post(f"/prompt-lab/frame-comparisons/{comparison['id']}/adopt", json={"model": "dalle-3"})
+    adopted = client.post(f"/prompt-lab/frame-comparisons/{comparison['id']}/adopt", json={"model": "flux-1.1-pro"})
 
     assert adopted.status_code == 200, adopted.text
     now = adopted.json()["generatedFrames"][0]
-    assert (now["version"], now["model"], now["labComparisonId"], now["approved"]) == (2, "dalle-3", comparison["id"], False)
-    assert now["imageUrl"] == candidates["dalle-3"]["imageUrl"]
+    assert (now["version"], now["model"], now["labComparisonId"], now["approved"]) == (
+        2,
+        "flux-1.1-pro",
+        comparison["id"],
+        False,
+    )
+    assert now["imageUrl"] == candidates["flux-1.1-pro"]["imageUrl"]
     assert [(v["version"], v["model"], v["imageUrl"]) for v in now["history"]] == [(1, frame["model"], frame["imageUrl"])]
-    assert client.get(f"/prompt-lab/frame-comparisons/{comparison['id']}").json()["adoptedModel"] == "dalle-3"
+    assert client.get(f"/prompt-lab/frame-comparisons/{comparison['id']}").json()["adoptedModel"] == "flux-1.1-pro"
 
 
 def test_two_video_variations_one_picked_the_other_kept_and_a_third_over_the_hourly_limit_refused(api_server: ApiServer):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from tests.api.conftest import SHORT_BRIEF, ApiServer
 from tests.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, lab_registry
 
-THREE = ["gpt-4o", "claude-3-opus-20240229", "gemini-1.5-pro"]
+THREE = ["gpt-4o", "claude-opus-4.6", "gemini-3.1-pro"]
 LAB_BOUND_SECONDS = 3.9  # the bound for refiners taking 1, 2 and 3 s
 
 
@@ -37,16 +37,16 @@ def test_a_lab_run_refines_in_parallel_and_use_this_one_adds_the_next_iteration(
     assert run["elapsedMs"] < LAB_BOUND_SECONDS * 1000
 
     adopted = client.post(
-        f"/prompt-lab/runs/{run['id']}/adopt", json={"model": "claude-3-opus-20240229", "workflowId": workflow_id}
+        f"/prompt-lab/runs/{run['id']}/adopt", json={"model": "claude-opus-4.6", "workflowId": workflow_id}
     )
     assert adopted.status_code == 200, adopted.text
     iterations = adopted.json()["refinementIterations"]
     assert [i["iteration"] for i in iterations] == [1, 2]
-    assert iterations[1]["model"] == "claude-3-opus-20240229" and iterations[1]["labRunId"] == run["id"]
-    assert iterations[1]["refinedPrompt"] == results["claude-3-opus-20240229"]["refinedPrompt"]
-    assert adopted.json()["finalRefinedPrompt"] == results["claude-3-opus-20240229"]["refinedPrompt"]
+    assert iterations[1]["model"] == "claude-opus-4.6" and iterations[1]["labRunId"] == run["id"]
+    assert iterations[1]["refinedPrompt"] == results["claude-opus-4.6"]["refinedPrompt"]
+    assert adopted.json()["finalRefinedPrompt"] == results["claude-opus-4.6"]["refinedPrompt"]
     again = client.get(f"/prompt-lab/runs/{run['id']}").json()
-    assert {r["model"]: r["adoptedInto"] for r in again["results"]}["claude-3-opus-20240229"] == [workflow_id]
+    assert {r["model"]: r["adoptedInto"] for r in again["results"]}["claude-opus-4.6"] == [workflow_id]
 
 
 def test_offline_the_three_models_give_three_different_labelled_results(api_server: ApiServer):
@@ -61,10 +61,10 @@ def test_offline_the_three_models_give_three_different_labelled_results(api_serv
     assert len({r["refinedPrompt"] for r in results.values()}) == 3
     assert results["gpt-4o"]["refinedPrompt"].startswith("SHOT LIST")
     assert (
-        results["gemini-1.5-pro"]["refinedPrompt"].startswith("BEATS")
-        and "[0:00–" in results["gemini-1.5-pro"]["refinedPrompt"]
+        results["gemini-3.1-pro"]["refinedPrompt"].startswith("BEATS")
+        and "[0:00–" in results["gemini-3.1-pro"]["refinedPrompt"]
     )
-    assert "lens" in results["claude-3-opus-20240229"]["refinedPrompt"]
+    assert "lens" in results["claude-opus-4.6"]["refinedPrompt"]
     assert run["totalCostUsd"] == 0.0
 
 
@@ -96,7 +96,7 @@ def test_a_new_workflow_starts_from_a_result(api_server: ApiServer):
     run = client.post(
         "/prompt-lab/runs", json={"brief": "Night market food tour", "models": THREE[:2], "title": "Market"}
     ).json()
-    created = client.post(f"/prompt-lab/runs/{run['id']}/start-workflow", json={"model": "claude-3-opus-20240229"})
+    created = client.post(f"/prompt-lab/runs/{run['id']}/start-workflow", json={"model": "claude-opus-4.6"})
     assert created.status_code == 201, created.text
     workflow = created.json()
     assert workflow["title"] == "Market" and workflow["initialPrompt"] == "Night market food tour"

@@ -18,7 +18,7 @@ def finished_video(runtime: Runtime, user: User, *, title: str, campaign_id: str
     workflow = service.create_workflow(user_id=user.id, brief=a_brief(title=title, duration=1, campaign_id=campaign_id))
     service.refine_prompt(user_id=user.id, workflow_id=workflow.id)
     service.generate_frames(user_id=user.id, workflow_id=workflow.id, frame_count=1)
-    service.review_frames(user_id=user.id, workflow_id=workflow.id, reviews=[FrameReview(1, True)])
+    service.review_frames(user_id=user.id, workflow_id=workflow.id, reviews=[FrameReview(0, True)])
     service.generate_video(user_id=user.id, workflow_id=workflow.id, fps=12)
     return workflow.id
 

@@ -8,7 +8,7 @@ from tests.conftest import a_brief
 from tests.ui.conftest import button, open_app
 
 LAB = "app_pages/prompt_lab.py"
-THREE = ["gpt-4o", "claude-3-opus-20240229", "gemini-1.5-pro"]
+THREE = ["gpt-4o", "claude-opus-4.6", "gemini-3.1-pro"]
 
 
 def open_lab(user: User):  # type: ignore[no-untyped-def]
@@ -43,13 +43,13 @@ def test_use_this_one_adds_the_next_iteration_to_the_chosen_workflow(runtime: Ru
     at.session_state["lab_run_id"] = run.id
     at.run()
 
-    at.button(key=f"adopt-{run.id}-claude-3-opus-20240229").click().run()
+    at.button(key=f"adopt-{run.id}-claude-opus-4.6").click().run()
 
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow.id)
     assert [(i.iteration, i.model, i.lab_run_id) for i in stored.refinement_iterations][-1] == (
         2,
-        "claude-3-opus-20240229",
+        "claude-opus-4.6",
         run.id,
     )
     assert any("Added as iteration 2" in s.value for s in at.success)
