@@ -6,6 +6,7 @@ a same-file launcher would run twice.
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from services.bootstrap import get_runtime, shutdown_runtime
 from services.core.errors import ConfigurationError
 from services.core.log_setup import configure_logging, route_own_handlers_to_root
 from services.core.settings import Settings, load_settings
+
+# uvicorn (under Streamlit's server) would believe X-Forwarded-For from any loopback peer; the API decides
+# whom to believe itself, from TRUSTED_PROXIES (api/deps.py client_ip), so uvicorn's own trust is switched off.
+os.environ["FORWARDED_ALLOW_IPS"] = ""
 
 try:
     configure_logging(load_settings())

@@ -5,7 +5,7 @@ import uuid
 import streamlit as st
 
 from services.core.log_setup import bound
-from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui.auth import render_account_box, render_sign_in, signed_in_user
 from ui.offline_banner import render_offline_banner
 from ui.presentation import PRESENT_PARAM, render_owner_presentation
 from ui.review_page import REVIEW_PARAM
@@ -20,8 +20,7 @@ if st.query_params.get(REVIEW_PARAM):
     review = st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", url_path="review", default=True)
     st.navigation([review], position="hidden").run()
     st.stop()
-auth = authenticator(runtime)
-user = signed_in_user(runtime, auth)
+user = signed_in_user(runtime)
 pages = [
     st.Page(
         "app_pages/creatives.py",
@@ -72,12 +71,12 @@ pages = [
 presenting = user is not None and bool(st.query_params.get(PRESENT_PARAM)) and bool(st.query_params.get(WORKFLOW_PARAM))
 navigation = st.navigation(pages, position="sidebar" if user and not presenting else "hidden")
 if user is None:
-    render_sign_in(runtime, auth)
+    render_sign_in(runtime)
     st.stop()
 if presenting:  # full screen: the owner's storyboard as slides, then the video
     render_owner_presentation(runtime, user.id, str(st.query_params.get(WORKFLOW_PARAM)))
     st.stop()
-render_account_box(user, auth)
+render_account_box(user, runtime)
 render_offline_banner(runtime.settings)
 # Each script run is one UI "request": its log lines carry a run id and the open workflow.
 with bound(request_id=f"ui-{uuid.uuid4().hex[:16]}", workflow_id=st.query_params.get(WORKFLOW_PARAM)):

@@ -23,6 +23,7 @@ from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
 from api.routes.review import owner_router as review_owner_router
 from api.routes.review import public_router as review_public_router
+from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
 from services.bootstrap import Runtime, get_runtime
@@ -107,6 +108,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         callbacks_router,
         models_router,
         monitoring_router,
+        ui_session_router,
     )
     for router in routers:
         api.include_router(router)

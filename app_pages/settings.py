@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from services.accounts.admins import is_admin
 from services.core.errors import StudioError
+from ui.auth import sign_out
 from ui.session import cached_runtime, current_user_id
 from ui.widgets import show_error
 
@@ -22,9 +24,16 @@ if submitted:
     else:
         try:
             runtime.users.change_password(user_id=user_id, current_password=current, new_password=new)
-            st.success("Password changed. Use the new one next time you sign in.")
         except StudioError as exc:
             show_error(exc)
+        else:
+            sign_out(runtime, notice="Password changed: every session, refresh token and API key was ended. Sign in again.")
+
+st.subheader("Sessions")
+st.caption("Ends every sign-in of yours at once: this and other browsers, API tokens, and your API keys.")
+if st.button("Sign Out Everywhere", help="Use it when a device or a key may be in someone else's hands."):
+    runtime.users.revoke_sessions(user_id=user_id, actor=user_id)
+    sign_out(runtime, notice="Signed out everywhere. Sign in again; create new API keys where you need them.")
 
 st.subheader("Provider keys")
 configured = {"poe": runtime.settings.POE_API_KEY is not None, "replicate": runtime.settings.REPLICATE_API_KEY is not None}
@@ -85,6 +94,20 @@ if api is not None:
         if key.revoked_at is None and action.button("Revoke", key=f"revoke_{key.id}"):
             api.api_keys.revoke(user_id=user_id, key_id=key.id)
             st.rerun()
+
+if is_admin(runtime.users.get(user_id)):
+    st.subheader("Accounts (admin)")
+    with st.form("account_access", clear_on_submit=True):
+        target = st.text_input("Username")
+        change = st.radio("Action", ["Disable", "Enable"], horizontal=True)
+        apply = st.form_submit_button("Apply")
+    if apply:
+        try:
+            changed = runtime.users.set_disabled(username=target, disabled=change == "Disable", actor=user_id)
+            done = "disabled; every session and key of theirs was revoked" if changed.disabled else "enabled"
+            st.success(f"{changed.username}: {done}.")
+        except StudioError as exc:
+            show_error(exc)
 
 # A stable anchor (PROVIDER_STATUS_URL): banners elsewhere link here.
 st.subheader("Provider status", anchor="provider-status")

@@ -202,6 +202,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
         resolver=system_resolver,
         clock=utc_now,
         allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        allowed_ports=settings.webhook_ports,
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS,
     )
@@ -327,7 +328,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
-    users = UserService(db, clock=utc_now)
+    users = UserService(db, clock=utc_now, bcrypt_rounds=settings.BCRYPT_ROUNDS)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,

@@ -9,6 +9,7 @@ from services.bootstrap import Runtime
 from services.core.errors import LinkGoneError, NotFoundError, PasscodeRequiredError, StudioError
 from services.review.domain import Decision, ReviewComment, ReviewFrame, ReviewPermission, ReviewView
 from services.review.service import ReviewService
+from ui.auth import browser_ip
 from ui.media_urls import media_src
 from ui.presentation import PRESENT_PARAM, Slide, render_presentation
 from ui.widgets import show_error
@@ -56,12 +57,6 @@ def render_review_page(runtime: Runtime, token: str) -> None:
         st.info("Nothing to review yet: the storyboard and video are still being made.")
 
 
-def client_ip() -> str:
-    """The browser's address as Streamlit saw it ("unknown" where there is none, as under AppTest)."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) and address else "unknown"
-
-
 def _start_presenting() -> None:
     st.query_params[PRESENT_PARAM] = "1"
 
@@ -71,7 +66,7 @@ def _stop_presenting() -> None:
 
 
 def _open(runtime: Runtime, token: str) -> ReviewView | None:
-    ip = client_ip()
+    ip = browser_ip(runtime)
     seen = st.session_state.setdefault("review_seen", [])
     try:
         view = review_service(runtime).open(token=token, ip=ip, passcode=st.session_state.get(PASSCODE_KEY), audited=False)
@@ -160,7 +155,7 @@ def _send(runtime: Runtime, token: str, **comment: object) -> None:
     try:
         review_service(runtime).add_comment(
             token=token,
-            ip=client_ip(),
+            ip=browser_ip(runtime),
             passcode=st.session_state.get(PASSCODE_KEY),
             reviewer_name=st.session_state.get(NAME_KEY, ""),
             **comment,  # type: ignore[arg-type]

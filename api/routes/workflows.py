@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
 from api.deps import ApiServicesDep, Principal, PrincipalDep, ServiceDep, limit_per_ip
 from api.errors import error_responses
@@ -27,6 +31,7 @@ from api.schemas import (
 from api.views import workflow_json
 from services.accounts.api_services import ApiServices
 from services.accounts.idempotency import fingerprint
+from services.core.errors import StudioError
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
 
 WorkflowId = Annotated[
@@ -338,19 +343,59 @@ def cancel_generation(request: Request, workflow_id: WorkflowId, service: Servic
 @router.get(
     "/{workflowId}/events",
     operation_id="workflowEvents",
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={
         200: {
             "content": {"text/event-stream": {}},
             "description": "Server-sent `progress` events (JSON) whenever the workflow or its job "
-            "changes; the stream ends once the workflow is no longer PROCESSING.",
+            "changes; the stream ends once the workflow is no longer PROCESSING, or after EVENT_STREAM_MAX_SECONDS "
+            "(reconnect with `Last-Event-ID`: what you already have is not sent again).",
         },
         **AUTH,
     },
-    summary="Follow a generation live (server-sent events)",
+    summary="Follow a generation live (server-sent events; at most EVENT_STREAMS_PER_USER open at once)",
 )
-def workflow_events(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> StreamingResponse:
-    service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)  # 403/404 before the stream starts
-    updates = service.watch(user_id=principal.user_id, workflow_id=workflow_id)
-    stream = (f"event: progress\ndata: {json.dumps(update)}\n\n" for update in updates)
-    return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+async def workflow_events(
+    request: Request,
+    workflow_id: WorkflowId,
+    service: ServiceDep,
+    api: ApiServicesDep,
+    principal: PrincipalDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+) -> Response:
+    user_id = principal.user_id
+    # 403/404 before the stream starts; the read runs on a worker thread, never on the event loop.
+    await anyio.to_thread.run_sync(functools.partial(service.get_workflow, user_id=user_id, workflow_id=workflow_id))
+    settings = service.settings
+    release = api.streams.acquire(user_id)
+    updates = service.follow(
+        user_id=user_id,
+        workflow_id=workflow_id,
+        is_disconnected=request.is_disconnected,
+        last_event_id=last_event_id,
+        poll_seconds=settings.EVENT_STREAM_POLL_SECONDS,
+        max_seconds=settings.EVENT_STREAM_MAX_SECONDS,
+    )
+    return LeasedEventStream(_progress_events(updates), release=release, ping=15, headers={"Cache-Control": "no-cache"})
+
+
+async def _progress_events(updates: AsyncIterator[tuple[str, dict]]) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for event_id, snapshot in updates:
+            yield ServerSentEvent(data=json.dumps(snapshot), event="progress", id=event_id)
+    except StudioError:
+        return  # the workflow went away (deleted) while followed: the stream just ends
+
+
+class LeasedEventStream(EventSourceResponse):
+    """An event stream that gives its user's stream slot back however it ends (done, disconnect, error)."""
+
+    def __init__(self, content: AsyncIterator[ServerSentEvent], *, release: Callable[[], None], **options: Any) -> None:
+        super().__init__(content, **options)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()

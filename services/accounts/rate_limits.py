@@ -29,7 +29,7 @@ from services.core.settings import Settings
 from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, Quota
 
 RATE_LIMIT_TIERS = "rate_limit_tiers"
-PER_IP, LOGIN = "per_ip", "login"
+PER_IP, LOGIN, SIGNUP = "per_ip", "login", "signup"
 API_KEYS = KEY_CREATION
 
 
@@ -72,6 +72,7 @@ def _policies(settings: Settings) -> dict[str, Policy]:
         PER_IP: settings.RATE_LIMIT_PER_IP,
         LOGIN: settings.RATE_LIMIT_LOGIN_PER_IP,
         API_KEYS: settings.RATE_LIMIT_API_KEYS,
+        SIGNUP: settings.RATE_LIMIT_SIGNUP_PER_IP,
     }
     return {name: Policy(name, tuple(parse_many(text))) for name, text in configured.items()}
 
@@ -159,8 +160,10 @@ class RateLimits:
             self.refund(Charge(operation, identity, tuple(taken)))  # a day's unit is not spent by the minute's refusal
             reset_at, _ = self.limiter.get_window_stats(item, operation, identity)
             retry_after = max(1, math.ceil(reset_at - self.wall_clock()))
-            self.audit.record(
+            window = int(self.wall_clock() // item.get_expiry())
+            self.audit.record_once(  # one record per identity, limit and window, however many 429s it sees
                 "rate_limited",
+                key=f"{operation}|{identity}|{describe(item)}|{window}",
                 actor=user_id or identity,
                 identity=identity,
                 operation=operation,

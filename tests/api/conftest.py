@@ -74,7 +74,9 @@ class ApiServer:
 def serve(app: Starlette) -> tuple[str, Callable[[], None]]:
     """Run the app with uvicorn in a thread on a free loopback port; returns its URL and a stop function."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
