@@ -314,6 +314,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
     jobs = build_job_runner(db, settings)
+    campaigns = CampaignService(db, clock=utc_now)
     api = build_api_services(settings, db, clock=utc_now)
     service = VideoWorkflowService(
         repository=MongoWorkflowRepository(db),
@@ -322,6 +323,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         jobs=jobs,
         settings=settings,
         prompt_cache=cache,
+        campaigns=campaigns,
         limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
     )
     service.dispatcher = build_dispatcher(settings, service)
@@ -340,7 +342,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         users=users,
         embedded=embedded,
         vault=vault,
-        campaigns=CampaignService(db, clock=utc_now),
+        campaigns=campaigns,
         api=api,
         webhooks=webhooks,
         callbacks=callbacks,

@@ -1,11 +1,13 @@
 """Stakeholder comments in the owner's Frames and Result steps: by frame, with name, time and decision.
 
 Step pages call `stakeholder_comments` once, then `render_frame_comments` under each frame; "Use as feedback"
-copies a comment into that frame's stored regeneration feedback (the frame is rejected with it) and forgets the
-frame's feedback and decision widgets (`reset_keys`), so they are drawn again from the stored frame.
+copies a comment into that frame's stored regeneration feedback (the frame is rejected with it; a finished workflow
+goes back to frame review first), then calls the page's `on_used` (open the feedback box, or go to the Frames step).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -44,7 +46,7 @@ def render_frame_comments(
     workflow: VideoWorkflow,
     comments: list[ReviewComment],
     *,
-    reset_keys: tuple[str, ...] = (),
+    on_used: Callable[[], None] | None = None,
 ) -> None:
     """One frame's stakeholder comments; at frame review each written one has "Use as feedback"."""
     if not comments:
@@ -65,11 +67,13 @@ def render_frame_comments(
                     "Use as feedback",
                     key=f"use-feedback-{comment.id}",
                     on_click=_use_as_feedback,
-                    args=(runtime, user_id, workflow.id, comment.id, reset_keys),
+                    args=(runtime, user_id, workflow.id, comment.id, on_used),
                 )
 
 
-def _use_as_feedback(runtime: Runtime, user_id: str, workflow_id: str, comment_id: str, reset_keys: tuple[str, ...]) -> None:
+def _use_as_feedback(
+    runtime: Runtime, user_id: str, workflow_id: str, comment_id: str, on_used: Callable[[], None] | None
+) -> None:
     """A callback: it runs before the rerun draws the frame's widgets, so they show the stored feedback."""
     review = _review(runtime)
     assert review is not None
@@ -78,11 +82,13 @@ def _use_as_feedback(runtime: Runtime, user_id: str, workflow_id: str, comment_i
     except StudioError as exc:
         st.session_state[PROBLEM_KEY] = exc.message
         return
-    for key in reset_keys:
-        st.session_state.pop(key, None)
+    if on_used is not None:
+        on_used()
 
 
-def render_all_comments(runtime: Runtime, user_id: str, workflow: VideoWorkflow) -> None:
+def render_all_comments(
+    runtime: Runtime, user_id: str, workflow: VideoWorkflow, *, on_used: Callable[[], None] | None = None
+) -> None:
     """Every stakeholder comment, frame by frame and then the video (the Result step)."""
     grouped = stakeholder_comments(runtime, user_id, workflow)
     if not grouped:
@@ -91,7 +97,7 @@ def render_all_comments(runtime: Runtime, user_id: str, workflow: VideoWorkflow)
         for index, frame in enumerate(workflow.generated_frames):
             if grouped.get(frame.frame_number):
                 st.markdown(f"##### Frame {index + 1} · {frame.scene}")
-                render_frame_comments(runtime, user_id, workflow, grouped[frame.frame_number])
+                render_frame_comments(runtime, user_id, workflow, grouped[frame.frame_number], on_used=on_used)
         if grouped.get(None):
             st.markdown("##### The video")
             for comment in grouped[None]:

@@ -57,15 +57,6 @@ class Adoptions:
 
         return self._update(user_id, workflow_id, pick)
 
-    def reopen_frames(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
-        """Take a finished workflow back to frame review, so frames can be changed again (the video is kept)."""
-
-        def reopen(workflow: VideoWorkflow) -> None:
-            rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)
-            rules.reopen_frames(workflow, now=self.clock())
-
-        return self._update(user_id, workflow_id, reopen)
-
     def add_cost(self, *, user_id: str, workflow_id: str, amount: float) -> VideoWorkflow:
         """Charge work done for this workflow outside its steps (lab frames and variations) to its running total."""
         return self._update(user_id, workflow_id, lambda workflow: costs.add_cost(workflow, amount))

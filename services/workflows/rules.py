@@ -198,6 +198,17 @@ def restore_frame_version(workflow: VideoWorkflow, frame_number: int, version: i
     workflow.last_activity = now
 
 
+def reopen_frames(workflow: VideoWorkflow, *, now: datetime, stale_after: timedelta) -> None:
+    """Back to reviewing the frames after a video that failed or was canceled, or after a finished one (stakeholder
+    feedback to act on: the video stays until a new one replaces it); the frames stay as they are."""
+    ensure_not_busy(workflow, now=now, stale_after=stale_after)
+    check_transition(workflow.current_step, WorkflowAction.REOPEN_FRAMES)
+    workflow.current_step = WorkflowStep.FRAME_REVIEW
+    workflow.status = WorkflowStatus.WAITING_USER_INPUT
+    workflow.active_job_id = None
+    workflow.last_activity = now
+
+
 def check_can_generate_video(workflow: VideoWorkflow) -> None:
     """The video needs every frame approved."""
     check_transition(workflow.current_step, WorkflowAction.GENERATE_VIDEO)
@@ -250,11 +261,3 @@ def pick_video(workflow: VideoWorkflow, video: VideoOutput, *, now: datetime) ->
     if not workflow.frames_approved:
         raise ValidationError("Approve every frame before picking a video for this workflow.")
     attach_video(workflow, video, now=now)
-
-
-def reopen_frames(workflow: VideoWorkflow, *, now: datetime) -> None:
-    """A finished workflow goes back to frame review (stakeholder feedback to act on); its video stays until replaced."""
-    transition = check_transition(workflow.current_step, WorkflowAction.REOPEN_FRAMES)
-    workflow.current_step = transition.success_step
-    workflow.status = WorkflowStatus.WAITING_USER_INPUT
-    workflow.last_activity = now

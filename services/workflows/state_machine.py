@@ -7,7 +7,8 @@ Flow (the spec's diagram):
     PROMPT_REFINEMENT | ADDITIONAL_INFO --generate frames--> FRAME_GENERATION --> FRAME_REVIEW
     FRAME_REVIEW --review / regenerate / restore a version--> FRAME_REVIEW
     FRAME_REVIEW (all frames approved) --generate video--> VIDEO_GENERATION --> COMPLETED
-    COMPLETED --reopen the storyboard (a stakeholder's feedback is used)--> FRAME_REVIEW (the video is kept)
+    VIDEO_GENERATION (failed or canceled) --reopen frames--> FRAME_REVIEW
+    COMPLETED --go back to the frames (a stakeholder's feedback is used)--> FRAME_REVIEW (the video is kept)
 
 A failed step leaves the workflow at that step with status FAILED; the same action is
 allowed again from there, so FAILED is never a dead end.
@@ -29,7 +30,7 @@ class WorkflowAction(StrEnum):
     REGENERATE_FRAMES = "REGENERATE_FRAMES"
     RESTORE_FRAME_VERSION = "RESTORE_FRAME_VERSION"
     GENERATE_VIDEO = "GENERATE_VIDEO"
-    REOPEN_FRAMES = "REOPEN_FRAMES"  # review-link feedback on a finished video: back to frame review
+    REOPEN_FRAMES = "REOPEN_FRAMES"  # back to frame review: after a failed video, or to use review-link feedback
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ TRANSITIONS: dict[WorkflowAction, Transition] = {
         working_step=S.VIDEO_GENERATION,
         success_step=S.COMPLETED,
     ),
+    # Back to Frames after a video that failed or was canceled, or after a finished one when a stakeholder's feedback
+    # is used: review, regenerate or restore before rendering again (a finished workflow keeps its video meanwhile).
     WorkflowAction.REOPEN_FRAMES: Transition(
-        frozenset({S.COMPLETED}), working_step=S.FRAME_REVIEW, success_step=S.FRAME_REVIEW
+        frozenset({S.VIDEO_GENERATION, S.COMPLETED}), working_step=S.FRAME_REVIEW, success_step=S.FRAME_REVIEW
     ),
 }
 
@@ -79,7 +82,7 @@ ACTION_LABELS = {
     WorkflowAction.REGENERATE_FRAMES: "regenerate frames",
     WorkflowAction.RESTORE_FRAME_VERSION: "restore an earlier frame version",
     WorkflowAction.GENERATE_VIDEO: "generate the video",
-    WorkflowAction.REOPEN_FRAMES: "reopen the storyboard for changes",
+    WorkflowAction.REOPEN_FRAMES: "go back to the frames",
 }
 
 

@@ -43,13 +43,13 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             models=service.models,
             service=service,
             users=users,
-            campaigns=CampaignService(db, clock=utc_now),
+            campaigns=service.campaigns or CampaignService(db, clock=utc_now),
             vault=vault,
             api=api,
             analytics=AnalyticsService(db, users=users),
+            media_links=build_media_links(service.settings, service.media),
             lab=build_lab(db, service),
             review=build_review(db, service, api, events=None),
-            media_links=build_media_links(service.settings, service.media),
         )
         st.cache_resource.clear()
         install_runtime(built)

@@ -143,7 +143,9 @@ def test_a_stakeholder_reviews_through_a_link_and_the_owner_uses_the_feedback(tm
         settle(owner)
         expect(owner.get_by_text("Requested changes").first).to_be_visible()
         click(owner, "Use as feedback", owner)  # the finished workflow goes back to frame review with the comment
-        expect(owner.get_by_role("textbox", name="Feedback for frame 1")).to_have_value("Warmer light on the harbour")
+        expect(owner.get_by_role("textbox", name="What should change in frame 1?")).to_have_value(
+            "Warmer light on the harbour"
+        )
         expect(owner.get_by_text("Dana").first).to_be_visible()
         shot(owner, "03-owner-frames-with-comment")
 

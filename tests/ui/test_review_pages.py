@@ -11,7 +11,7 @@ from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
 from tests.ui.conftest import button, open_app
 
-WIZARD = "app_pages/wizard.py"
+FRAMES_STEP = "app_pages/wizard_frames.py"
 
 
 def framed(runtime: Runtime, user: User, frames: int = 3) -> str:
@@ -78,7 +78,7 @@ def test_the_owners_frames_step_shows_stakeholder_comments_and_use_as_feedback_f
         body="Warmer light",
     )
 
-    at = open_app(alice, page=WIZARD, query_params={"workflow": workflow_id})
+    at = open_app(alice, page=FRAMES_STEP, query_params={"workflow": workflow_id})
     assert not at.exception
     assert any("Dana" in m.value and "Requested changes" in m.value for m in at.markdown)
     button(at, "Use as feedback").click().run()
@@ -86,7 +86,7 @@ def test_the_owners_frames_step_shows_stakeholder_comments_and_use_as_feedback_f
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id).frame(frame.frame_number)
     assert (stored.feedback, stored.approved) == ("Warmer light", False)
-    box = next(t for t in at.text_area if t.label == "Feedback for frame 1")  # the first frame, labelled for people
+    box = next(t for t in at.text_area if t.label == "What should change in frame 1?")  # its feedback box, opened
     assert box.value == "Warmer light"
 
 
