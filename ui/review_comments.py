@@ -46,7 +46,7 @@ def render_frame_comments(
     workflow: VideoWorkflow,
     comments: list[ReviewComment],
     *,
-    on_used: Callable[[], None] | None = None,
+    on_used: Callable[[ReviewComment], None] | None = None,
 ) -> None:
     """One frame's stakeholder comments; at frame review each written one has "Use as feedback"."""
     if not comments:
@@ -72,7 +72,7 @@ def render_frame_comments(
 
 
 def _use_as_feedback(
-    runtime: Runtime, user_id: str, workflow_id: str, comment_id: str, on_used: Callable[[], None] | None
+    runtime: Runtime, user_id: str, workflow_id: str, comment_id: str, on_used: Callable[[ReviewComment], None] | None
 ) -> None:
     """A callback: it runs before the rerun draws the frame's widgets, so they show the stored feedback."""
     review = _review(runtime)
@@ -83,11 +83,11 @@ def _use_as_feedback(
         st.session_state[PROBLEM_KEY] = exc.message
         return
     if on_used is not None:
-        on_used()
+        on_used(next(c for c in review.comments_for_owner(user_id=user_id, workflow_id=workflow_id) if c.id == comment_id))
 
 
 def render_all_comments(
-    runtime: Runtime, user_id: str, workflow: VideoWorkflow, *, on_used: Callable[[], None] | None = None
+    runtime: Runtime, user_id: str, workflow: VideoWorkflow, *, on_used: Callable[[ReviewComment], None] | None = None
 ) -> None:
     """Every stakeholder comment, frame by frame and then the video (the Result step)."""
     grouped = stakeholder_comments(runtime, user_id, workflow)

@@ -52,7 +52,7 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
                 ctx.user_id,
                 workflow,
                 comments.get(frame.frame_number, []),
-                on_used=partial(_open_feedback, workflow, frame),
+                on_used=lambda _comment, frame=frame: open_feedback_box(workflow, frame.frame_number),
             )
     for frame in workflow.generated_frames:
         if frame.history:
@@ -141,10 +141,12 @@ def _frame_card(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFra
             _reject_form(ctx, workflow, frame)
 
 
-def _open_feedback(workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
-    """After "Use as feedback": the frame's feedback box opens, drawn afresh from the stored feedback."""
-    st.session_state.setdefault(_rejecting_key(workflow), set()).add(frame.frame_number)
-    st.session_state.pop(f"reject-feedback-{frame.frame_number}-v{frame.version}", None)
+def open_feedback_box(workflow: VideoWorkflow, frame_number: int) -> None:
+    """Open a frame's feedback box, drawn afresh from the stored feedback (after "Use as feedback")."""
+    frame = workflow.frame(frame_number)
+    st.session_state.setdefault(_rejecting_key(workflow), set()).add(frame_number)
+    if frame is not None:
+        st.session_state.pop(f"reject-feedback-{frame_number}-v{frame.version}", None)
 
 
 def _reject_form(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
