@@ -20,7 +20,7 @@ from services.core.settings import Settings
 from services.jobs.store import ensure_job_indexes
 from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.storage.media_store import FileMediaStore
+from services.storage.selection import build_media_store
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests import log_audit
@@ -147,7 +147,7 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
         effective = Settings(_env_file=None, **{**settings.model_dump(), **overrides}) if overrides else settings  # type: ignore[call-arg]
         return VideoWorkflowService(
             repository=MongoWorkflowRepository(db),
-            media=FileMediaStore(effective.media_dir),
+            media=build_media_store(effective, db),  # files unless MEDIA_STORE=gridfs is passed
             models=models or build_model_registry(effective),
             jobs=build_job_runner(db, effective),
             settings=effective,
