@@ -5,14 +5,14 @@ import uuid
 import streamlit as st
 
 from services.core.log_setup import bound
-from ui.auth import authenticator, render_account_box, render_sign_in, signed_in_user
+from ui.auth import render_account_box, render_sign_in, signed_in_user
+from ui.offline_banner import render_offline_banner
 from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()
-auth = authenticator(runtime)
-user = signed_in_user(runtime, auth)
+user = signed_in_user(runtime)
 pages = [
     st.Page(
         "app_pages/creatives.py",
@@ -36,6 +36,14 @@ pages = [
         help="Every workflow you started, newest activity first. Open, resume or delete one.",
     ),
     st.Page(
+        "app_pages/prompt_lab.py",
+        title="Prompt Lab",
+        icon=":material/science:",
+        url_path="prompt-lab",
+        help="Run one brief on 2-4 refinement models at once and compare them; frames on two image models; "
+        "two video variations. Adopt the best into a workflow. Every run is kept and exportable.",
+    ),
+    st.Page(
         "app_pages/analytics.py",
         title="Analytics",
         icon=":material/bar_chart:",
@@ -54,9 +62,10 @@ pages = [
 # Signed out, the pages stay registered (hidden) so the URL, and the workflow in it, survive signing in.
 navigation = st.navigation(pages, position="sidebar" if user else "hidden")
 if user is None:
-    render_sign_in(runtime, auth)
+    render_sign_in(runtime)
     st.stop()
-render_account_box(user, auth)
+render_account_box(user, runtime)
+render_offline_banner(runtime.settings)
 # Each script run is one UI "request": its log lines carry a run id and the open workflow.
 with bound(request_id=f"ui-{uuid.uuid4().hex[:16]}", workflow_id=st.query_params.get(WORKFLOW_PARAM)):
     navigation.run()

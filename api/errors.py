@@ -86,6 +86,10 @@ def studio_error_response(exc: errors.StudioError) -> JSONResponse:
         headers["RateLimit-Policy"] = f'"{exc.operation}";q={exc.quota};w={exc.window_seconds}'
         headers["RateLimit"] = f'"{exc.operation}";r=0;t={exc.retry_after}'
         extra = {"limit": exc.limit, "operation": exc.operation, "retryAfter": exc.retry_after}
+    if isinstance(exc, errors.BusyError) and exc.job_id is not None:
+        extra = {"jobId": exc.job_id}  # the running job to follow (GET .../job) or cancel
+    if isinstance(exc, errors.ModelUnavailableError):
+        extra = {"model": exc.model, "successor": exc.successor}
     if isinstance(exc, errors.StepFailedError):
         extra = {"step": exc.step, "provider": exc.provider, "retryable": True}
     if isinstance(exc, errors.DatabaseUnavailableError | errors.MediaStoreError):

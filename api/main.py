@@ -7,22 +7,30 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import Mount
+from starlette.datastructures import URLPath
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
 from api.routes.callbacks import callbacks_router
+from api.routes.lab import lab_router
+from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
+from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
+from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
 from services.bootstrap import Runtime, get_runtime
 
 DESCRIPTION = """The spec's video workflow endpoints. Authenticate with `Authorization: Bearer <access token>`
 from `POST /api/auth/token`, or with a personal API key (`X-API-Key`). Every error is a problem JSON
-(`type`, `title`, `status`, `detail`, `code`)."""
+(`type`, `title`, `status`, `detail`, `code`). The workflow endpoints also answer at the spec's own paths,
+without the `/api` prefix (`/video-workflows...`): the same operations, authentication and limits.
+Frames are numbered from 0."""
 
 
 class ApiMount(Mount):
@@ -34,8 +42,42 @@ class ApiMount(Mount):
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
+class SeedPaths(BaseRoute):
+    """The spec's own paths (`/video-workflows...`, no `/api`), answered by the very same API app.
+
+    The request reaches the API unchanged, so the same routes, authentication, limits and errors apply;
+    the OpenAPI document (at /api/openapi.json) lists each operation once, under /api.
+    """
+
+    PATTERN = re.compile(r"^/video-workflows(/.*)?$", re.DOTALL)
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """A full match for HTTP requests to /video-workflows and below."""
+        path = scope.get("path", "")[len(scope.get("root_path", "")) :]
+        if scope["type"] == "http" and self.PATTERN.match(path):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: object) -> URLPath:
+        """The API's routes are reversed under /api, never here."""
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand the request to the API as it came."""
+        await self.app(scope, receive, send)
+
+
+def api_routes(runtime_provider: Callable[[], Runtime] = get_runtime) -> list[BaseRoute]:
+    """One API app, served at /api and at the spec's own /video-workflows paths, as app.py serves it."""
+    api = create_api(runtime_provider)
+    return [ApiMount("/api", app=api), SeedPaths(api)]
+
+
 def mount_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> Mount:
-    """The API mounted at /api, as app.py serves it."""
+    """The API mounted at /api only."""
     return ApiMount("/api", app=create_api(runtime_provider))
 
 
@@ -55,10 +97,14 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         auth_router,
         keys_router,
         workflows_router,
+        lab_router,
+        variations_router,
         media_router,
         webhooks_router,
         callbacks_router,
+        models_router,
         monitoring_router,
+        ui_session_router,
     )
     for router in routers:
         api.include_router(router)

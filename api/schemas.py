@@ -16,7 +16,6 @@ from services.accounts.api_keys import ApiKey
 from services.jobs.store import Job
 from services.workflows.domain import (
     ModelSelections,
-    RefinementIteration,
     ReviewTally,
     VideoWorkflow,
     WorkflowError,
@@ -24,6 +23,7 @@ from services.workflows.domain import (
     WorkflowMetadata,
     WorkflowStatus,
     WorkflowStep,
+    WorkflowSummary,
 )
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow
@@ -32,7 +32,7 @@ from services.workflows.service import NewWorkflow
 Text = Annotated[str, Field(max_length=100_000)]
 ShortText = Annotated[str, Field(max_length=1_000)]
 ModelId = Annotated[str, Field(min_length=1, max_length=100)]
-FrameNumber = Annotated[StrictInt, Field(ge=1, le=24)]  # MAX_FRAME_COUNT is at most 24
+FrameNumber = Annotated[StrictInt, Field(ge=0, le=23)]  # numbered from 0, as in the spec; MAX_FRAME_COUNT is at most 24
 
 
 class RequestModel(BaseModel):
@@ -77,6 +77,8 @@ class CreateWorkflowRequest(RequestModel):
             duration=meta.duration,
             style=meta.style,
             aspect_ratio=meta.aspect_ratio,
+            reframe=meta.reframe,
+            sound=meta.sound,
             campaign_id=self.campaign_id,
             refinement_model=models.refinement,
             frame_model=models.frames,
@@ -142,38 +144,68 @@ class FrameVersionOut(ResponseModel):
     provider: str
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
+
+
+class RefinementIterationOut(ResponseModel):
+    """One refinement round, with the spec's field names (userPrompt, refinementModel, timestamp) beside ours."""
+
+    iteration: int
+    user_prompt: str  # the initial prompt for a round without notes, else that round's additional info
+    refined_prompt: str
+    refinement_model: str
+    additional_info: str | None = None
+    timestamp: datetime
+    model: str  # the model that ran
+    provider: str
+    created_at: datetime
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    duration_ms: int = 0
+    cached: bool = False
+    usage: dict[str, int] = Field(default_factory=dict)
+    cost_usd: float = 0.0
+    lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
 
 
 class FrameOut(ResponseModel):
-    frame_number: int
+    frame_number: int  # from 0, as in the spec
     scene: str
     prompt: str
     image_url: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     provider: str
     approved: bool
     feedback: str | None = None
     version: int
     regeneration_count: int
     generated_at: datetime
+    timestamp: datetime  # the spec's name for generatedAt
     duration_ms: int = 0  # how long the provider took for this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
     history: list[FrameVersionOut]
 
 
 class VideoOut(ResponseModel):
     video_url: str
-    model: str
+    model: str  # the model that ran
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # a soundtrack was asked for
     provider: str
     duration: int
-    fps: int
+    fps: int  # the delivered frame rate
+    final_prompt: str  # the prompt the video was rendered from
+    timestamp: datetime  # the spec's name for generatedAt
     width: int
     height: int
     frame_count: int
     size_bytes: int
     generated_at: datetime
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed of a Prompt Lab variation
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class WorkflowResponse(ResponseModel):
@@ -187,7 +219,7 @@ class WorkflowResponse(ResponseModel):
     metadata: WorkflowMetadata
     current_step: WorkflowStep
     status: WorkflowStatus
-    refinement_iterations: list[RefinementIteration]
+    refinement_iterations: list[RefinementIterationOut]
     refinement_iterations_remaining: int
     final_refined_prompt: str | None = None
     planned_frame_count: int
@@ -200,6 +232,7 @@ class WorkflowResponse(ResponseModel):
     errors: list[WorkflowError]
     active_job_id: str | None = None  # set while a generation job runs; follow it at .../job
     total_cost_usd: float = 0.0
+    example: bool = False  # a bundled example made by "Try an example" (offline, free)
     created_at: datetime
     last_activity: datetime
 
@@ -207,12 +240,19 @@ class WorkflowResponse(ResponseModel):
     def of(cls, workflow: VideoWorkflow, *, media_base: str) -> WorkflowResponse:
         """The public view of a workflow."""
         data = workflow.model_dump(exclude={"frame_seed", "deleted_at", "version"})
+        for round_ in data["refinement_iterations"]:
+            round_["user_prompt"] = round_["additional_info"] or workflow.initial_prompt
+            round_["refinement_model"], round_["timestamp"] = round_["model"], round_["created_at"]
         for frame in data["generated_frames"]:
             frame["image_url"] = f"{media_base}/{frame['image_key']}"
+            frame["timestamp"] = frame["generated_at"]
             for old in frame["history"]:
                 old["image_url"] = f"{media_base}/{old['image_key']}"
-        if data["video_output"] is not None:
-            data["video_output"]["video_url"] = f"{media_base}/{data['video_output']['video_key']}"
+        video = data["video_output"]
+        if video is not None:
+            video["video_url"] = f"{media_base}/{video['video_key']}"
+            video["timestamp"] = video["generated_at"]
+            video["final_prompt"] = video.get("final_prompt") or workflow.final_refined_prompt or ""
         return cls.model_validate(data)
 
 
@@ -244,9 +284,36 @@ class JobResponse(ResponseModel):
         )
 
 
+class WorkflowSummaryOut(ResponseModel):
+    """A list row: what a workflow is and where it stands. GET the workflow by id for prompts, frames and errors."""
+
+    id: str
+    user_id: str
+    campaign_id: str | None = None
+    title: str
+    current_step: WorkflowStep
+    status: WorkflowStatus
+    planned_frame_count: int
+    frames_approved: bool
+    active_job_id: str | None = None
+    total_cost_usd: float
+    video_url: str | None = None
+    created_at: datetime
+    last_activity: datetime
+
+    @classmethod
+    def of(cls, summary: WorkflowSummary, *, media_base: str) -> WorkflowSummaryOut:
+        """The public row (the video as a URL under /api/media/)."""
+        data = summary.model_dump(exclude={"video_key"})
+        data["video_url"] = f"{media_base}/{summary.video_key}" if summary.video_key else None
+        return cls.model_validate(data)
+
+
 class WorkflowListResponse(ResponseModel):
-    items: list[WorkflowResponse]
-    total: int
+    items: list[WorkflowSummaryOut]
+    total: int = Field(
+        description="Exact: how many live workflows match the filter, counted by the same request as the page."
+    )
     page: int
     page_size: int
 

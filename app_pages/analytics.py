@@ -44,6 +44,7 @@ if report.is_empty:
         f"No workflows were created between {period.start} and {period.end}. Pick a longer period"
         f"{' or another user' if admin else ''}, or start a workflow in the Video Wizard."
     )
+    st.page_link("app_pages/wizard.py", label="Start a video in the Video Wizard", icon=":material/auto_awesome:")
     st.stop()
 headline_tiles(report)
 left, right = st.columns(2)

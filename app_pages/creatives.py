@@ -4,7 +4,9 @@ import streamlit as st
 
 from services.workflows.domain import VideoWorkflow
 from ui.campaigns import campaign_filter, campaign_names, new_campaign_form
+from ui.examples import try_an_example
 from ui.session import cached_runtime, current_user_id
+from ui.widgets import example_label
 from ui.wizard import render_wizard
 from ui.wizard_context import CAMPAIGN_PARAM, VIEW_PARAM, WORKFLOW_PARAM, WizardContext
 
@@ -63,7 +65,7 @@ def video_card(workflow: VideoWorkflow) -> None:
     with st.container(border=True):
         if workflow.generated_frames:
             st.image(runtime.service.read_media(user_id=user_id, key=workflow.generated_frames[0].image_key))
-        st.markdown(f"**{workflow.title}**")
+        st.markdown(f"**{workflow.title}**{example_label(workflow)}")
         st.caption(f"{video.duration} s · {video.fps} fps · {video.model} ({video.provider})")
         st.button("Open", key=f"open-{workflow.id}", on_click=open_workflow, args=(workflow.id,))
 
@@ -80,7 +82,10 @@ if create_col.button("Create", type="primary", icon=":material/add:"):
 elif st.query_params.get(WIZARD_PARAM) == "video":
     wizard_dialog()
 
-workflows = runtime.service.list_workflows(user_id=user_id, campaign_id=campaign_id, page_size=MAX_WORKFLOWS).items
+listing = runtime.service.list_workflows(user_id=user_id, campaign_id=campaign_id, page_size=MAX_WORKFLOWS)
+if listing.total == 0 and campaign_id is None:  # an empty studio: show what it makes before asking for a brief
+    try_an_example(runtime, user_id, key="creatives-try-example")
+workflows = listing.items
 videos = [w for w in workflows if w.video_output is not None]
 st.subheader(f"Videos ({len(videos)})")
 if not videos:
@@ -99,5 +104,5 @@ for index, (workflow, frame) in enumerate(keepers):
     with frame_columns[index % len(frame_columns)]:
         st.image(
             runtime.service.read_media(user_id=user_id, key=frame.image_key),
-            caption=f"{workflow.title} · frame {frame.frame_number}",
+            caption=f"{workflow.title} · frame {frame.frame_number + 1}",
         )

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from services.accounts.admins import is_admin
 from services.core.errors import StudioError
+from ui.auth import sign_out
 from ui.session import cached_runtime, current_user_id
 from ui.widgets import show_error
 
@@ -22,9 +24,16 @@ if submitted:
     else:
         try:
             runtime.users.change_password(user_id=user_id, current_password=current, new_password=new)
-            st.success("Password changed. Use the new one next time you sign in.")
         except StudioError as exc:
             show_error(exc)
+        else:
+            sign_out(runtime, notice="Password changed: every session, refresh token and API key was ended. Sign in again.")
+
+st.subheader("Sessions")
+st.caption("Ends every sign-in of yours at once: this and other browsers, API tokens, and your API keys.")
+if st.button("Sign Out Everywhere", help="Use it when a device or a key may be in someone else's hands."):
+    runtime.users.revoke_sessions(user_id=user_id, actor=user_id)
+    sign_out(runtime, notice="Signed out everywhere. Sign in again; create new API keys where you need them.")
 
 st.subheader("Provider keys")
 configured = {"poe": runtime.settings.POE_API_KEY is not None, "replicate": runtime.settings.REPLICATE_API_KEY is not None}
@@ -61,7 +70,10 @@ else:
             st.rerun()
 
 st.subheader("API keys")
-st.caption("Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). Rate limits count per key.")
+st.caption(
+    "Personal keys for the REST API (send as `X-API-Key`, or as the bearer token). "
+    "Frame and video limits count per user, whichever key is used."
+)
 api = runtime.api
 if api is not None:
     with st.form("api_key", clear_on_submit=True):
@@ -82,6 +94,52 @@ if api is not None:
         if key.revoked_at is None and action.button("Revoke", key=f"revoke_{key.id}"):
             api.api_keys.revoke(user_id=user_id, key_id=key.id)
             st.rerun()
+
+if is_admin(runtime.users.get(user_id)):
+    st.subheader("Accounts (admin)")
+    with st.form("account_access", clear_on_submit=True):
+        target = st.text_input("Username")
+        change = st.radio("Action", ["Disable", "Enable"], horizontal=True)
+        apply = st.form_submit_button("Apply")
+    if apply:
+        try:
+            changed = runtime.users.set_disabled(username=target, disabled=change == "Disable", actor=user_id)
+            done = "disabled; every session and key of theirs was revoked" if changed.disabled else "enabled"
+            st.success(f"{changed.username}: {done}.")
+        except StudioError as exc:
+            show_error(exc)
+
+# A stable anchor (PROVIDER_STATUS_URL): banners elsewhere link here.
+st.subheader("Provider status", anchor="provider-status")
+status = runtime.providers()
+st.caption(
+    "Every model id: what it maps to today, whether the provider still serves it (checked at start-up and every "
+    f"{runtime.settings.MODEL_CHECK_INTERVAL_SECONDS / 3600:g} h when keys are set), and its price with the source. "
+    "Prices are estimates from the configuration; providers bill in their own units."
+)
+for key in status.missing_keys():
+    st.caption(f"{key} is not set: its models are not checked, and the offline renderers serve them.")
+if status.has_keys() and st.button("Check Now", help="Read-only calls to the providers; nothing is paid for."):
+    status.check_now()
+    st.rerun()
+st.dataframe(
+    [
+        {
+            "Model": row.model_id,
+            "Role": row.role,
+            "Provider model": f"{row.provider} {row.reference}",
+            "Lifecycle": row.lifecycle,
+            "Available": row.availability if row.availability == "available" else f"{row.availability}: {row.reason}",
+            "Checked": f"{row.checked_at:%Y-%m-%d %H:%M} UTC" if row.checked_at else "-",
+            "Price (estimate)": row.price,
+            "Price source": row.price_source or "-",
+            "Lifecycle source": row.lifecycle_source or "-",
+        }
+        for row in status.rows()
+    ],
+    hide_index=True,
+    key="provider_status_table",
+)
 
 st.subheader("System")
 database, mode = st.columns(2)

@@ -5,8 +5,9 @@ import streamlit as st
 from services.core.errors import StudioError
 from services.workflows.domain import VideoWorkflow
 from ui.campaigns import campaign_filter, campaign_names
+from ui.examples import try_an_example
 from ui.session import cached_runtime, current_user_id
-from ui.widgets import show_error, status_badge
+from ui.widgets import example_label, show_error, status_badge
 from ui.wizard_context import WORKFLOW_PARAM
 
 PAGE_SIZE = 20
@@ -45,7 +46,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
     """One workflow: title, step, status, last activity, and its buttons."""
     with st.container(border=True):
         info, status, actions = st.columns([4, 2, 2], vertical_alignment="center")
-        info.markdown(f"**{workflow.title}**")
+        info.markdown(f"**{workflow.title}**{example_label(workflow)}")
         campaign = campaigns.get(workflow.campaign_id or "", "no campaign")
         info.caption(
             f"Step {workflow.current_step.value} · {campaign} · last activity {workflow.last_activity:%Y-%m-%d %H:%M} UTC"
@@ -68,8 +69,11 @@ try:
 except StudioError as exc:
     show_error(exc)
     st.stop()
-if not listing.items:
-    st.info("No workflows yet. Start one in the Video Wizard or from Creatives.")
+if not listing.items and campaign_id is None:
+    st.info("No workflows yet. Start one in the Video Wizard, or see what the studio makes first:")
+    try_an_example(runtime, user_id, key="workflows-try-example")
+elif not listing.items:
+    st.info("No workflows in this campaign yet. Pick another campaign, or start one in the Video Wizard.")
 names = campaign_names(runtime, user_id)
 for item in listing.items:
     workflow_row(item, names)

@@ -33,7 +33,8 @@ from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from services.bootstrap import Runtime
-from services.workflows.repository import WORKFLOWS, MongoWorkflowRepository, ensure_indexes
+from services.workflows.listing import list_keys
+from services.workflows.repository import LIST_KEYS_MIGRATION, MIGRATIONS, WORKFLOWS, MongoWorkflowRepository, ensure_indexes
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
@@ -94,6 +95,11 @@ def seeded_batches(templates: list[dict], *, workflows: int, users: int, seed: i
                 campaignId=campaign,
                 deletedAt=activity if rng.random() < SOFT_DELETED else None,
             )
+            for name, key in list_keys(document).items():  # as the repository writes them
+                if key is None:
+                    document.pop(name, None)
+                else:
+                    document[name] = key
             batch.append(document)
         yield batch
 
@@ -108,11 +114,11 @@ def seed(db: Database, batches: Iterator[list[dict]]) -> tuple[int, float]:
 
 
 def time_list_pages(service: VideoWorkflowService, owners: list[str]) -> list[float]:
-    """Milliseconds of each owner's first list page, as the My Workflows page and GET /api/video-workflows ask."""
+    """Milliseconds of each owner's first list page, as GET /api/video-workflows asks (summaries + exact total)."""
     timings = []
     for owner in owners:
         started = time.perf_counter()
-        service.list_workflows(user_id=owner, page=1, page_size=PAGE_SIZE)
+        service.list_summaries(user_id=owner, page=1, page_size=PAGE_SIZE)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -136,7 +142,7 @@ def list_commands(uri: str, database: str, owner: str) -> list[dict]:
     recorder = _CommandRecorder()
     client: MongoClient = MongoClient(uri, tz_aware=True, event_listeners=[recorder])
     try:
-        MongoWorkflowRepository(client[database]).list_for_user(owner, campaign_id=None, page=1, page_size=PAGE_SIZE)
+        MongoWorkflowRepository(client[database]).list_summaries(owner, campaign_id=None, page=1, page_size=PAGE_SIZE)
     finally:
         client.close()
     return [
@@ -200,15 +206,17 @@ def main() -> None:
             # queryPlanner only: executing the scan again would add seconds and tell nothing new
             scan_plans = [explain(db, command, "queryPlanner") for command in list_commands(uri, db.name, heaviest)]
             build_started = time.perf_counter()
+            db[MIGRATIONS].insert_one({"_id": LIST_KEYS_MIGRATION, "updated": 0})  # the seeded documents carry keys
             ensure_indexes(db)
             index_build_seconds = time.perf_counter() - build_started
             time_list_pages(service, owners[:20])  # warm-up: index pages into the cache
             indexed_ms = percentiles(time_list_pages(service, owners))
             plans = [explain(db, command) for command in list_commands(uri, db.name, heaviest)]
-            heaviest_live = db[WORKFLOWS].count_documents({"userId": heaviest, "deletedAt": None})
+            heaviest_live = service.list_summaries(user_id=heaviest).total
         finally:
             runtime.close()
     uses_index = all(plan["indexes"] for plan in plans)
+    no_sort = not any("SORT" in plan["plan"].split(" > ") for plan in plans)
     scan_median = statistics.median(scan_timings)
     print(machine_line())
     print(
@@ -219,7 +227,10 @@ def main() -> None:
         f"the same before the secondary indexes existed ({args.scan_queries} users): median {scan_median:.0f} ms, "
         f"max {max(scan_timings):.0f} ms"
     )
-    print(f"index used: {'yes' if uses_index else 'NO'}; plans for the heaviest user ({heaviest_live} live):")
+    print(
+        f"index used: {'yes' if uses_index else 'NO'}; in-memory sort: {'none' if no_sort else 'YES'}; "
+        f"plans for the heaviest user ({heaviest_live} live):"
+    )
     for plan in plans + scan_plans:
         print(f"  {plan}")
     write_results(
@@ -232,8 +243,10 @@ def main() -> None:
                 baseline=scan_median,
                 baseline_is=f"same call and data without secondary indexes: a collection "
                 f"scan; median of {args.scan_queries} calls",
-                notes=f"index used: {'yes' if uses_index else 'NO'}: {describe(plans)}; baseline {describe(scan_plans)}; "
-                f"p50 {indexed_ms['p50']:.1f} / p95 {indexed_ms['p95']:.1f} ms",
+                target="p99 <= 50 ms; an index scan and no in-memory sort in the explained plan",
+                notes=f"index used: {'yes' if uses_index else 'NO'}, in-memory sort: {'none' if no_sort else 'YES'}: "
+                f"{describe(plans)}; baseline {describe(scan_plans)}; "
+                f"p50 {indexed_ms['p50']:.1f} / p95 {indexed_ms['p95']:.1f} ms; heaviest user {heaviest_live:,} live",
             ),
         ],
         started=started,

@@ -21,6 +21,8 @@ from services.bootstrap import Runtime, install_runtime
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow
 from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_up_and_in
+from tests.ui.conftest import signed_in_session
+from ui.auth import SESSION_KEY
 
 BRIEF = NewWorkflow(title="Bench", initial_prompt="A runner crosses the city at dawn", duration=2)
 
@@ -51,8 +53,7 @@ def workflows_at_each_step(runtime: Runtime, user: User) -> dict[str, dict[str, 
 def time_step_renders(user: User, params: dict[str, str], runs: int) -> list[float]:
     """Seconds per full rerun of the wizard page at these parameters (after a warm-up run)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["authentication_status"], at.session_state["username"] = True, user.username
-    at.session_state["logout"] = False
+    at.session_state[SESSION_KEY] = signed_in_session(user)
     for name, value in params.items():
         at.query_params[name] = value
     at.run()

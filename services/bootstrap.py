@@ -24,10 +24,14 @@ from services.core.kept_secrets import kept_secret
 from services.core.settings import Settings, load_settings
 from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
 from services.jobs.runner import JobRunner
-from services.jobs.store import JobStore, ensure_job_indexes
+from services.jobs.store import JobKind, JobStore, ensure_job_indexes
+from services.lab.repository import LabRepository, ensure_lab_indexes
+from services.lab.service import PromptLab
+from services.lab.variations import LabVariations
 from services.providers.keys import MasterKeys, ProviderKeyVault, build_vault
 from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
+from services.providers.status import ProviderStatus
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import MediaStore
@@ -37,6 +41,7 @@ from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
+from services.workflows.migrations import migrate_frames_from_zero
 from services.workflows.prompt_cache import build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import VideoWorkflowService
@@ -64,6 +69,9 @@ class Runtime:
     campaigns: CampaignService | None = None
     api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
     analytics: AnalyticsService | None = None  # the Analytics page's figures
+    provider_status: ProviderStatus | None = None  # Settings → Provider status, make doctor, the background check
+    model_checker: PeriodicReconciler | None = None  # re-checks model availability every few hours (with keys)
+    lab: PromptLab | None = None  # the Prompt Lab
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
     _closed: bool = field(default=False, repr=False)
 
@@ -80,6 +88,12 @@ class Runtime:
         except PyMongoError:
             return False
 
+    def providers(self) -> ProviderStatus:
+        """The provider status service (built on first use when the runtime was assembled by hand)."""
+        if self.provider_status is None:
+            self.provider_status = ProviderStatus(self.models, self.settings)
+        return self.provider_status
+
     def readiness(self) -> dict[str, str]:
         """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
         checks = {"database": "ok" if self.database_ok() else "unreachable"}
@@ -88,7 +102,14 @@ class Runtime:
         return checks
 
     def start_background(self) -> None:
-        """Start this process's job workers (embedded mode) or its reconciler (inline mode)."""
+        """Start this process's job workers (embedded mode) or its reconciler (inline mode), and the model check."""
+        status = self.provider_status
+        if self.model_checker is None and status is not None and status.has_keys():
+            # At start-up and every few hours: a model found missing is disabled before anyone pays for it.
+            self.model_checker = PeriodicReconciler(
+                lambda: len(status.check_now()), interval=self.settings.MODEL_CHECK_INTERVAL_SECONDS
+            )
+            self.model_checker.start()
         if self.background is not None or self.settings.JOB_BACKEND == "redis":
             return  # redis mode: the Dramatiq workers run and reconcile the jobs
         if isinstance(self.service.dispatcher, EmbeddedWorkerPool):
@@ -109,6 +130,8 @@ class Runtime:
             self.background.stop()
         if self.deliverer is not None:
             self.deliverer.stop()
+        if self.model_checker is not None:
+            self.model_checker.stop()
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -176,6 +199,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
         resolver=system_resolver,
         clock=utc_now,
         allow_private_targets=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        allowed_ports=settings.webhook_ports,
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         backoff_seconds=settings.WEBHOOK_BACKOFF_SECONDS,
     )
@@ -184,6 +208,22 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
 def _development_key(settings: Settings) -> bytes:
     """A 32-byte key generated once under DATA_DIR (mode 0600) for when no master keys are configured."""
     return kept_secret(settings.DATA_DIR / "callback-secrets.key", lambda: os.urandom(32))
+
+
+def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
+    """The Prompt Lab over this workflow service, with its indexes; its variation job runs on the service's workers."""
+    ensure_lab_indexes(db)
+    repository = LabRepository(db)
+    variations = LabVariations(repository=repository, workflows=service, clock=utc_now)
+    service.extra_job_steps[JobKind.VIDEO_VARIATIONS] = variations.execute_job
+    return PromptLab(
+        repository=repository,
+        workflows=service,
+        models=service.models,
+        settings=service.settings,
+        clock=utc_now,
+        variations=variations,
+    )
 
 
 def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
@@ -227,6 +267,7 @@ def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
             port=settings.EMBEDDED_DB_PORT,
             log_path=settings.DATA_DIR / "embedded-db.log",
             start_timeout=settings.EMBEDDED_DB_START_TIMEOUT_SECONDS,
+            cache_size=settings.EMBEDDED_DB_CACHE_SIZE,
         )
         uri = embedded.start()
     client: MongoClient = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
@@ -243,6 +284,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_user_indexes(db)
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
+    migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
     media = build_media_store(settings, db)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
@@ -251,15 +293,21 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
     jobs = build_job_runner(db, settings)
+    api = build_api_services(settings, db, clock=utc_now)
     service = VideoWorkflowService(
-        repository=MongoWorkflowRepository(db), media=media, models=models, jobs=jobs, settings=settings, prompt_cache=cache
+        repository=MongoWorkflowRepository(db),
+        media=media,
+        models=models,
+        jobs=jobs,
+        settings=settings,
+        prompt_cache=cache,
+        limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
     )
     service.dispatcher = build_dispatcher(settings, service)
     webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
     callbacks = build_outgoing_webhooks(settings, db)
     service.events = callbacks
-    users = UserService(db, clock=utc_now)
-    api = build_api_services(settings, db, clock=utc_now)
+    users = UserService(db, clock=utc_now, bcrypt_rounds=settings.BCRYPT_ROUNDS)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,
@@ -276,6 +324,8 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         webhooks=webhooks,
         callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
+        provider_status=ProviderStatus(models, settings),
+        lab=build_lab(db, service),
         media_links=build_media_links(settings, media),
     )
 

@@ -90,3 +90,28 @@ def scripted_registry(refiner: object, frames: object, video: object) -> ModelRe
     ):
         registry.register(role, model_id, provider_name="scripted", implementation=implementation)
     return registry
+
+
+class TimedRefiner:
+    """Answers after a fixed delay with text that names its model, like a provider that takes `delay` seconds."""
+
+    def __init__(self, delay: float, *, usage: dict[str, int] | None = None) -> None:
+        self.delay = delay
+        self.usage = usage or {"prompt_tokens": 300, "completion_tokens": 150}
+        self.history: list[RefinementRequest] = []
+
+    def refine(self, request: RefinementRequest) -> RefinementResult:
+        self.history.append(request)
+        time.sleep(self.delay)
+        text = f"{request.model} took {self.delay:g} s to refine: {request.brief.initial_prompt}"
+        return RefinementResult(refined_prompt=text, usage=dict(self.usage))
+
+
+def lab_registry(delays: dict[str, float], frames: object, video: object) -> ModelRegistry:
+    """A registry with a TimedRefiner per refinement model id, and the given frame and video providers."""
+    registry = ModelRegistry()
+    for model_id, delay in delays.items():
+        registry.register(ModelRole.REFINEMENT, model_id, provider_name="scripted", implementation=TimedRefiner(delay))
+    registry.register(ModelRole.FRAMES, "stable-diffusion-xl", provider_name="scripted", implementation=frames)
+    registry.register(ModelRole.VIDEO, "veo-3", provider_name="scripted", implementation=video)
+    return registry

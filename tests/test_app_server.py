@@ -37,7 +37,8 @@ def test_streamlit_run_app_serves_the_ui_and_a_healthy_api_then_stops_its_databa
     try:
         wait_until_ready(base, server, log_path)
         health = httpx.get(base + "/api/health", timeout=5)
-        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "offlineRoles": ["refinement", "frames", "video"]}
         ready = httpx.get(base + "/api/ready", headers={"X-Request-ID": "readiness-probe-1"}, timeout=5)
         assert ready.status_code == 200 and ready.json() == {"status": "ready", "database": "ok"}
         assert ready.headers["X-Request-ID"] == "readiness-probe-1"

@@ -89,7 +89,7 @@ def test_concurrent_workflows_each_run_their_job_exactly_once(service, predictio
         workflows.append(workflow.id)
     for workflow_id in workflows:
         assert wait_until_settled(service, workflow_id, timeout=60).current_step is WorkflowStep.FRAME_REVIEW
-        assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1}
+        assert predictions.creates(workflow_id) == {"frame-0": 1, "frame-1": 1}
 
 
 def test_cancelling_a_running_generation_stops_its_predictions_and_the_step_can_be_retried(make_service, predictions, db):

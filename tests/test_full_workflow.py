@@ -31,9 +31,9 @@ def test_a_brief_becomes_a_playable_video_with_only_the_rejected_frame_regenerat
     framed = service.generate_frames(user_id=USER, workflow_id=workflow.id)
     assert framed.current_step is WorkflowStep.FRAME_REVIEW
     assert [(f.frame_number, f.scene, f.approved) for f in framed.generated_frames] == [
-        (1, "Opening", False),
-        (2, "Middle", False),
-        (3, "Closing", False),
+        (0, "Opening", False),
+        (1, "Middle", False),
+        (2, "Closing", False),
     ]
     before = {f.frame_number: service.read_media(user_id=USER, key=f.image_key) for f in framed.generated_frames}
 
@@ -41,22 +41,22 @@ def test_a_brief_becomes_a_playable_video_with_only_the_rejected_frame_regenerat
         user_id=USER,
         workflow_id=workflow.id,
         reviews=[
-            FrameReview(1, True),
-            FrameReview(2, False, "Make it night, with the city lights on"),
-            FrameReview(3, True),
+            FrameReview(0, True),
+            FrameReview(1, False, "Make it night, with the city lights on"),
+            FrameReview(2, True),
         ],
     )
-    regenerated = service.regenerate_frames(user_id=USER, workflow_id=workflow.id, frame_numbers=[2])
+    regenerated = service.regenerate_frames(user_id=USER, workflow_id=workflow.id, frame_numbers=[1])
 
     after = {f.frame_number: service.read_media(user_id=USER, key=f.image_key) for f in regenerated.generated_frames}
-    assert after[1] == before[1] and after[3] == before[3], "approved frames must be byte-identical"
-    assert after[2] != before[2]
-    frame_two = regenerated.frame(2)
+    assert after[0] == before[0] and after[2] == before[2], "approved frames must be byte-identical"
+    assert after[1] != before[1]
+    frame_two = regenerated.frame(1)
     assert "Make it night" in frame_two.prompt and frame_two.version == 2 and not frame_two.approved
     assert frame_two.history[0].feedback == "Make it night, with the city lights on"
-    assert regenerated.frame(1).approved and regenerated.frame(3).approved
+    assert regenerated.frame(0).approved and regenerated.frame(2).approved
 
-    approved = service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(2, True)])
+    approved = service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(1, True)])
     assert approved.frames_approved
 
     done = service.generate_video(user_id=USER, workflow_id=workflow.id, fps=24)
@@ -82,13 +82,14 @@ def test_each_step_records_which_provider_and_model_ran(service: VideoWorkflowSe
     refined = service.refine_prompt(user_id=USER, workflow_id=workflow.id, model="claude-3-opus-20240229")
     framed = service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=2, model="dalle-3")
 
-    assert (refined.refinement_iterations[0].model, refined.refinement_iterations[0].provider) == (
-        "claude-3-opus-20240229",
-        "offline",
-    )
-    assert {(f.model, f.provider) for f in framed.generated_frames} == {("dalle-3", "offline")}
-    assert framed.model_selections.refinement == "claude-3-opus-20240229"
-    assert framed.model_selections.frames == "dalle-3"
+    # Issue 18: the seed's retired ids run their successors; records keep the model that ran and the id asked for.
+    first = refined.refinement_iterations[0]
+    assert (first.model, first.requested_model, first.provider) == ("claude-opus-4.6", "claude-3-opus-20240229", "offline")
+    assert {(f.model, f.requested_model, f.provider) for f in framed.generated_frames} == {
+        ("flux-1.1-pro", "dalle-3", "offline")
+    }
+    assert framed.model_selections.refinement == "claude-opus-4.6"
+    assert framed.model_selections.frames == "flux-1.1-pro"
 
 
 def test_a_portrait_brief_gets_portrait_frames_and_video(service: VideoWorkflowService):
@@ -96,7 +97,7 @@ def test_a_portrait_brief_gets_portrait_frames_and_video(service: VideoWorkflowS
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     framed = service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=2)
     assert {(f.width, f.height) for f in framed.generated_frames} == {(576, 1024)}
-    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(1, True), FrameReview(2, True)])
+    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(0, True), FrameReview(1, True)])
     done = service.generate_video(user_id=USER, workflow_id=workflow.id, fps=12)
     with av.open(str(service.media.local_path(done.video_output.video_key))) as container:
         stream = container.streams.video[0]

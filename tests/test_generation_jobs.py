@@ -71,7 +71,7 @@ def paid_prediction(
         frame_count=workflow.planned_frame_count,
         aspect_ratio=workflow.metadata.aspect_ratio,
         style=workflow.metadata.style,
-    )[frame_number - 1]
+    )[frame_number]
     prediction_id = f"paid-{frame_number}"
     predictions.collection.insert_one(
         {
@@ -100,7 +100,7 @@ def test_the_job_record_is_written_before_the_provider_is_called(service, predic
 
     assert len(seen_jobs) == 3 and all(status == "RUNNING" and intent for status, intent in seen_jobs)
     job = db["jobs"].find_one({"workflowId": workflow_id})
-    assert job["status"] == "SUCCEEDED" and set(job["predictionIds"]) == {"frame-1", "frame-2", "frame-3"}
+    assert job["status"] == "SUCCEEDED" and set(job["predictionIds"]) == {"frame-0", "frame-1", "frame-2"}
     assert done.current_step is WorkflowStep.FRAME_REVIEW and done.active_job_id is None
 
 
@@ -108,14 +108,14 @@ def test_a_dead_workers_job_resumes_polling_its_prediction_instead_of_paying_aga
     workflow_id = refined(service)
     job = abandon_frames_job(service, workflow_id)
     active = ActiveJob(service.jobs.store, job)
-    active.intent_for("frame-1")
-    active.record_prediction("frame-1", paid_prediction(predictions, service, workflow_id, 1))
-    active.intent_for("frame-2")  # it died between recording the intent and the create call
+    active.intent_for("frame-0")
+    active.record_prediction("frame-0", paid_prediction(predictions, service, workflow_id, 0))
+    active.intent_for("frame-1")  # it died between recording the intent and the create call
 
     time.sleep(LEASE + 0.1)  # the dead worker's lease lapses
     assert service.reconcile() == 1
 
-    assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}
+    assert predictions.creates(workflow_id) == {"frame-0": 1, "frame-1": 1, "frame-2": 1}
     done = service.get_workflow(user_id=USER, workflow_id=workflow_id)
     assert (done.current_step, done.status, len(done.generated_frames)) == (
         WorkflowStep.FRAME_REVIEW,
@@ -129,13 +129,13 @@ def test_a_prediction_created_just_before_the_crash_is_found_by_its_intent(servi
     workflow_id = refined(service)
     job = abandon_frames_job(service, workflow_id, frame_count=1)
     active = ActiveJob(service.jobs.store, job)
-    active.intent_for("frame-1")
-    paid_prediction(predictions, service, workflow_id, 1)  # created, but the worker died before recording its id
+    active.intent_for("frame-0")
+    paid_prediction(predictions, service, workflow_id, 0)  # created, but the worker died before recording its id
 
     time.sleep(LEASE + 0.1)
     service.reconcile()
 
-    assert predictions.creates(workflow_id) == {"frame-1": 1}
+    assert predictions.creates(workflow_id) == {"frame-0": 1}
     assert len(service.get_workflow(user_id=USER, workflow_id=workflow_id).generated_frames) == 1
 
 
@@ -161,7 +161,7 @@ def test_the_same_idempotency_key_returns_the_same_result_without_a_second_gener
     first = service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-1")
     again = service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-1")
     assert again.generated_frames == first.generated_frames
-    assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}
+    assert predictions.creates(workflow_id) == {"frame-0": 1, "frame-1": 1, "frame-2": 1}
     with pytest.raises(ValidationError, match="already used for a different request"):
         service.generate_frames(user_id=USER, workflow_id=workflow_id, frame_count=2, idempotency_key="key-1")
 
@@ -183,7 +183,7 @@ def test_the_same_idempotency_key_while_the_first_request_runs_is_refused(servic
 def test_a_resumed_job_whose_workflow_was_deleted_is_closed_without_generating(service, predictions):
     workflow_id = refined(service)
     job = abandon_frames_job(service, workflow_id)
-    service.delete_workflow(user_id=USER, workflow_id=workflow_id)
+    service.repository.collection.delete_one({"_id": workflow_id})  # gone from outside: the service refuses while busy
     time.sleep(LEASE + 0.1)
 
     service.reconcile()

@@ -72,10 +72,10 @@ def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_predi
         )
 
         assert final["status"] == "SUCCEEDED", f"run {run}: job ended {final['status']}: {final.get('error')}"
-        assert predictions.creates(workflow.id) == {"frame-1": 1, "frame-2": 1, "frame-3": 1}, f"run {run}"
+        assert predictions.creates(workflow.id) == {"frame-0": 1, "frame-1": 1, "frame-2": 1}, f"run {run}"
         done = service.get_workflow(user_id=USER, workflow_id=workflow.id)
         assert (done.current_step, done.status) == (WorkflowStep.FRAME_REVIEW, WorkflowStatus.WAITING_USER_INPUT)
-        assert [f.frame_number for f in done.generated_frames] == [1, 2, 3]
+        assert [f.frame_number for f in done.generated_frames] == [0, 1, 2]
 
     bound = worker.LEASE_SECONDS + worker.POLL_SECONDS
     assert max(recoveries) <= bound + 0.3, f"recovery took up to {max(recoveries):.2f} s (bound {bound:.2f} s)"

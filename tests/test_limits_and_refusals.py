@@ -23,7 +23,7 @@ def reviewed(service: VideoWorkflowService, *, approve: bool, frames: int = 2) -
     workflow = service.create_workflow(user_id=USER, brief=a_brief(duration=2))
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=frames)
-    reviews = [FrameReview(n, approve, None if approve else "try again") for n in range(1, frames + 1)]
+    reviews = [FrameReview(n, approve, None if approve else "try again") for n in range(frames)]
     service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=reviews)
     return workflow.id
 
@@ -42,15 +42,17 @@ def test_refinement_stops_at_the_cap_with_a_message_naming_it(make_service):
 def test_a_frame_cannot_be_regenerated_past_the_cap(make_service):
     service = make_service(MAX_FRAME_REGENERATIONS=1)
     workflow_id = reviewed(service, approve=False, frames=1)
-    service.regenerate_frames(user_id=USER, workflow_id=workflow_id, frame_numbers=[1])
+    service.regenerate_frames(user_id=USER, workflow_id=workflow_id, frame_numbers=[0])
     with pytest.raises(LimitReachedError, match=r"regenerated 1 times, the cap \(MAX_FRAME_REGENERATIONS=1\)"):
-        service.regenerate_frames(user_id=USER, workflow_id=workflow_id, frame_numbers=[1])
+        service.regenerate_frames(user_id=USER, workflow_id=workflow_id, frame_numbers=[0])
 
 
 def test_the_video_is_blocked_until_every_frame_is_approved(service: VideoWorkflowService):
     workflow_id = reviewed(service, approve=False)
-    service.review_frames(user_id=USER, workflow_id=workflow_id, reviews=[FrameReview(1, True)])
-    with pytest.raises(ValidationError, match="Approve every frame before generating the video. Not yet approved: frame 2"):
+    service.review_frames(user_id=USER, workflow_id=workflow_id, reviews=[FrameReview(0, True)])
+    with pytest.raises(
+        InvalidTransitionError, match="Approve every frame before generating the video. Not yet approved: frame 1"
+    ):
         service.generate_video(user_id=USER, workflow_id=workflow_id)
     assert service.get_workflow(user_id=USER, workflow_id=workflow_id).video_output is None
 
@@ -68,8 +70,8 @@ def test_someone_elses_workflow_is_refused_for_every_operation(service: VideoWor
         lambda: service.get_workflow(user_id=OTHER, workflow_id=workflow_id),
         lambda: service.refine_prompt(user_id=OTHER, workflow_id=workflow_id),
         lambda: service.generate_frames(user_id=OTHER, workflow_id=workflow_id),
-        lambda: service.review_frames(user_id=OTHER, workflow_id=workflow_id, reviews=[FrameReview(1, True)]),
-        lambda: service.regenerate_frames(user_id=OTHER, workflow_id=workflow_id, frame_numbers=[1]),
+        lambda: service.review_frames(user_id=OTHER, workflow_id=workflow_id, reviews=[FrameReview(0, True)]),
+        lambda: service.regenerate_frames(user_id=OTHER, workflow_id=workflow_id, frame_numbers=[0]),
         lambda: service.generate_video(user_id=OTHER, workflow_id=workflow_id),
         lambda: service.delete_workflow(user_id=OTHER, workflow_id=workflow_id),
         lambda: service.read_media(user_id=OTHER, key=before.generated_frames[0].image_key),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.core.errors import NotFoundError, ValidationError
-from services.workflows.repository import LIST_INDEX, WORKFLOWS, ensure_indexes
+from services.workflows.listing import CAMPAIGN_LIST_KEY, LIST_KEY, key_range
+from services.workflows.repository import LIST_INDEX, MIGRATIONS, WORKFLOWS, ensure_indexes
 from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 
@@ -57,12 +58,50 @@ def test_a_media_key_outside_the_store_layout_is_refused(service: VideoWorkflowS
         service.read_media(user_id=USER, key="workflows/../../etc/passwd")
 
 
-def test_ensure_indexes_replaces_the_old_list_index_with_one_that_matches_the_lists_order(db):
+def test_ensure_indexes_replaces_the_old_list_indexes_and_gives_older_workflows_their_list_keys(
+    service: VideoWorkflowService, db
+):
+    kept = service.create_workflow(user_id=USER, brief=a_brief(title="Made before", campaign_id="spring"))
+    gone = service.create_workflow(user_id=USER, brief=a_brief(title="Deleted before"))
+    service.delete_workflow(user_id=USER, workflow_id=gone.id)
+    # as databases made before the list keys have them: the compound list indexes, and workflows without keys
+    db[WORKFLOWS].update_many({}, {"$unset": {LIST_KEY: "", CAMPAIGN_LIST_KEY: ""}})
     db[WORKFLOWS].drop_index(LIST_INDEX)
+    db[WORKFLOWS].create_index([("userId", 1), ("deletedAt", 1), ("lastActivity", -1)], name="userId_deletedAt_lastActivity")
     db[WORKFLOWS].create_index(
-        [("userId", 1), ("deletedAt", 1), ("lastActivity", -1)], name="userId_deletedAt_lastActivity"
-    )  # as databases made before this change have
+        [("userId", 1), ("deletedAt", 1), ("lastActivity", -1), ("_id", -1)], name="userId_deletedAt_lastActivity_id"
+    )
+    db[MIGRATIONS].delete_many({})
     ensure_indexes(db)
     indexes = db[WORKFLOWS].index_information()
-    assert "userId_deletedAt_lastActivity" not in indexes
-    assert indexes[LIST_INDEX]["key"] == [("userId", 1), ("deletedAt", 1), ("lastActivity", -1), ("_id", -1)]
+    assert not {"userId_deletedAt_lastActivity", "userId_deletedAt_lastActivity_id"} & set(indexes)
+    assert indexes[LIST_INDEX]["key"] == [(LIST_KEY, 1)]
+    assert [w.id for w in service.list_workflows(user_id=USER).items] == [kept.id]
+    assert [w.id for w in service.list_summaries(user_id=USER, campaign_id="spring").items] == [kept.id]
+    assert db[WORKFLOWS].find_one({"_id": gone.id}).get(LIST_KEY) is None
+
+
+def test_the_list_is_walked_in_index_order_with_no_sort_in_memory(service: VideoWorkflowService, db):
+    for number in range(3):
+        service.create_workflow(user_id=USER, brief=a_brief(title=f"W{number}", campaign_id="spring"))
+    for field, query in (key_range(USER), key_range(USER, "spring")):
+        plan = db.command("explain", {"find": WORKFLOWS, "filter": query, "sort": {field: 1}, "limit": 20})
+        stages, stage = [], plan["queryPlanner"]["winningPlan"]
+        while stage:
+            stages.append(stage["stage"])
+            stage = stage.get("inputStage")
+        assert "IXSCAN" in stages and "SORT" not in stages, stages
+
+
+def test_equal_activity_lists_the_newer_workflow_first_and_summaries_carry_no_history(service: VideoWorkflowService, db):
+    older = service.create_workflow(user_id=USER, brief=a_brief(title="Older"))
+    newer = service.create_workflow(user_id=USER, brief=a_brief(title="Newer"))
+    same = db[WORKFLOWS].find_one({"_id": older.id})["lastActivity"]
+    for workflow in (older, newer):  # the same moment, written through the repository so the keys follow
+        service.repository.save(
+            service.get_workflow(user_id=USER, workflow_id=workflow.id).model_copy(update={"last_activity": same})
+        )
+    page = service.list_summaries(user_id=USER)
+    assert [row.id for row in page.items] == [newer.id, older.id] and page.total == 2
+    assert [w.id for w in service.list_workflows(user_id=USER).items] == [newer.id, older.id]
+    assert not hasattr(page.items[0], "refinement_iterations") and page.items[0].title == "Newer"

@@ -75,7 +75,7 @@ def test_each_step_reaches_the_callback_url_signed_with_the_secret_shown_once(ma
     workflow = service.create_workflow(user_id=USER, brief=a_brief(duration=1))
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=1)
-    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(1, True)])
+    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(0, True)])
     service.generate_video(user_id=USER, workflow_id=workflow.id, fps=12)
     assert callbacks.deliver_due() == 3
 

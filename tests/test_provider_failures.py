@@ -50,22 +50,22 @@ def test_an_empty_refinement_is_never_stored_as_the_prompt(service, fakes):
 
 def test_when_one_frame_fails_the_finished_frames_are_kept_and_the_retry_makes_only_the_missing_one(service, fakes):
     frames = fakes[1]
-    frames.fail_frames = {2}
+    frames.fail_frames = {1}
     workflow = service.create_workflow(user_id=USER, brief=a_brief())
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
-    with pytest.raises(StepFailedError, match="Frame 2 could not be generated: the image model is overloaded"):
+    with pytest.raises(StepFailedError, match="Frame 1 could not be generated: the image model is overloaded"):
         service.generate_frames(user_id=USER, workflow_id=workflow.id)
     failed = service.get_workflow(user_id=USER, workflow_id=workflow.id)
     assert (failed.status, failed.current_step) == (WorkflowStatus.FAILED, WorkflowStep.FRAME_GENERATION)
     kept = {f.frame_number: f.image_key for f in failed.generated_frames}
-    assert set(kept) == {1, 3}
+    assert set(kept) == {0, 2}
 
     frames.fail_frames.clear()
     frames.history.clear()
     done = service.generate_frames(user_id=USER, workflow_id=workflow.id)
-    assert [r.frame_number for r in frames.history] == [2], "finished frames are not paid for twice"
+    assert [r.frame_number for r in frames.history] == [1], "finished frames are not paid for twice"
     assert done.current_step is WorkflowStep.FRAME_REVIEW
-    assert {f.frame_number: f.image_key for f in done.generated_frames if f.frame_number != 2} == kept
+    assert {f.frame_number: f.image_key for f in done.generated_frames if f.frame_number != 1} == kept
 
 
 def test_a_failed_video_can_be_retried_and_the_frames_stay_approved(service, fakes):
@@ -73,7 +73,7 @@ def test_a_failed_video_can_be_retried_and_the_frames_stay_approved(service, fak
     workflow = service.create_workflow(user_id=USER, brief=a_brief(duration=1))
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=1)
-    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(1, True)])
+    service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=[FrameReview(0, True)])
     with pytest.raises(StepFailedError, match="out of memory"):
         service.generate_video(user_id=USER, workflow_id=workflow.id, fps=12)
     failed = service.get_workflow(user_id=USER, workflow_id=workflow.id)

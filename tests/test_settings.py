@@ -27,6 +27,7 @@ def test_the_spec_defaults_apply_when_nothing_is_set(monkeypatch: pytest.MonkeyP
         ("MAX_REFINEMENT_ITERATIONS", "ten"),
         ("MONGODB_URI", "postgres://db"),
         ("MAX_VIDEO_FPS", "5"),
+        ("EMBEDDED_DB_CACHE_SIZE", "lots"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path, variable: str, value: str):

@@ -6,10 +6,11 @@ import json
 import time
 
 import pytest
+from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from services.core.clock import utc_now
-from services.webhooks.inbox import WebhookInbox
+from services.webhooks.inbox import PROVIDER_PREDICTIONS, WebhookInbox
 from services.webhooks.signing import WebhookVerificationError, sign
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -94,3 +95,35 @@ def test_a_failed_capture_is_released_so_a_later_delivery_or_the_poller_can_capt
     assert inbox.prediction("pred-1")["capture"] is None
     assert inbox.capture_output(outcome) == "captured" and len(attempts) == 2
     assert inbox.capture_output(outcome) is None, "never downloaded twice"
+
+
+def test_an_in_order_delivery_is_one_write_and_every_event_is_applied_exactly_once(inbox, db):
+    commands: list[str] = []
+    host, port = db.client.address
+    client = MongoClient(f"mongodb://{host}:{port}/?directConnection=true", event_listeners=[_Recorder(commands)])
+    try:
+        recorded = WebhookInbox(
+            client[db.name], secret=SECRET, capture=lambda *_: "", clock=utc_now, now_seconds=lambda: NOW
+        )
+        deliveries = [delivery("starting", message_id="msg-1"), delivery("succeeded", message_id="msg-2", output="u")]
+        outcomes = [recorded.receive(headers, body) for headers, body in deliveries]
+        assert commands == ["update", "update"]  # in order: one conditional upsert each, nothing read first
+        outcomes += [recorded.receive(headers, body) for headers, body in deliveries[::-1]]  # repeats, reversed
+        assert len(commands) == 6  # a repeat: the upsert that collides, and the check that it is a repeat
+    finally:
+        client.close()
+    assert [(o.duplicate, o.changed) for o in outcomes] == [(False, True), (False, True), (True, False), (True, False)]
+    stored = db[PROVIDER_PREDICTIONS].find_one({"_id": "pred-1"})
+    assert stored["webhookIds"] == ["msg-1", "msg-2"] and stored["status"] == "succeeded" and stored["output"] == "u"
+
+
+class _Recorder(monitoring.CommandListener):
+    def __init__(self, commands: list[str]) -> None:
+        self.commands = commands
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...

@@ -12,15 +12,19 @@ from services.core.errors import (
     ConflictError,
     ForbiddenError,
     LimitReachedError,
+    ModelUnavailableError,
     NotFoundError,
     StepFailedError,
     StudioError,
     UnknownModelError,
 )
+from services.providers.registry import ModelRegistry
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
 from ui.wizard_view import WIZARD_STEPS, WizardView
 
 T = TypeVar("T")
+
+EXAMPLE_BADGE = ":violet-badge[:material/science: example]"
 
 STATUS_COLORS = {
     WorkflowStatus.IN_PROGRESS: "blue",
@@ -35,6 +39,7 @@ NEXT_STEP_HINTS: list[tuple[type[StudioError], str]] = [
     (StepFailedError, "Retry the step, or pick another model."),
     (LimitReachedError, "You have reached this workflow's limit; continue with what you have."),
     (UnknownModelError, "Pick a model from the list."),
+    (ModelUnavailableError, "Pick the model it names, or another one from the list."),
     (BusyError, "Wait for the running generation to finish; this page updates by itself."),
     (ConflictError, "Reload the page and try again."),
     (ForbiddenError, "Open one of your own workflows from My Workflows."),
@@ -87,3 +92,17 @@ def latest_failure(workflow: VideoWorkflow) -> str | None:
     if workflow.status is not WorkflowStatus.FAILED or not workflow.errors:
         return None
     return workflow.errors[-1].message
+
+
+def example_label(workflow: VideoWorkflow) -> str:
+    """A badge after the title of a bundled example (see services/examples), empty for the user's own work."""
+    return f" {EXAMPLE_BADGE}" if workflow.example else ""
+
+
+def model_ran(model: str, requested: str | None, models: ModelRegistry | None = None) -> str:
+    """'claude-3-opus-20240229 → claude-opus-4.6 (the original was retired on 2026-01-05)', or just the model."""
+    if not requested:
+        return model
+    retired = models.lifecycle(requested) if models is not None else None
+    when = f" on {retired.retired_on}" if retired is not None and retired.retired_on else ""
+    return f"{requested} → {model} (the original was retired{when})"

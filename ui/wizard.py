@@ -11,14 +11,17 @@ import streamlit as st
 from services.bootstrap import Runtime
 from services.core.errors import StudioError
 from services.core.settings import ASPECT_RATIOS
-from services.providers.registry import ModelRole
+from services.providers.registry import ModelRegistry, ModelRole
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
 from services.workflows.service import NewWorkflow
 from ui import wizard_frames
+from ui.model_picker import model_picker
 from ui.widgets import (
     act,
     badge_row,
+    example_label,
     latest_failure,
+    model_ran,
     show_error,
     status_badge,
     step_progress,
@@ -28,7 +31,6 @@ from ui.wizard_context import (
     VIEW_PARAM,
     WORKFLOW_PARAM,
     WizardContext,
-    index_of,
 )
 from ui.wizard_view import VIEW_FRAMES, WizardView, can_continue_to_frames, wizard_view
 
@@ -68,7 +70,7 @@ def render_wizard(ctx: WizardContext) -> None:
 
 def _header(workflow: VideoWorkflow) -> None:
     title, badge = st.columns([4, 1], vertical_alignment="center")
-    title.subheader(workflow.title)
+    title.subheader(f"{workflow.title}{example_label(workflow)}")
     with badge:
         status_badge(workflow.status)
 
@@ -108,11 +110,15 @@ def _brief(ctx: WizardContext) -> None:
         )
         aspect_ratio = ratio_col.selectbox("Aspect ratio", ASPECT_RATIOS)
         style = style_col.text_input("Visual style", placeholder="cinematic, flat illustration…")
-        campaign_id = st.selectbox(
+        campaign_col, sound_col = st.columns([3, 1], vertical_alignment="bottom")
+        campaign_id = campaign_col.selectbox(
             "Campaign",
             options,
             index=options.index(preset) if preset in options else 0,
             format_func=lambda cid: "No campaign" if cid is None else names[cid],
+        )
+        sound = sound_col.toggle(
+            "Sound", value=True, help="On: video models that make a soundtrack make one (billed at their sound price)."
         )
         submitted = st.form_submit_button("Start Creating", type="primary")
     if not submitted:
@@ -125,6 +131,7 @@ def _brief(ctx: WizardContext) -> None:
         duration=int(duration),
         style=style,
         aspect_ratio=aspect_ratio,
+        sound=bool(sound),
         campaign_id=campaign_id,
     )
 
@@ -148,12 +155,15 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
             st.markdown((workflow.final_refined_prompt or "").replace("\n", "  \n"))  # keep the prompt's lines
             badge_row(
                 [
-                    (f"Model: {latest.model} ({latest.provider})", "gray"),
+                    (
+                        f"Model: {model_ran(latest.model, latest.requested_model, ctx.runtime.models)} ({latest.provider})",
+                        "gray",
+                    ),
                     (f"Iteration {latest.iteration}", "blue"),
                     (f"{workflow.refinement_iterations_remaining} iterations remaining", "violet"),
                 ]
             )
-        _iteration_history(workflow)
+        _iteration_history(workflow, ctx.runtime.models)
     else:
         st.info("Refine your brief into a production-ready prompt. Add notes to steer each round.")
     notes = st.text_area(
@@ -161,19 +171,20 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         key=f"notes-{workflow.id}-{len(iterations)}",
         help="What to add or change in the next round (optional).",
     )
-    models = ctx.runtime.models.model_ids(ModelRole.REFINEMENT)
-    model = st.selectbox(
-        "Refinement model",
-        models,
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.REFINEMENT,
+        label="Refinement model",
+        current=workflow.model_selections.refinement,
         key=f"refine-model-{workflow.id}",
-        index=index_of(models, workflow.model_selections.refinement),
     )
     refine_col, continue_col = st.columns(2)
+    no_rounds = workflow.refinement_iterations_remaining == 0
     if refine_col.button(
         "Refine Prompt",
         type="primary",
-        disabled=workflow.refinement_iterations_remaining == 0,
-        help="No refinement rounds left." if workflow.refinement_iterations_remaining == 0 else None,
+        disabled=no_rounds or unusable is not None,
+        help="No refinement rounds left." if no_rounds else unusable,
     ):
         act(
             f"Refining with {model}…",
@@ -185,12 +196,14 @@ def _refinement(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         ctx.go(VIEW_FRAMES)
 
 
-def _iteration_history(workflow: VideoWorkflow) -> None:
+def _iteration_history(workflow: VideoWorkflow, models: ModelRegistry) -> None:
     iterations = workflow.refinement_iterations
     with st.expander(f"All iterations ({len(iterations)})"):
         for it in reversed(iterations):
             notes = f" · notes: “{it.additional_info}”" if it.additional_info else ""
-            st.caption(f"Iteration {it.iteration} · {it.model} ({it.provider}){notes}")
+            st.caption(
+                f"Iteration {it.iteration} · {model_ran(it.model, it.requested_model, models)} ({it.provider}){notes}"
+            )
             st.text(it.refined_prompt)
         if len(iterations) >= 2:
             st.markdown("**Compare two iterations**")

@@ -10,12 +10,15 @@ from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
-from ui.widgets import act, badge_row
-from ui.wizard_context import WizardContext, index_of
+from ui.model_picker import model_picker
+from ui.widgets import act, badge_row, model_ran
+from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
     VIEW_VIDEO,
     can_continue_to_video,
+    frame_label,
+    quota_text,
     rejected_frame_numbers,
 )
 
@@ -34,10 +37,14 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     s = ctx.runtime.settings
-    models = ctx.runtime.models.model_ids(ModelRole.FRAMES)
     model_col, count_col = st.columns(2)
-    model = model_col.selectbox(
-        "Frame model", models, index=index_of(models, workflow.model_selections.frames), key=f"frame-model-{workflow.id}"
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.FRAMES,
+        label="Frame model",
+        current=workflow.model_selections.frames,
+        key=f"frame-model-{workflow.id}",
+        where=model_col,
     )
     count = count_col.number_input(
         "Number of frames",
@@ -49,7 +56,7 @@ def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     if workflow.generated_frames:
         st.caption(f"{len(workflow.generated_frames)} frame(s) were kept; generating makes only the missing ones.")
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Frames", type="primary"):
+    if generate_col.button("Generate Frames", type="primary", disabled=unusable is not None, help=unusable):
         act(
             f"Generating {count} frame(s) with {model}…",
             lambda: ctx.runtime.service.generate_frames(
@@ -81,17 +88,17 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
                 tag = f"{frame.frame_number}-v{frame.version}"  # new widgets for a new version of the frame
                 st.image(
                     images[frame.frame_number],
-                    caption=f"Frame {frame.frame_number} · {frame.scene} · v{frame.version} · {frame.model}",
+                    caption=f"{frame_label(workflow, frame.frame_number)} · v{frame.version} · {frame.model}",
                 )
                 decision = st.radio(
-                    f"Frame {frame.frame_number}",
+                    f"Frame {frame.frame_number + 1}",
                     [PENDING, APPROVE, REJECT],
                     horizontal=True,
                     index=[PENDING, APPROVE, REJECT].index(_status_of(frame)),
                     key=f"decision-{tag}",
                 )
                 feedback = st.text_area(
-                    f"Feedback for frame {frame.frame_number}",
+                    f"Feedback for frame {frame.frame_number + 1}",
                     value=frame.feedback or "",
                     key=f"feedback-{tag}",
                     placeholder="What should change? (needed to reject)",
@@ -106,7 +113,7 @@ def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 
 def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int, tuple[str, str]]) -> None:
-    missing = [str(n) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
+    missing = [str(n + 1) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
     if missing:
         st.warning(f"Say what should change in frame {', '.join(missing)} before rejecting it.")
         return
@@ -125,7 +132,7 @@ def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int
 
 
 def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
-    with st.expander(f"Frame {frame.frame_number}: earlier versions ({len(frame.history)})"):
+    with st.expander(f"{frame_label(workflow, frame.frame_number)}: earlier versions ({len(frame.history)})"):
         columns = st.columns(max(len(frame.history), 1))
         for column, version in zip(columns, frame.history, strict=False):
             with column:
@@ -154,7 +161,7 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         )
     if regenerate_col.button(f"Regenerate Rejected ({len(rejected)})", disabled=not rejected):
         act(
-            f"Regenerating frame {', '.join(map(str, rejected))}…",
+            f"Regenerating frame {', '.join(str(n + 1) for n in rejected)}…",
             lambda: ctx.runtime.service.regenerate_frames(
                 user_id=ctx.user_id, workflow_id=workflow.id, frame_numbers=rejected
             ),
@@ -170,10 +177,17 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
 
 def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     """Step 3: model, fps and duration, the final prompt for review, the cost, then "Generate Video"."""
-    models = ctx.runtime.models.model_ids(ModelRole.VIDEO)
-    model = st.selectbox(
-        "Video model", models, index=index_of(models, workflow.model_selections.video), key=f"video-model-{workflow.id}"
+    model, unusable = model_picker(
+        ctx.runtime.models,
+        ModelRole.VIDEO,
+        label="Video model",
+        current=workflow.model_selections.video,
+        key=f"video-model-{workflow.id}",
     )
+    if unusable is not None:
+        if workflow.current_step is WorkflowStep.FRAME_REVIEW and st.button("Back to Frames"):
+            ctx.go(None)
+        return
     options = ctx.runtime.service.video_options(model)
     longest = options.longest_seconds
     fps_col, duration_col = st.columns(2)
@@ -204,8 +218,11 @@ def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     except StudioError as exc:  # the model cannot make this video: say why before anything is sent
         refused = exc.message
         st.warning(refused)
+    quota = ctx.runtime.service.remaining_quota(user_id=ctx.user_id)  # the same counter the API uses
+    if not quota.exempt:
+        st.caption(quota_text(quota))
     generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Video", type="primary", disabled=refused is not None):
+    if generate_col.button("Generate Video", type="primary", disabled=refused is not None or quota.remaining == 0):
         act(
             f"Rendering the video with {model}…",
             lambda: ctx.runtime.service.generate_video(
@@ -225,10 +242,11 @@ def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         return
     data = ctx.runtime.service.read_media(user_id=ctx.user_id, key=video.video_key)
     st.video(data, format="video/mp4")
-    cost = f"Cost: ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
+    # Providers report no charge we can read: every cost is our estimate from the configured prices.
+    cost = f"Cost (estimate): ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
     badge_row(
         [
-            (f"Model: {video.model} ({video.provider})", "gray"),
+            (f"Model: {model_ran(video.model, video.requested_model, ctx.runtime.models)} ({video.provider})", "gray"),
             (f"{video.duration} s", "blue"),
             (f"{video.fps} fps", "blue"),
             (cost, "green"),

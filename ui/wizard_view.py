@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from services.workflows.state_machine import WorkflowAction, allowed_actions
+from services.workflows.usage import Quota
 
 REFINEMENT_STEPS = {WorkflowStep.INITIAL_PROMPT, WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO}
 
@@ -53,3 +55,18 @@ def wizard_view(workflow: VideoWorkflow | None, requested: str | None = None) ->
 def rejected_frame_numbers(workflow: VideoWorkflow) -> list[int]:
     """Frames the reviewer turned down with feedback; these are the ones to regenerate."""
     return [f.frame_number for f in workflow.generated_frames if not f.approved and f.feedback]
+
+
+def frame_label(workflow: VideoWorkflow, frame_number: int) -> str:
+    """'Frame 1 of 3 · Opening': people count from 1, from the frame's position (frames are numbered from 0)."""
+    frame = workflow.frame(frame_number)
+    scene = f" · {frame.scene}" if frame is not None else ""
+    return f"Frame {frame_number + 1} of {max(workflow.planned_frame_count, len(workflow.generated_frames))}{scene}"
+
+
+def quota_text(quota: Quota) -> str:
+    """'Videos left: 1 (limit 1 per 1 hour).', or when the next one frees up."""
+    if quota.remaining > 0:
+        return f"Videos left: {quota.remaining} (limit {quota.limit})."
+    minutes = max(1, math.ceil(quota.resets_in_seconds / 60))
+    return f"No videos left (limit {quota.limit}); the next one frees up in {minutes} min."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, limit_login, limit_per_ip
+from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, client_ip, limit_login, limit_per_ip
 from api.errors import error_responses
 from api.schemas import (
     ApiKeyCreatedResponse,
@@ -18,15 +18,16 @@ from api.schemas import (
     TokenResponse,
 )
 from services.accounts.api_services import ApiServices
+from services.accounts.revocation import ActiveUser
 from services.core.settings import Settings
 
 auth_router = APIRouter(prefix="/auth", tags=["authentication"], dependencies=[Depends(limit_login)])
 keys_router = APIRouter(prefix="/api-keys", tags=["API keys"], dependencies=[Depends(limit_per_ip)])
 
 
-def _tokens_for(user_id: str, *, api: ApiServices, settings: Settings, refresh_token: str) -> TokenResponse:
+def _tokens_for(user: ActiveUser, *, api: ApiServices, settings: Settings, refresh_token: str) -> TokenResponse:
     return TokenResponse(
-        access_token=api.access_tokens.issue(user_id),
+        access_token=api.access_tokens.issue(user.id, version=user.token_version),
         expires_in=settings.ACCESS_TOKEN_TTL_SECONDS,
         refresh_token=refresh_token,
         refresh_expires_in=settings.REFRESH_TOKEN_TTL_SECONDS,
@@ -39,9 +40,15 @@ def _tokens_for(user_id: str, *, api: ApiServices, settings: Settings, refresh_t
     responses=error_responses(400, 401, 413, 422, 429, 503),
     summary="Exchange username and password for an access token and a refresh token",
 )
-def issue_token(body: TokenRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
-    user = runtime.users.authenticate(username=body.username, password=body.password)
-    return _tokens_for(user.id, api=api, settings=runtime.settings, refresh_token=api.refresh_tokens.issue(user.id))
+def issue_token(request: Request, body: TokenRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
+    user = api.login_throttle.attempt(
+        username=body.username,
+        ip=client_ip(request),
+        authenticate=lambda: runtime.users.authenticate(username=body.username, password=body.password),
+        ip_backoff=False,  # the API's per-IP limit is RATE_LIMIT_LOGIN_PER_IP; the account lock applies here too
+    )
+    active = ActiveUser(id=user.id, token_version=user.token_version)
+    return _tokens_for(active, api=api, settings=runtime.settings, refresh_token=api.refresh_tokens.issue(user.id))
 
 
 @auth_router.post(
@@ -52,7 +59,8 @@ def issue_token(body: TokenRequest, runtime: RuntimeDep, api: ApiServicesDep) ->
 )
 def refresh_token(body: RefreshRequest, runtime: RuntimeDep, api: ApiServicesDep) -> TokenResponse:
     rotation = api.refresh_tokens.rotate(body.refresh_token)
-    return _tokens_for(rotation.user_id, api=api, settings=runtime.settings, refresh_token=rotation.refresh_token)
+    user = api.active_users.require(rotation.user_id)  # a deleted or disabled user's token gets nothing
+    return _tokens_for(user, api=api, settings=runtime.settings, refresh_token=rotation.refresh_token)
 
 
 @auth_router.post(

@@ -12,13 +12,17 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from api.deps import RuntimeDep
 from services.core import metrics
 from services.core.clock import utc_now
+from services.providers.offline_roles import offline_roles
 
 monitoring_router = APIRouter(tags=["monitoring"])
 
 
-@monitoring_router.get("/health", summary="Liveness: the process serves requests")
-def health() -> dict:
-    return {"status": "ok"}
+@monitoring_router.get(
+    "/health",
+    summary="Liveness: the process serves requests; offlineRoles lists the roles drawn by offline stand-ins",
+)
+def health(runtime: RuntimeDep) -> dict:
+    return {"status": "ok", "offlineRoles": offline_roles(runtime.settings)}
 
 
 @monitoring_router.get(

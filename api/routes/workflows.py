@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
 from api.deps import ApiServicesDep, Principal, PrincipalDep, ServiceDep, limit_per_ip
 from api.errors import error_responses
@@ -22,10 +26,12 @@ from api.schemas import (
     ReviewFramesRequest,
     WorkflowListResponse,
     WorkflowResponse,
+    WorkflowSummaryOut,
 )
+from api.views import workflow_json
 from services.accounts.api_services import ApiServices
 from services.accounts.idempotency import fingerprint
-from services.accounts.rate_limits import FRAMES, REFINEMENT, VIDEO
+from services.core.errors import StudioError
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
 
 WorkflowId = Annotated[
@@ -63,12 +69,13 @@ LINKED_OPERATIONS = (
 )
 LINKS = {name: {"operationId": name, "parameters": {"workflowId": "$response.body#/id"}} for name in LINKED_OPERATIONS}
 
+API_PREFIX = "/api"
 router = APIRouter(prefix="/video-workflows", tags=["video workflows"], dependencies=[Depends(limit_per_ip)])
 
 
 def media_base(request: Request) -> str:
-    """Where this API serves media (under its mount point, e.g. /api/media)."""
-    return f"{request.scope.get('root_path', '')}/media"
+    """Where this API serves media: under its mount point (/api/media), also for a request at a seed path."""
+    return f"{request.scope.get('root_path') or API_PREFIX}/media"
 
 
 def _view(request: Request, workflow: VideoWorkflow) -> WorkflowResponse:
@@ -85,12 +92,11 @@ def _run_generation(
     *,
     api: ApiServices,
     principal: Principal,
-    operation: str | None,
     idempotency_key: str | None,
     body: BaseModel,
     action: Callable[[], VideoWorkflow],
 ) -> Response:
-    """Replay or claim the idempotency key, check the rate limit, then run the service call."""
+    """Replay or claim the idempotency key, then run the service call (which charges the limits if work starts)."""
     user = principal.user_id
     if idempotency_key is not None:
         request_hash = fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
@@ -98,8 +104,6 @@ def _run_generation(
         if stored is not None:
             return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
     try:
-        if operation is not None:  # before the service call, so a throttled request starts no provider call
-            api.rate_limits.check(operation, identity=principal.rate_identity(operation), user_id=user)
         workflow = action()
         payload = _view(request, workflow).model_dump(mode="json", by_alias=True)  # stored for replays too
     except BaseException:
@@ -128,7 +132,7 @@ def create_workflow(request: Request, body: CreateWorkflowRequest, service: Serv
     "",
     operation_id="listWorkflows",
     response_model=WorkflowListResponse,
-    summary="List your workflows (newest activity first)",
+    summary="List your workflows (newest activity first), as summaries with an exact total",
     responses=error_responses(401, 422, 429, 503),
 )
 def list_workflows(
@@ -139,19 +143,18 @@ def list_workflows(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
 ) -> Response:
-    found = service.list_workflows(user_id=principal.user_id, campaign_id=campaign_id, page=page, page_size=page_size)
-    return _json(
-        WorkflowListResponse(
-            items=[_view(request, w) for w in found.items], total=found.total, page=found.page, page_size=found.page_size
-        )
-    )
+    found = service.list_summaries(user_id=principal.user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+    base = media_base(request)
+    items = [WorkflowSummaryOut.of(summary, media_base=base) for summary in found.items]
+    return _json(WorkflowListResponse(items=items, total=found.total, page=found.page, page_size=found.page_size))
 
 
 @router.get(
     "/{workflowId}", operation_id="getWorkflow", response_model=WorkflowResponse, summary="Get one workflow", responses=AUTH
 )
 def get_workflow(request: Request, workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
-    return _json(_view(request, service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)))
+    document = service.get_workflow_document(user_id=principal.user_id, workflow_id=workflow_id)
+    return Response(workflow_json(document, media_base=media_base(request)), media_type="application/json")
 
 
 @router.post(
@@ -175,11 +178,14 @@ def refine_prompt(
         request,
         api=api,
         principal=principal,
-        operation=REFINEMENT,
         idempotency_key=idempotency_key,
         body=body,
         action=lambda: service.refine_prompt(
-            user_id=principal.user_id, workflow_id=workflow_id, additional_info=body.additional_info, model=body.model
+            user_id=principal.user_id,
+            workflow_id=workflow_id,
+            additional_info=body.additional_info,
+            model=body.model,
+            key_id=principal.key_id,
         ),
     )
 
@@ -189,7 +195,7 @@ def refine_prompt(
     operation_id="generateFrames",
     response_model=WorkflowResponse,
     responses=JOB_STARTED,
-    summary="Generate the storyboard frames (10 per minute, 100 per day per API key)",
+    summary="Generate the storyboard frames (10 per minute, 100 per day per user; refused requests cost nothing)",
 )
 def generate_frames(
     request: Request,
@@ -205,11 +211,14 @@ def generate_frames(
         request,
         api=api,
         principal=principal,
-        operation=FRAMES,
         idempotency_key=idempotency_key,
         body=body,
         action=lambda: service.generate_frames(
-            user_id=principal.user_id, workflow_id=workflow_id, frame_count=body.frame_count, model=body.model
+            user_id=principal.user_id,
+            workflow_id=workflow_id,
+            frame_count=body.frame_count,
+            model=body.model,
+            key_id=principal.key_id,
         ),
     )
 
@@ -249,11 +258,10 @@ def regenerate_frames(
         request,
         api=api,
         principal=principal,
-        operation=FRAMES,
         idempotency_key=idempotency_key,
         body=body,
         action=lambda: service.regenerate_frames(
-            user_id=principal.user_id, workflow_id=workflow_id, frame_numbers=body.frame_numbers
+            user_id=principal.user_id, workflow_id=workflow_id, frame_numbers=body.frame_numbers, key_id=principal.key_id
         ),
     )
 
@@ -263,7 +271,7 @@ def regenerate_frames(
     operation_id="generateVideo",
     response_model=WorkflowResponse,
     responses=JOB_STARTED,
-    summary="Render the video from the approved frames (1 per hour, 10 per day per API key)",
+    summary="Render the video from the approved frames (1 per hour, 10 per day per user; refused requests cost nothing)",
 )
 def generate_video(
     request: Request,
@@ -279,11 +287,15 @@ def generate_video(
         request,
         api=api,
         principal=principal,
-        operation=VIDEO,
         idempotency_key=idempotency_key,
         body=body,
         action=lambda: service.generate_video(
-            user_id=principal.user_id, workflow_id=workflow_id, model=body.model, duration=body.duration, fps=body.fps
+            user_id=principal.user_id,
+            workflow_id=workflow_id,
+            model=body.model,
+            duration=body.duration,
+            fps=body.fps,
+            key_id=principal.key_id,
         ),
     )
 
@@ -331,19 +343,59 @@ def cancel_generation(request: Request, workflow_id: WorkflowId, service: Servic
 @router.get(
     "/{workflowId}/events",
     operation_id="workflowEvents",
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={
         200: {
             "content": {"text/event-stream": {}},
             "description": "Server-sent `progress` events (JSON) whenever the workflow or its job "
-            "changes; the stream ends once the workflow is no longer PROCESSING.",
+            "changes; the stream ends once the workflow is no longer PROCESSING, or after EVENT_STREAM_MAX_SECONDS "
+            "(reconnect with `Last-Event-ID`: what you already have is not sent again).",
         },
         **AUTH,
     },
-    summary="Follow a generation live (server-sent events)",
+    summary="Follow a generation live (server-sent events; at most EVENT_STREAMS_PER_USER open at once)",
 )
-def workflow_events(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> StreamingResponse:
-    service.get_workflow(user_id=principal.user_id, workflow_id=workflow_id)  # 403/404 before the stream starts
-    updates = service.watch(user_id=principal.user_id, workflow_id=workflow_id)
-    stream = (f"event: progress\ndata: {json.dumps(update)}\n\n" for update in updates)
-    return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+async def workflow_events(
+    request: Request,
+    workflow_id: WorkflowId,
+    service: ServiceDep,
+    api: ApiServicesDep,
+    principal: PrincipalDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+) -> Response:
+    user_id = principal.user_id
+    # 403/404 before the stream starts; the read runs on a worker thread, never on the event loop.
+    await anyio.to_thread.run_sync(functools.partial(service.get_workflow, user_id=user_id, workflow_id=workflow_id))
+    settings = service.settings
+    release = api.streams.acquire(user_id)
+    updates = service.follow(
+        user_id=user_id,
+        workflow_id=workflow_id,
+        is_disconnected=request.is_disconnected,
+        last_event_id=last_event_id,
+        poll_seconds=settings.EVENT_STREAM_POLL_SECONDS,
+        max_seconds=settings.EVENT_STREAM_MAX_SECONDS,
+    )
+    return LeasedEventStream(_progress_events(updates), release=release, ping=15, headers={"Cache-Control": "no-cache"})
+
+
+async def _progress_events(updates: AsyncIterator[tuple[str, dict]]) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for event_id, snapshot in updates:
+            yield ServerSentEvent(data=json.dumps(snapshot), event="progress", id=event_id)
+    except StudioError:
+        return  # the workflow went away (deleted) while followed: the stream just ends
+
+
+class LeasedEventStream(EventSourceResponse):
+    """An event stream that gives its user's stream slot back however it ends (done, disconnect, error)."""
+
+    def __init__(self, content: AsyncIterator[ServerSentEvent], *, release: Callable[[], None], **options: Any) -> None:
+        super().__init__(content, **options)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()

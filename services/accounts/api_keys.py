@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
@@ -35,13 +36,23 @@ class NewApiKey(CamelModel):
     secret: str
 
 
+KEY_CREATION = "api_keys"  # the rate-limit operation of creating a key
+
+
+class CreationLimit(Protocol):
+    def check(self, operation: str, *, identity: str, user_id: str | None = None) -> object: ...
+
+
 class ApiKeys:
     """The `api_keys` collection; the raw key exists only in the create response."""
 
-    def __init__(self, db: Database, *, audit: AuditLog, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, *, audit: AuditLog, clock: Callable[[], datetime], limits: CreationLimit | None = None
+    ) -> None:
         self.collection = db[API_KEYS]
         self.audit = audit
         self.clock = clock
+        self.limits = limits  # caps creations per user per day (RATE_LIMIT_API_KEYS)
 
     def ensure_indexes(self) -> None:
         """Keys are found by hash and listed by owner."""
@@ -58,6 +69,8 @@ class ApiKeys:
         live = self.collection.count_documents({"userId": user_id, "revokedAt": None})
         if live >= MAX_KEYS_PER_USER:
             raise LimitReachedError(f"You have {live} API keys, the limit is {MAX_KEYS_PER_USER}. Revoke one first.")
+        if self.limits is not None:  # after every check: a refused creation costs nothing; a revoke gives nothing back
+            self.limits.check(KEY_CREATION, identity=user_id, user_id=user_id)
         secret = new_secret(PREFIX)
         key = ApiKey(id=uuid.uuid4().hex[:16], user_id=user_id, name=label, prefix=secret[:12], created_at=self.clock())
         document = key.to_document()

@@ -14,8 +14,12 @@ from services.accounts.access_tokens import AccessTokens, signing_keys
 from services.accounts.api_keys import ApiKeys
 from services.accounts.audit import AuditLog
 from services.accounts.idempotency import IdempotencyStore
+from services.accounts.login_throttle import LoginThrottle
 from services.accounts.rate_limits import RateLimits
 from services.accounts.refresh_tokens import RefreshTokens
+from services.accounts.revocation import ActiveUsers
+from services.accounts.stream_leases import StreamLeases
+from services.accounts.ui_sessions import UiSessions
 from services.core.settings import Settings
 
 
@@ -27,6 +31,10 @@ class ApiServices:
     rate_limits: RateLimits
     idempotency: IdempotencyStore
     audit: AuditLog
+    streams: StreamLeases
+    active_users: ActiveUsers
+    login_throttle: LoginThrottle
+    ui_sessions: UiSessions
 
 
 def build_api_services(
@@ -38,7 +46,8 @@ def build_api_services(
     wall_clock: Callable[[], float] = time.time,
 ) -> ApiServices:
     """Wire the API's collaborators on one database and create their indexes."""
-    audit = AuditLog(db, clock=clock)
+    audit = AuditLog(db, clock=clock, ttl_days=settings.AUDIT_LOG_TTL_DAYS)
+    rate_limits = RateLimits(settings=settings, db=db, audit=audit, storage=rate_limit_storage, wall_clock=wall_clock)
     services = ApiServices(
         access_tokens=AccessTokens(
             keys=signing_keys(settings),
@@ -54,8 +63,8 @@ def build_api_services(
             audit=audit,
             clock=clock,
         ),
-        api_keys=ApiKeys(db, audit=audit, clock=clock),
-        rate_limits=RateLimits(settings=settings, db=db, audit=audit, storage=rate_limit_storage, wall_clock=wall_clock),
+        api_keys=ApiKeys(db, audit=audit, clock=clock, limits=rate_limits),
+        rate_limits=rate_limits,
         idempotency=IdempotencyStore(
             db,
             ttl=timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS),
@@ -63,7 +72,18 @@ def build_api_services(
             clock=clock,
         ),
         audit=audit,
+        streams=StreamLeases(per_user=settings.EVENT_STREAMS_PER_USER),
+        active_users=ActiveUsers(db, cache_seconds=settings.AUTH_USER_CACHE_SECONDS),
+        login_throttle=LoginThrottle(
+            rate_limits.limiter,
+            max_failures=settings.LOGIN_MAX_FAILURES,
+            lock_seconds=settings.LOGIN_LOCK_SECONDS,
+            ip_backoff_seconds=settings.LOGIN_IP_BACKOFF_SECONDS,
+            audit=audit,
+            wall_clock=wall_clock,
+        ),
+        ui_sessions=UiSessions(db, ttl=timedelta(days=settings.UI_COOKIE_EXPIRY_DAYS), clock=clock),
     )
-    for component in (audit, services.refresh_tokens, services.api_keys, services.idempotency):
+    for component in (audit, services.refresh_tokens, services.api_keys, services.idempotency, services.ui_sessions):
         component.ensure_indexes()
     return services

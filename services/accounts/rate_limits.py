@@ -1,7 +1,9 @@
 """Rate limits from the spec, enforced with the `limits` library (moving windows).
 
-Per user: refinement. Per API key (a JWT counts against the user's default key): frames and video.
-Per client IP: every request, and sign-in. Exempt identities and tiers come from settings.
+Per user: refinement, frames and video (a user's API keys share the user's count, so creating and revoking
+keys never resets it), and API key creation. The workflow service charges them only for work that starts
+(`charge` after every check, `refund` when the write that starts it loses a race and is then refused).
+Per client IP: every request, and sign-in. Exempt identities (user ids, `key:<id>`) and tiers come from settings.
 """
 
 from __future__ import annotations
@@ -10,21 +12,25 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
-from limits.storage import MovingWindowSupport, Storage, storage_from_string
+from limits.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pymongo.database import Database
 
+from services.accounts.api_keys import KEY_CREATION
 from services.accounts.audit import AuditLog
 from services.core import metrics
 from services.core.errors import StudioError, ValidationError
 from services.core.settings import Settings
+from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, Quota
 
 RATE_LIMIT_TIERS = "rate_limit_tiers"
-REFINEMENT, FRAMES, VIDEO, PER_IP, LOGIN = "refinement", "frames", "video", "per_ip", "login"
+PER_IP, LOGIN, SIGNUP = "per_ip", "login", "signup"
+API_KEYS = KEY_CREATION
 
 
 class RateLimitedError(StudioError):
@@ -44,6 +50,15 @@ class RateLimitedError(StudioError):
 
 
 @dataclass(frozen=True)
+class Charge:
+    """One unit of an operation consumed for an identity; `refund` gives it back."""
+
+    operation: str
+    identity: str
+    items: tuple[RateLimitItem, ...]
+
+
+@dataclass(frozen=True)
 class Policy:
     operation: str
     items: tuple[RateLimitItem, ...]
@@ -56,6 +71,8 @@ def _policies(settings: Settings) -> dict[str, Policy]:
         VIDEO: settings.RATE_LIMIT_VIDEO,
         PER_IP: settings.RATE_LIMIT_PER_IP,
         LOGIN: settings.RATE_LIMIT_LOGIN_PER_IP,
+        API_KEYS: settings.RATE_LIMIT_API_KEYS,
+        SIGNUP: settings.RATE_LIMIT_SIGNUP_PER_IP,
     }
     return {name: Policy(name, tuple(parse_many(text))) for name, text in configured.items()}
 
@@ -91,18 +108,62 @@ class RateLimits:
         self.audit = audit
         self.wall_clock = wall_clock
 
-    def check(self, operation: str, *, identity: str, user_id: str | None = None) -> None:
-        """Consume one request of `operation` for `identity`, or raise RateLimitedError (nothing else happens)."""
-        if identity in self.exempt or (user_id is not None and user_id in self.exempt):
+    def charge(self, operation: str, *, user_id: str, key_id: str | None = None) -> Charge | None:
+        """Consume one unit of a per-user operation (None when exempt), or raise RateLimitedError, consuming nothing."""
+        if key_id is not None and key_id in self.exempt:
+            return None
+        return self.check(operation, identity=user_id, user_id=user_id)
+
+    @contextmanager
+    def charging(self, operation: str, *, user_id: str, key_id: str | None = None, units: int = 1) -> Iterator[None]:
+        """Charge `units` of a per-user operation for the block; refunded if the block is refused (raises)."""
+        charges: list[Charge | None] = []
+        try:
+            for _ in range(units):
+                charges.append(self.charge(operation, user_id=user_id, key_id=key_id))
+            yield
+        except BaseException:
+            for charge in charges:
+                self.refund(charge)
+            raise
+
+    def refund(self, charge: object | None) -> None:
+        """Give back a unit charged for work that did not start after all (its write lost a race and was refused)."""
+        if not isinstance(charge, Charge):
             return
+        for item in charge.items:
+            _forget_latest(self.storage, item.key_for(charge.operation, charge.identity))
+
+    def quota(self, operation: str, *, user_id: str) -> Quota:
+        """The user's tightest window of `operation`: how many are left and when the next one frees up."""
+        if user_id in self.exempt:
+            return Quota(operation, "no limit", remaining=1_000_000, resets_in_seconds=0, exempt=True)
+        tightest: Quota | None = None
+        for item in self._policy_for(operation, user_id).items:
+            reset_at, remaining = self.limiter.get_window_stats(item, operation, user_id)
+            resets_in = max(0, math.ceil(reset_at - self.wall_clock())) if remaining < item.amount else 0
+            if tightest is None or (remaining, -resets_in) < (tightest.remaining, -tightest.resets_in_seconds):
+                tightest = Quota(operation, describe(item), remaining=remaining, resets_in_seconds=resets_in)
+        assert tightest is not None
+        return tightest
+
+    def check(self, operation: str, *, identity: str, user_id: str | None = None) -> Charge | None:
+        """Consume one request of `operation` for `identity`, or raise RateLimitedError (consuming nothing)."""
+        if identity in self.exempt or (user_id is not None and user_id in self.exempt):
+            return None
         policy = self._policy_for(operation, user_id)
+        taken: list[RateLimitItem] = []
         for item in policy.items:
             if self.limiter.hit(item, operation, identity):
+                taken.append(item)
                 continue
+            self.refund(Charge(operation, identity, tuple(taken)))  # a day's unit is not spent by the minute's refusal
             reset_at, _ = self.limiter.get_window_stats(item, operation, identity)
             retry_after = max(1, math.ceil(reset_at - self.wall_clock()))
-            self.audit.record(
+            window = int(self.wall_clock() // item.get_expiry())
+            self.audit.record_once(  # one record per identity, limit and window, however many 429s it sees
                 "rate_limited",
+                key=f"{operation}|{identity}|{describe(item)}|{window}",
                 actor=user_id or identity,
                 identity=identity,
                 operation=operation,
@@ -118,6 +179,24 @@ class RateLimits:
                 quota=item.amount,
                 window_seconds=item.get_expiry(),
             )
+        return Charge(operation, identity, tuple(taken))
+
+    @property
+    def in_process(self) -> bool:
+        """True when the counters live in this process's memory, so a hit never blocks on I/O."""
+        return isinstance(self.storage, (MemoryStorage, ClockedMemoryStorage))
+
+    def try_hit(self, operation: str, *, identity: str) -> bool | None:
+        """Consume one request of a one-window, tier-less limit without any I/O: True when allowed.
+
+        None means "not decided here" (the storage is remote, or the policy has several windows, where a
+        partial hit would count twice): call check() instead. False means over the limit and nothing
+        consumed: check() then refuses it and records why.
+        """
+        policy = self.policies[operation]
+        if not self.in_process or len(policy.items) != 1:
+            return None
+        return identity in self.exempt or self.limiter.hit(policy.items[0], operation, identity)
 
     def _policy_for(self, operation: str, user_id: str | None) -> Policy:
         if user_id is not None and self.tiers:
@@ -139,6 +218,20 @@ class RateLimits:
             fromTier=previous.get("tier") if previous else None,
             toTier=tier,
         )
+
+
+def _forget_latest(storage: Storage, key: str) -> None:
+    """Remove the newest moving-window entry of key (the `limits` storages keep no other record of a hit)."""
+    if isinstance(storage, ClockedMemoryStorage):
+        storage.forget_latest(key)
+    elif isinstance(storage, MemoryStorage):
+        with storage.locks[key]:
+            if storage.events.get(key):
+                del storage.events[key][0]  # newest first
+    elif isinstance(storage, RedisStorage):
+        storage.get_connection().lpop(storage.prefixed_key(key))  # the moving window is a list, newest at the head
+    else:  # pragma: no cover - settings accept only the storages above
+        raise NotImplementedError(f"cannot refund a rate-limit hit on {type(storage).__name__}")
 
 
 class ClockedMemoryStorage(Storage, MovingWindowSupport):
@@ -169,6 +262,12 @@ class ClockedMemoryStorage(Storage, MovingWindowSupport):
                 return False
             events.extend([self.clock()] * amount)
             return True
+
+    def forget_latest(self, key: str) -> None:
+        """Remove the newest hit of key (a refund)."""
+        with self._lock:
+            if self._events.get(key):
+                self._events[key].pop()
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         with self._lock:

@@ -12,6 +12,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from services.accounts.revocation import CredentialRevocation
 from services.core.errors import AuthenticationError, NotFoundError, ValidationError
 from services.core.validation import clean_text
 from services.workflows.domain import CamelModel
@@ -20,8 +21,20 @@ USERS = "users"
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores anything longer, so refuse it instead of truncating silently
-# A real hash to compare against when the user does not exist, so timing does not reveal usernames.
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=10)).decode()
+# Real hashes to compare against when the user does not exist, one per cost, so timing does not reveal usernames.
+_DUMMY_HASHES: dict[int, bytes] = {}
+
+
+def _dummy_hash(rounds: int) -> bytes:
+    if rounds not in _DUMMY_HASHES:
+        _DUMMY_HASHES[rounds] = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=rounds))
+    return _DUMMY_HASHES[rounds]
+
+
+class UsernameTakenError(ValidationError):
+    """Another account has this username."""
+
+    code = "username_taken"
 
 
 class User(CamelModel):
@@ -33,6 +46,7 @@ class User(CamelModel):
     roles: list[str] = []
     created_at: datetime
     disabled: bool = False
+    token_version: int = 0
 
 
 def ensure_user_indexes(db: Database) -> None:
@@ -56,6 +70,7 @@ class UserService:
         self.collection = db[USERS]
         self.clock = clock
         self.bcrypt_rounds = bcrypt_rounds
+        self.revocation = CredentialRevocation(db, clock=clock)
 
     def register(self, *, username: str, password: str, name: str, email: str = "", roles: list[str] | None = None) -> User:
         """Create an account; the username is lower-cased and must be unique."""
@@ -77,14 +92,15 @@ class UserService:
         try:
             self.collection.insert_one(document)
         except DuplicateKeyError:
-            raise ValidationError(f"The username {handle!r} is taken. Choose another one.") from None
+            raise UsernameTakenError(f"The username {handle!r} is taken. Choose another one.") from None
         return user
 
     def authenticate(self, *, username: str, password: str) -> User:
         """The user with these credentials, or AuthenticationError (same message for every failure)."""
         user = self.get_by_username(username)
-        stored = user.password_hash if user else _DUMMY_HASH
-        matches = bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], stored.encode())
+        # An unknown name costs one bcrypt check at the configured cost too, so timing does not tell them apart.
+        stored = user.password_hash.encode() if user else _dummy_hash(self.bcrypt_rounds)
+        matches = bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], stored)
         if user is None or not matches or user.disabled:
             raise AuthenticationError("Wrong username or password.")
         return user
@@ -127,6 +143,36 @@ class UserService:
         self.authenticate(username=user.username, password=current_password)
         new_hash = bcrypt.hashpw(_check_password(new_password), bcrypt.gensalt(rounds=self.bcrypt_rounds)).decode()
         self.collection.update_one({"_id": user_id}, {"$set": {"passwordHash": new_hash}})
+        self.revocation.revoke_all(user_id, reason="password_changed", actor=user_id)
+
+    def set_disabled(self, *, username: str, disabled: bool, actor: str) -> User:
+        """Disable (every credential is revoked at once) or re-enable the account with this username."""
+        handle = (username or "").strip().lower()
+        updated = self.collection.find_one_and_update(
+            {"username": handle}, {"$set": {"disabled": disabled}}, return_document=ReturnDocument.AFTER
+        )
+        if updated is None:
+            raise NotFoundError(f"No user {handle!r}.")
+        user = _user_from(updated)
+        if disabled:
+            self.revocation.revoke_all(user.id, reason="disabled", actor=actor)
+        else:
+            self.revocation.audit.record("user_enabled", actor=actor, userId=user.id)
+        return user
+
+    def revoke_sessions(self, *, user_id: str, actor: str) -> None:
+        """Sign the user out everywhere: UI sessions, refresh tokens, API keys and access tokens."""
+        self.get(user_id)
+        self.revocation.revoke_all(user_id, reason="signed_out_everywhere", actor=actor)
+
+    def delete(self, *, username: str, actor: str) -> User:
+        """Remove the account for good, revoking every credential first (its workflows stay)."""
+        user = self.get_by_username(username)
+        if user is None:
+            raise NotFoundError(f"No user {(username or '').strip().lower()!r}.")
+        self.revocation.revoke_all(user.id, reason="deleted", actor=actor)
+        self.collection.delete_one({"_id": user.id})
+        return user
 
 
 def _user_from(document: dict) -> User:

@@ -44,9 +44,13 @@ class InvalidTransitionError(StudioError):
 
 
 class BusyError(StudioError):
-    """Another generation is already running for this workflow."""
+    """Another generation is already running for this workflow; `job_id` names it (None: a refinement)."""
 
     code = "busy"
+
+    def __init__(self, message: str, *, job_id: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 class ConflictError(StudioError):
@@ -121,6 +125,23 @@ class JobSupersededError(StudioError):
     """A resumed job whose workflow has moved on (retried, deleted); it is closed without running."""
 
     code = "job_superseded"
+
+
+class ModelUnavailableError(ValidationError):
+    """A known model id the provider no longer serves (retired, or found missing by the availability check)."""
+
+    code = "model_unavailable"
+
+    def __init__(self, message: str, *, model: str, successor: str | None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.successor = successor
+
+
+class ProviderModelMissingError(ProviderError):
+    """The provider says the model does not exist (Poe's 400 model_not_found, Replicate's 404)."""
+
+    code = "provider_model_missing"
 
 
 class MediaStoreError(StudioError):

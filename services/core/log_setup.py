@@ -34,7 +34,7 @@ MASK = "[redacted]"
 # Shapes of credentials: our API keys and refresh tokens, JWTs, bearer headers, webhook secrets,
 # Replicate and Poe-style keys. The exact secret values from the settings are added at configure time.
 SECRET_SHAPES = re.compile(
-    r"vws[kr]_[A-Za-z0-9_-]{8,}"
+    r"vws[krsh]_[A-Za-z0-9_-]{8,}"
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}"
     r"|whsec_[A-Za-z0-9+/=]{8,}"

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.core.client_address import Network, parse_proxies
 from services.core.errors import ConfigurationError
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "21:9")
@@ -73,6 +74,8 @@ class Settings(BaseSettings):
     EMBEDDED_DB_HOST: str = "127.0.0.1"
     EMBEDDED_DB_PORT: int = Field(27018, ge=1, le=65535)
     EMBEDDED_DB_START_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+    # The embedded server's WiredTiger cache (SecantusDB's --cache-size): its resident memory stays near this.
+    EMBEDDED_DB_CACHE_SIZE: str = Field("256M", pattern=r"^[1-9][0-9]*[KMGT]$")
 
     # Real providers (issue 3): model configuration, outbound-call limits, cache, costs, user keys.
     MODEL_CONFIG_PATH: Path | None = None  # unset: services/providers/models.toml
@@ -90,17 +93,23 @@ class Settings(BaseSettings):
     PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
     PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
     PREDICTION_DEADLINE_SECONDS: float = Field(900.0, gt=0, le=7200)
-    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery"  # ".host": any subdomain
+    # ".host": any subdomain. Poe's media bots answer with files on pfst.cf2.poecdn.net.
+    MEDIA_ALLOWED_HOSTS: str = "replicate.delivery,.replicate.delivery,.poecdn.net"
     MEDIA_MAX_IMAGE_BYTES: int = Field(20 * 1024 * 1024, ge=1024)
     MEDIA_MAX_VIDEO_BYTES: int = Field(500 * 1024 * 1024, ge=1024)
     MEDIA_DOWNLOAD_TIMEOUT_SECONDS: float = Field(120.0, gt=0, le=3600)
+    # Issue 18: model availability, Poe video bots, first frames sent as files, prices in Poe points.
+    MODEL_CHECK_INTERVAL_SECONDS: float = Field(4 * 3600.0, ge=60)  # background availability check (with keys)
+    MODEL_CHECK_ON_START: bool = True  # False: no check at start-up (the periodic one still runs)
+    POE_VIDEO_TIMEOUT_SECONDS: float = Field(900.0, gt=0, le=3600)  # a Poe video bot answers when the video exists
+    POE_USD_PER_POINT: float = Field(0.0, ge=0)  # your Poe plan's dollars per compute point; 0: points priced unknown
+    INLINE_IMAGE_MAX_BYTES: int = Field(256 * 1024, ge=1024)  # larger first frames go to Replicate as files
+    SIGNED_MEDIA_URL_SECONDS: int = Field(3600, ge=60, le=86_400)  # life of a signed first-frame URL
     PROMPT_CACHE_TTL_SECONDS: int = Field(7 * 24 * 3600, ge=0)  # 0 turns the cache off
     PROMPT_CACHE_SHARED: bool = False  # True: one cache for all users instead of one per user
     # "id1:base64key,id2:base64key" (32-byte keys); the last one listed encrypts, every one decrypts.
     PROVIDER_KEY_MASTER_KEYS: SecretStr | None = None
-    # UI sign-in: the key that signs the re-authentication cookie. Unset: a random key kept in
-    # $DATA_DIR/ui-cookie.key (set it explicitly when several app servers share users).
-    UI_COOKIE_KEY: SecretStr | None = None
+    # UI sign-in: how long a server-side session (and its HttpOnly cookie) lasts.
     UI_COOKIE_EXPIRY_DAYS: float = Field(7.0, ge=0, le=365)
     # Comma-separated usernames given the admin role at start-up (admins see everyone's analytics).
     ADMIN_USERNAMES: str = ""
@@ -118,6 +127,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_VIDEO: str = "1/hour;10/day"
     RATE_LIMIT_PER_IP: str = "600/minute"
     RATE_LIMIT_LOGIN_PER_IP: str = "30/minute"
+    RATE_LIMIT_API_KEYS: str = "20/day"  # API keys a user may create (revoking one gives nothing back)
     RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
     RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
     MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
@@ -130,6 +140,22 @@ class Settings(BaseSettings):
     PROMETHEUS_MULTIPROC_DIR: Path | None = None
     WORKER_METRICS_PORT: int | None = Field(None, ge=1, le=65535)  # set: a job worker serves /metrics on it
     METRICS_TOKEN: SecretStr | None = None  # set: GET /api/metrics needs Authorization: Bearer <token>
+
+    # Security hardening (README "Security"): streams, revocation, sign-in throttling, sessions, audit, proxies.
+    EVENT_STREAMS_PER_USER: int = Field(5, ge=1, le=1000)  # open /events streams per user (per process)
+    EVENT_STREAM_MAX_SECONDS: float = Field(900.0, ge=1, le=86_400)  # then the client reconnects with Last-Event-ID
+    EVENT_STREAM_POLL_SECONDS: float = Field(0.5, gt=0, le=60)
+    AUTH_USER_CACHE_SECONDS: float = Field(2.0, ge=0, le=5)  # how long "this user exists and is enabled" is cached
+    BCRYPT_ROUNDS: int = Field(12, ge=4, le=16)  # cost of new password hashes and of the unknown-user dummy check
+    LOGIN_MAX_FAILURES: int = Field(5, ge=1, le=100)  # wrong passwords per username before it is locked
+    LOGIN_LOCK_SECONDS: int = Field(900, ge=1, le=86_400)  # the failure window, and how long the lock lasts
+    LOGIN_IP_BACKOFF_SECONDS: float = Field(1.0, ge=0, le=60)  # per-IP wait after a failure, doubling per failure
+    RATE_LIMIT_SIGNUP_PER_IP: str = "10/hour"
+    UI_COOKIE_SECURE: bool | None = None  # unset: Secure when PUBLIC_BASE_URL is https
+    API_DOCS: bool | None = None  # unset: /api/docs on, except in production
+    AUDIT_LOG_TTL_DAYS: int = Field(400, ge=1, le=36_500)
+    WEBHOOK_ALLOWED_PORTS: str = ""  # comma-separated ports callback URLs may use besides 443
+    TRUSTED_PROXIES: str = ""  # comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed
 
     @field_validator("MONGODB_URI")
     @classmethod
@@ -159,6 +185,20 @@ class Settings(BaseSettings):
         minimum = info.data.get("MIN_VIDEO_FPS")
         if minimum is not None and value < minimum:
             raise ValueError(f"must be at least MIN_VIDEO_FPS ({minimum})")
+        return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        parse_proxies(value)
+        return value
+
+    @field_validator("WEBHOOK_ALLOWED_PORTS")
+    @classmethod
+    def _ports_are_ports(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part and not (part.isdigit() and 1 <= int(part) <= 65535):
+                raise ValueError(f"{part!r} is not a port number (1-65535)")
         return value
 
     @model_validator(mode="after")
@@ -193,6 +233,28 @@ class Settings(BaseSettings):
     def admin_usernames(self) -> list[str]:
         """The usernames listed in ADMIN_USERNAMES, lower-cased as usernames are stored."""
         return [name.strip().lower() for name in self.ADMIN_USERNAMES.split(",") if name.strip()]
+
+    @property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        """The TRUSTED_PROXIES ranges."""
+        return parse_proxies(self.TRUSTED_PROXIES)
+
+    @property
+    def webhook_ports(self) -> frozenset[int]:
+        """Ports callback URLs may use: 443 and WEBHOOK_ALLOWED_PORTS."""
+        return frozenset({443} | {int(p) for p in self.WEBHOOK_ALLOWED_PORTS.split(",") if p.strip()})
+
+    @property
+    def ui_cookie_secure(self) -> bool:
+        """Whether the sign-in cookie is Secure: UI_COOKIE_SECURE, else whether PUBLIC_BASE_URL is https."""
+        if self.UI_COOKIE_SECURE is not None:
+            return self.UI_COOKIE_SECURE
+        return (self.PUBLIC_BASE_URL or "").lower().startswith("https://")
+
+    @property
+    def api_docs(self) -> bool:
+        """Whether /api/docs is served: API_DOCS, else everywhere but production."""
+        return self.API_DOCS if self.API_DOCS is not None else self.ENVIRONMENT != "production"
 
     @property
     def media_dir(self) -> Path:

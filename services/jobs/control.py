@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import anyio
 
 from services.core import metrics
 from services.core.errors import BusyError, NotFoundError, StudioError, ValidationError
@@ -24,6 +28,11 @@ if TYPE_CHECKING:
     from services.workflows.service import Mutation
 
 log = logging.getLogger(__name__)
+
+
+def snapshot_id(snapshot: dict) -> str:
+    """A short, stable id of one progress snapshot (the server-sent event id)."""
+    return hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 class JobControl:
@@ -75,21 +84,35 @@ class JobControl:
             }
         return snapshot
 
-    def watch(
-        self, *, user_id: str, workflow_id: str, poll_seconds: float = 0.5, max_seconds: float = 3600
-    ) -> Iterator[dict]:
-        """Progress snapshots as they change, until the workflow is no longer processing (or max_seconds)."""
+    async def follow(
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        is_disconnected: Callable[[], Awaitable[bool]],
+        last_event_id: str | None = None,
+        poll_seconds: float = 0.5,
+        max_seconds: float = 900,
+    ) -> AsyncIterator[tuple[str, dict]]:
+        """(event id, snapshot) pairs as the progress changes, until it settles, the client leaves, or max_seconds.
+
+        Each database read is one short call on a worker thread and the waits are `anyio.sleep`, so an open
+        stream holds no thread. The event id names the snapshot: a client that reconnects with Last-Event-ID
+        is not sent again what it already has.
+        """
         deadline = time.monotonic() + max_seconds
-        last = None
-        while True:
-            snapshot = self.progress(user_id=user_id, workflow_id=workflow_id)
-            if snapshot != last:
-                yield snapshot
-                last = snapshot
+        last = last_event_id
+        read = functools.partial(self.progress, user_id=user_id, workflow_id=workflow_id)
+        while not await is_disconnected():
+            snapshot = await anyio.to_thread.run_sync(read)
+            event_id = snapshot_id(snapshot)
+            if event_id != last:
+                yield event_id, snapshot
+                last = event_id
             job_open = snapshot["job"] is not None and snapshot["job"]["status"] in ("QUEUED", "RUNNING")
             if (snapshot["status"] != WorkflowStatus.PROCESSING.value and not job_open) or time.monotonic() > deadline:
                 return  # the job closes just after the workflow settles: wait for both
-            time.sleep(poll_seconds)
+            await anyio.sleep(poll_seconds)
 
     def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
         """Stop the running generation: its predictions are canceled, finished work is kept, the step can be retried."""

@@ -50,6 +50,7 @@ class GenerationSteps:
     models: ModelRegistry
     settings: Settings
     clock: Callable[[], datetime]
+    extra_job_steps: dict[JobKind, Callable[[ActiveJob], None]]
 
     if TYPE_CHECKING:  # provided by VideoWorkflowService
 
@@ -64,6 +65,7 @@ class GenerationSteps:
             JobKind.GENERATE_FRAMES: self._execute_frames,
             JobKind.REGENERATE_FRAMES: self._execute_regeneration,
             JobKind.GENERATE_VIDEO: self._execute_video,
+            **self.extra_job_steps,  # steps other capabilities register (the Prompt Lab's video variations)
         }
         with bound(workflow_id=active.job.workflow_id, job_id=active.job.id):  # on every log line of the job
             steps[active.job.kind](active)
@@ -150,6 +152,7 @@ class GenerationSteps:
                 width=width,
                 height=height,
                 model=generator.model_id,
+                requested_model=active.job.params.get("requestedModel") if not replacing else None,
                 provider=provider,
                 seed=request.seed,
                 generated_at=self.clock(),
@@ -177,6 +180,7 @@ class GenerationSteps:
             raise JobCanceledError("The generation was canceled.")
         if failures:
             first, error = failures[0]
+            self.models.note_failure(first.generator.model_id, error)
             numbers = ", ".join(str(task.plan.frame_number) for task, _ in failures)
             kept = len(tasks) - len(failures)
             self._fail(
@@ -213,6 +217,7 @@ class GenerationSteps:
                 height=height,
                 model=generator.model_id,
                 user_id=workflow.user_id,
+                sound=workflow.metadata.sound,
             )
             with job_part("video"):
                 return generator.implementation.generate_video(request, scratch)
@@ -224,6 +229,7 @@ class GenerationSteps:
             if active.canceled():
                 raise JobCanceledError("The video generation was canceled.") from None
             metrics.video_finished(model=generator.model_id, succeeded=False)
+            self.models.note_failure(generator.model_id, exc)
             self._fail(
                 workflow.user_id,
                 workflow.id,
@@ -236,10 +242,13 @@ class GenerationSteps:
         size = result.path.stat().st_size
         self.media.put_file(key, result.path, owner=workflow.user_id)
         provider = result.provider or generator.provider_name
-        cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, params["duration"])
+        sound = workflow.metadata.sound and generator.spec is not None and generator.spec.sound
+        cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, params["duration"], sound=sound)
         output = VideoOutput(
             video_key=key,
             model=generator.model_id,
+            requested_model=params.get("requestedModel"),
+            sound=sound,
             provider=provider,
             duration=params["duration"],
             fps=params["fps"],
@@ -249,6 +258,7 @@ class GenerationSteps:
             size_bytes=size,
             generated_at=self.clock(),
             clips=params.get("clips", 1),
+            final_prompt=workflow.final_refined_prompt or "",
             cost_usd=cost,
             duration_ms=duration_ms,
         )

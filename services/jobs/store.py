@@ -29,6 +29,7 @@ class JobKind(StrEnum):
     GENERATE_FRAMES = "GENERATE_FRAMES"
     REGENERATE_FRAMES = "REGENERATE_FRAMES"
     GENERATE_VIDEO = "GENERATE_VIDEO"
+    VIDEO_VARIATIONS = "VIDEO_VARIATIONS"  # Prompt Lab: extra videos from approved frames (services/lab)
 
 
 class JobStatus(StrEnum):

@@ -74,6 +74,8 @@ class VideoRequest:
     height: int
     model: str
     user_id: str | None = None
+    sound: bool = True  # ask models that can make a soundtrack for one (Veo's generate_audio)
+    seed: int | None = None  # a Prompt Lab variation's seed (models that take one); None: the model's own
 
 
 @dataclass(frozen=True)

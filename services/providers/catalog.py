@@ -11,6 +11,16 @@ from services.core.errors import ConfigurationError, ValidationError
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("models.toml")
 ROLES = ("refinement", "frames", "video")
 PROVIDERS = ("poe", "replicate", "offline")
+STATUSES = ("available", "retired", "unknown")
+REPLICATE_INPUTS = ("sdxl", "dalle", "flux", "veo")
+PRICE_FIELDS = (
+    "per_1k_input_tokens",
+    "per_1k_output_tokens",
+    "per_image",
+    "per_second",
+    "per_second_with_audio",
+    "per_message",
+)
 
 
 class UnsupportedRequestError(ValidationError):
@@ -21,12 +31,41 @@ class UnsupportedRequestError(ValidationError):
 
 @dataclass(frozen=True)
 class Price:
-    """List prices in USD; a model uses the ones that apply to its role."""
+    """List prices in USD (Poe points already converted); a model uses the ones that apply to its role."""
 
     per_1k_input_tokens: float = 0.0
     per_1k_output_tokens: float = 0.0
     per_image: float = 0.0
-    per_second: float = 0.0
+    per_second: float = 0.0  # video without sound (or the only price when the model has no sound switch)
+    per_second_with_audio: float = 0.0  # video with sound; 0 means the same as per_second
+    per_message: float = 0.0  # one bot reply, whatever its length (Poe media bots)
+    source: str = ""  # where the figure comes from
+    checked: str = ""  # when it was last read there (YYYY-MM-DD)
+    known: bool = True  # False: no price is configured, so estimates say "unknown" instead of $0
+
+    def video_per_second(self, *, sound: bool) -> float:
+        """The per-second price with or without sound."""
+        return self.per_second_with_audio if sound and self.per_second_with_audio else self.per_second
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Whether the provider still serves the model, according to which source and when."""
+
+    status: str = "unknown"  # available | retired | unknown
+    retired_on: str | None = None
+    successor: str | None = None  # the public id that serves requests for a retired id
+    source: str = ""
+    checked: str = ""
+
+    @property
+    def retired(self) -> bool:
+        """True once the provider stopped serving the model."""
+        return self.status == "retired"
+
+    def describe(self) -> str:
+        """'retired on 2026-01-05', 'available' or 'unknown'."""
+        return f"retired on {self.retired_on}" if self.retired and self.retired_on else self.status
 
 
 @dataclass(frozen=True)
@@ -45,7 +84,9 @@ class ModelSpec:
     max_clips: int = 1
     fps: tuple[int, ...] | None = None
     first_frame: bool = False
+    sound: bool = False  # the model can make a soundtrack (Veo's generate_audio)
     price: Price = Price()
+    lifecycle: Lifecycle = Lifecycle(status="available")
 
     @property
     def is_offline(self) -> bool:
@@ -66,8 +107,11 @@ class VideoPlan:
         return sum(self.clips)
 
 
-def load_catalog(path: Path | None = None) -> dict[str, ModelSpec]:
-    """Read and check the model configuration; a mistake names the entry and the field."""
+def load_catalog(path: Path | None = None, *, usd_per_point: float = 0.0) -> dict[str, ModelSpec]:
+    """Read and check the model configuration; a mistake names the entry and the field.
+
+    Prices given in Poe points (`price_unit = "points"`) are converted at usd_per_point.
+    """
     source = path or DEFAULT_CATALOG_PATH
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
@@ -76,10 +120,24 @@ def load_catalog(path: Path | None = None) -> dict[str, ModelSpec]:
     entries = data.get("models")
     if not isinstance(entries, dict) or not entries:
         raise ConfigurationError(f"MODEL_CONFIG_PATH: {source} has no [models.<id>] entries.")
-    return {model_id: _spec(model_id, entry) for model_id, entry in entries.items()}
+    catalog = {model_id: _spec(model_id, entry, usd_per_point) for model_id, entry in entries.items()}
+    for spec in catalog.values():
+        _check_successor(spec, catalog)
+    return catalog
 
 
-def _spec(model_id: str, entry: dict) -> ModelSpec:
+def _check_successor(spec: ModelSpec, catalog: dict[str, ModelSpec]) -> None:
+    successor = spec.lifecycle.successor
+    if successor is None:
+        return
+    target = catalog.get(successor)
+    if target is None or target.role != spec.role or target.lifecycle.retired:
+        raise ConfigurationError(
+            f"MODEL_CONFIG_PATH: model {spec.model_id!r}: successor {successor!r} must be a live {spec.role} model"
+        )
+
+
+def _spec(model_id: str, entry: dict, usd_per_point: float) -> ModelSpec:
     def fail(problem: str) -> ConfigurationError:
         return ConfigurationError(f"MODEL_CONFIG_PATH: model {model_id!r}: {problem}")
 
@@ -89,8 +147,12 @@ def _spec(model_id: str, entry: dict) -> ModelSpec:
         raise fail(f"provider must be one of {', '.join(PROVIDERS)}")
     if not isinstance(entry.get("reference"), str) or not entry["reference"]:
         raise fail("reference (bot name or owner/name) is required")
-    if entry["provider"] == "replicate" and entry.get("inputs") not in ("sdxl", "dalle", "veo"):
-        raise fail("inputs must be sdxl, dalle or veo for a Replicate model")
+    if entry["provider"] == "replicate" and entry.get("inputs") not in REPLICATE_INPUTS:
+        raise fail(f"inputs must be one of {', '.join(REPLICATE_INPUTS)} for a Replicate model")
+    if entry.get("status", "available") not in STATUSES:
+        raise fail(f"status must be one of {', '.join(STATUSES)}")
+    if entry.get("status") == "retired" and not entry.get("retired_on"):
+        raise fail("a retired model needs retired_on (YYYY-MM-DD)")
     clips = tuple(entry["clip_seconds"]) if "clip_seconds" in entry else None
     if clips is not None and (not clips or any(not isinstance(c, int) or c <= 0 for c in clips)):
         raise fail("clip_seconds must be a list of positive whole seconds")
@@ -108,15 +170,33 @@ def _spec(model_id: str, entry: dict) -> ModelSpec:
             max_clips=int(entry.get("max_clips", 1)),
             fps=tuple(entry["fps"]) if "fps" in entry else None,
             first_frame=bool(entry.get("first_frame", False)),
-            price=Price(
-                per_1k_input_tokens=float(entry.get("price_per_1k_input_tokens", 0.0)),
-                per_1k_output_tokens=float(entry.get("price_per_1k_output_tokens", 0.0)),
-                per_image=float(entry.get("price_per_image", 0.0)),
-                per_second=float(entry.get("price_per_second", 0.0)),
+            sound=bool(entry.get("sound", False)),
+            price=Price(source="built-in offline renderer: free")
+            if entry["provider"] == "offline"
+            else _price(entry, usd_per_point),
+            lifecycle=Lifecycle(
+                status=entry.get("status", "available"),
+                retired_on=entry.get("retired_on"),
+                successor=entry.get("successor"),
+                source=str(entry.get("status_source", "")),
+                checked=str(entry.get("status_checked", "")),
             ),
         )
     except (TypeError, ValueError) as exc:
         raise fail(str(exc)) from None
+
+
+def _price(entry: dict, usd_per_point: float) -> Price:
+    unit = entry.get("price_unit", "usd")
+    if unit not in ("usd", "points"):
+        raise ValueError("price_unit must be usd or points")
+    rate = usd_per_point if unit == "points" else 1.0
+    given = {name: float(entry[f"price_{name}"]) * rate for name in PRICE_FIELDS if f"price_{name}" in entry}
+    source = str(entry.get("price_source", ""))
+    if unit == "points":
+        source = f"{source} (Poe points at ${usd_per_point}/point, POE_USD_PER_POINT)".strip()
+    known = bool(given) and (unit == "usd" or usd_per_point > 0)
+    return Price(**given, source=source, checked=str(entry.get("price_checked", "")), known=known)
 
 
 def check_aspect_ratio(spec: ModelSpec, aspect_ratio: str) -> None:

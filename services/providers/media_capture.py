@@ -30,11 +30,23 @@ def system_resolver(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+# Ranges ipaddress counts as global that can still lead somewhere private: 6to4 and NAT64 embed an IPv4
+# address (2002:7f00:1:: is 127.0.0.1), site-local is deprecated but routed inside sites, Teredo tunnels.
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n) for n in ("2002::/16", "fec0::/10", "64:ff9b::/96", "64:ff9b:1::/48", "2001::/32")
+)
+
+
 def is_public_address(address: str) -> bool:
     """True for a globally routable address: never loopback, link-local, private, multicast or reserved."""
-    ip = ipaddress.ip_address(address.split("%")[0])
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if any(ip in network for network in _NOT_PUBLIC):
+        return False
     return ip.is_global and not (
         ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast or ip.is_reserved or ip.is_unspecified
     )

@@ -41,7 +41,8 @@ class OfflineAnimaticRenderer:
             stream: av.VideoStream = container.add_stream(self.encoder.codec, rate=request.fps)  # type: ignore[assignment]
             stream.width, stream.height, stream.pix_fmt = request.width, request.height, self.encoder.pix_fmt
             stream.options = {"preset": self.encoder.preset, "crf": self.encoder.crf}
-            for index, yuv in enumerate(compose_frames(shots, total_frames=total, fps=request.fps)):
+            moves = compose_frames(shots, total_frames=total, fps=request.fps, first_move=(request.seed or 0) % 2)
+            for index, yuv in enumerate(moves):
                 frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
                 frame.pts = index
                 container.mux(stream.encode(frame))
@@ -58,8 +59,11 @@ def _decode_rgb(image: bytes, width: int, height: int) -> np.ndarray:
     return decoded  # BGR, which is fine: the conversion below says so
 
 
-def compose_frames(shots: list[np.ndarray], *, total_frames: int, fps: int) -> Iterator[np.ndarray]:
-    """Yield total_frames YUV420p frames: pan/zoom within each shot, crossfades between shots."""
+def compose_frames(shots: list[np.ndarray], *, total_frames: int, fps: int, first_move: int = 0) -> Iterator[np.ndarray]:
+    """Yield total_frames YUV420p frames: pan/zoom within each shot, crossfades between shots.
+
+    first_move 0 zooms in on the first shot, 1 zooms out (a variation's seed picks it).
+    """
     count = len(shots)
     height, width = shots[0].shape[:2]
     fade_fraction = min(0.3, CROSSFADE_SECONDS * fps * count / max(1, total_frames))
@@ -67,11 +71,11 @@ def compose_frames(shots: list[np.ndarray], *, total_frames: int, fps: int) -> I
         position = index * count / total_frames
         shot = min(int(position), count - 1)
         progress = position - shot
-        picture = _ken_burns(shots[shot], shot, progress, width, height)
+        picture = _ken_burns(shots[shot], shot + first_move, progress, width, height)
         fade_start = 1 - fade_fraction
         if shot < count - 1 and progress > fade_start:
             weight = (progress - fade_start) / fade_fraction
-            incoming = _ken_burns(shots[shot + 1], shot + 1, 0.0, width, height)
+            incoming = _ken_burns(shots[shot + 1], shot + 1 + first_move, 0.0, width, height)
             picture = cv2.addWeighted(picture, 1 - weight, incoming, weight, 0)
         yield cv2.cvtColor(picture, cv2.COLOR_BGR2YUV_I420)
 

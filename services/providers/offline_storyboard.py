@@ -16,6 +16,9 @@ from services.providers.base import FrameRequest, FrameResult
 SUN_PATH = {"Opening": (0.18, 0.42), "Middle": (0.5, 0.2), "Closing": (0.82, 0.4)}
 FEEDBACK_MARKER = "Revise according to reviewer feedback:"
 SCENE_MARKER = "\n\nStoryboard key frame"
+# Frame models whose offline stand-in draws its own look (the same prompt and seed give another sky), so a
+# Prompt Lab comparison shows two different candidates without keys; other ids share the default look.
+MODEL_LOOKS = {"dalle-3": "painterly", "flux-1.1-pro": "painterly"}  # flux-1.1-pro succeeds the retired dalle-3
 
 
 class OfflineStoryboardRenderer:
@@ -23,7 +26,8 @@ class OfflineStoryboardRenderer:
 
     def generate_frame(self, request: FrameRequest) -> FrameResult:
         """Render the frame as PNG bytes at the requested size."""
-        digest = hashlib.sha256(f"{request.prompt}|{request.scene}|{request.seed}".encode()).digest()
+        look = MODEL_LOOKS.get(request.model, "")
+        digest = hashlib.sha256(f"{request.prompt}|{request.scene}|{request.seed}{look}".encode()).digest()
         # The land comes from the shared concept, so a workflow's frames look like one world;
         # the sky follows the whole frame prompt, so each scene and each revision differs.
         world = hashlib.sha256(request.prompt.split(SCENE_MARKER)[0].encode()).digest()
@@ -33,7 +37,7 @@ class OfflineStoryboardRenderer:
         land = _colour(world, 6)
         image = Image.fromarray(_vertical_gradient(width, height, sky_top, sky_bottom))
         draw = ImageDraw.Draw(image)
-        progress = (request.frame_number - 1) / max(1, request.frame_count - 1)
+        progress = request.frame_number / max(1, request.frame_count - 1)  # frames are numbered from 0
         _draw_sun(draw, request.scene, progress, width, height, accent)
         _draw_hills(draw, rng, width, height, land)
         _draw_subject(draw, rng, progress, width, height)
@@ -96,7 +100,7 @@ def _draw_caption(draw: ImageDraw.ImageDraw, request: FrameRequest, width: int, 
     draw.rectangle([0, height - band, width, height], fill=(15, 15, 20))
     title_font = ImageFont.load_default(size=max(16, band // 3))
     body_font = ImageFont.load_default(size=max(11, band // 5))
-    label = f"Frame {request.frame_number}/{request.frame_count} · {request.scene}"
+    label = f"Frame {request.frame_number + 1}/{request.frame_count} · {request.scene}"
     draw.text((16, height - band + 6), label, fill=(255, 255, 255), font=title_font)
     concept = request.prompt.splitlines()[1] if len(request.prompt.splitlines()) > 1 else request.prompt
     if FEEDBACK_MARKER in request.prompt:

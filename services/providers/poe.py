@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.core.errors import ProviderError
+from services.core.errors import ProviderError, ProviderModelMissingError
 from services.providers.base import RefinementRequest, RefinementResult
 from services.providers.retrying import (
     KeySource,
@@ -82,7 +82,7 @@ def _add_notes(messages: list[dict[str, str]], notes: str | None, *, first_round
 def parse_completion(response: httpx.Response) -> RefinementResult:
     """The one place Poe answers become a result or a typed ProviderError."""
     if response.status_code != 200:
-        raise _error_for(response)
+        raise error_for(response)
     try:
         data = response.json()
         content = data["choices"][0]["message"]["content"]
@@ -99,9 +99,17 @@ def parse_completion(response: httpx.Response) -> RefinementResult:
     return RefinementResult(refined_prompt=content.strip(), usage=counts)
 
 
-def _error_for(response: httpx.Response) -> ProviderError:
+def error_for(response: httpx.Response) -> ProviderError:
+    """The one mapping of a Poe error answer to our typed error (model_not_found says the bot is gone)."""
     status = response.status_code
     detail = _detail(response)
+    if status in (400, 404) and _code(response) == "model_not_found":
+        return ProviderModelMissingError(
+            f"Poe does not serve this bot any more ({status} model_not_found){': ' + detail if detail else ''}.",
+            provider=PROVIDER,
+            status=status,
+            retryable=False,
+        )
     if status == 429:
         wait = retry_after_seconds(response.headers)
         if wait is None:
@@ -119,6 +127,13 @@ def _error_for(response: httpx.Response) -> ProviderError:
         status=status,
         retryable=False,
     )
+
+
+def _code(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("error", {}).get("code") or "")
+    except (ValueError, AttributeError):
+        return ""
 
 
 def _detail(response: httpx.Response) -> str:

@@ -241,6 +241,13 @@ class ReplicateFrameGenerator:
         """The model input for one frame; the workflow's seed keeps frames consistent."""
         if self.spec.inputs == "dalle":
             return {"prompt": request.prompt, "aspect_ratio": aspect_ratio_of(request.width, request.height)}
+        if self.spec.inputs == "flux":  # an aspect ratio and a seed; PNG so nothing is lost before we store it
+            return {
+                "prompt": request.prompt,
+                "aspect_ratio": aspect_ratio_of(request.width, request.height),
+                "seed": request.seed,
+                "output_format": "png",
+            }
         return {
             "prompt": request.prompt,
             "negative_prompt": NEGATIVE_PROMPT,
@@ -276,6 +283,10 @@ class ReplicateVideoGenerator:
                 "aspect_ratio": ratio,
                 "resolution": "720p",
             }
+            if self.spec.sound:  # sent explicitly: Veo's default (true) bills the dearer per-second price
+                model_input["generate_audio"] = request.sound
+            if request.seed is not None:
+                model_input["seed"] = request.seed
             if self.spec.first_frame and request.frame_images:
                 opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
                 model_input["image"] = _data_uri(opening)

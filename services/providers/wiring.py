@@ -21,6 +21,7 @@ from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner
 from services.providers.offline_storyboard import OfflineStoryboardRenderer
 from services.providers.poe import PoeRefiner
+from services.providers.poe_video import PoeVideoGenerator
 from services.providers.registry import ModelRegistry, ModelRole
 from services.providers.replicate_models import (
     PredictionRunner,
@@ -102,7 +103,7 @@ class KeyOrOffline:
         return dataclasses.replace(result, provider=name)
 
 
-def build_media_fetcher(settings: Settings, transports: Transports) -> MediaFetcher:
+def build_media_fetcher(settings: Settings, transports: Transports, *, provider: str = "replicate") -> MediaFetcher:
     """The one downloader of provider outputs: HTTPS, allow-listed public hosts, size caps, deadlines."""
     s = settings
     media_http = httpx.Client(
@@ -113,7 +114,7 @@ def build_media_fetcher(settings: Settings, transports: Transports) -> MediaFetc
     return MediaFetcher(
         media_http,
         allowed_hosts=s.media_allowed_hosts,
-        provider="replicate",
+        provider=provider,
         max_image_bytes=s.MEDIA_MAX_IMAGE_BYTES,
         max_video_bytes=s.MEDIA_MAX_VIDEO_BYTES,
         timeout_seconds=s.MEDIA_DOWNLOAD_TIMEOUT_SECONDS,
@@ -138,6 +139,11 @@ class ProviderFactory:
             base_url=s.POE_BASE_URL, timeout=self.timeout, follow_redirects=False, transport=transports.poe
         )
         self.fetcher = build_media_fetcher(s, transports)
+        self.poe_fetcher = build_media_fetcher(s, transports, provider="poe")
+        video_timeout = httpx.Timeout(s.POE_VIDEO_TIMEOUT_SECONDS, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS)
+        self.poe_video_http = httpx.Client(
+            base_url=s.POE_BASE_URL, timeout=video_timeout, follow_redirects=False, transport=transports.poe
+        )
         webhook = f"{s.PUBLIC_BASE_URL.rstrip('/')}/api/webhooks/replicate" if s.PUBLIC_BASE_URL else None
         self.runner = PredictionRunner(
             self._replicate_client,
@@ -163,6 +169,14 @@ class ProviderFactory:
 
     def real(self, spec: ModelSpec) -> object:
         """The real adapter for spec."""
+        if spec.provider == "poe" and spec.role == ModelRole.VIDEO.value:
+            return PoeVideoGenerator(
+                self.poe_video_http,
+                spec=spec,
+                policy=self.policy,
+                fetcher=self.poe_fetcher,
+                api_key=lambda user_id: self.credentials.key("poe", user_id),
+            )
         if spec.provider == "poe":
             return PoeRefiner(
                 self.poe_http,
@@ -179,7 +193,7 @@ def build_registry(
     settings: Settings, *, vault: ProviderKeyVault | None = None, transports: Transports | None = None
 ) -> ModelRegistry:
     """Every catalog id, served by its real provider when a global key (or a key vault) exists, else offline."""
-    catalog = load_catalog(settings.MODEL_CONFIG_PATH)
+    catalog = load_catalog(settings.MODEL_CONFIG_PATH, usd_per_point=settings.POE_USD_PER_POINT)
     credentials = Credentials(settings, vault)
     factory: ProviderFactory | None = None
     offline = {
@@ -191,8 +205,12 @@ def build_registry(
         role: next((s for s in catalog.values() if s.is_offline and s.role == role.value), None) for role in ModelRole
     }
     registry = ModelRegistry()
+    registry.catalog = catalog
     for spec in catalog.values():
         role = ModelRole(spec.role)
+        if spec.lifecycle.retired:
+            life = spec.lifecycle
+            registry.retire(spec.model_id, retired_on=life.retired_on or "?", successor=life.successor, source=life.source)
         if spec.is_offline:
             registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=offline[role], spec=spec)
             continue

@@ -22,6 +22,11 @@ from services.core.errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 IN_MEMORY = ":memory:"
+DEFAULT_CACHE_SIZE = "256M"
+# The app tails no change streams (progress is polled), so the oplog only has to exist: keep a minute of it,
+# at most 1,000 entries, instead of SecantusDB's hour and 100,000 entries of every write's images.
+OPLOG_RETENTION_SECONDS = 60
+OPLOG_MAX_ENTRIES = 1000
 
 
 def _server_executable() -> str:
@@ -65,8 +70,10 @@ class EmbeddedDatabase:
         port: int,
         log_path: Path | None = None,
         start_timeout: float = 30.0,
+        cache_size: str = DEFAULT_CACHE_SIZE,
     ) -> None:
         self.storage_path = storage_path
+        self.cache_size = cache_size
         self.host, self.port = host, port
         self.log_path = log_path
         self.start_timeout = start_timeout
@@ -97,6 +104,12 @@ class EmbeddedDatabase:
             "--storage-path",
             str(self.storage_path),
             "--sync-on-commit",
+            "--cache-size",
+            self.cache_size,
+            "--oplog-retention-seconds",
+            str(OPLOG_RETENTION_SECONDS),
+            "--oplog-max-entries",
+            str(OPLOG_MAX_ENTRIES),
             "--log-level",
             "WARNING",
         ]

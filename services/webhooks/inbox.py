@@ -1,10 +1,20 @@
 """Incoming Replicate webhooks: verified, deduplicated, order-tolerant, captured once.
 
 Replicate calls back with Standard Webhooks signatures. Each delivery is verified on its raw
-bytes, recorded under its `webhook-id` (a repeat is acknowledged and ignored), and merged into
-the prediction's record only if it moves the prediction forward: a `completed` event that
-arrives before `start` is kept, and the late `start` changes nothing. The output of a succeeded
-prediction is captured exactly once, since Replicate deletes outputs after an hour.
+bytes, then applied with ONE conditional upsert of the prediction's record, no read first: it
+matches only a record that does not list this `webhook-id` yet and is at an earlier stage, sets
+status/output and appends the id. A new prediction is inserted by the upsert; a repeat, or an event
+older than what is stored, matches nothing and its upsert collides with the record's _id, so it
+changes nothing: a `completed` event that arrives before `start` is kept, and the late `start`
+changes nothing. Only on that collision a second write notes the late event's id, to tell a repeat
+(acknowledged and ignored) from a first late delivery.
+
+Deduplication rides the unique _id index of the prediction's record: a webhook-id is signed together
+with its body, so it always names the same prediction, and within that one record the filter plus
+MongoDB's atomic single-document update keep each id once. A unique multikey index on the recorded
+ids would say the same again, and cost about a fifth of the ingestion rate on SecantusDB.
+
+The output of a succeeded prediction is captured exactly once, since Replicate deletes outputs after an hour.
 """
 
 from __future__ import annotations
@@ -20,11 +30,12 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.webhooks.signing import WebhookVerificationError, verify
+from services.webhooks.signing import WebhookVerificationError, signing_key, verify
 
 log = logging.getLogger(__name__)
-WEBHOOK_EVENTS = "webhook_events"
+WEBHOOK_EVENTS = "webhook_events"  # where deliveries were recorded before they became part of the prediction
 PROVIDER_PREDICTIONS = "provider_predictions"
+WEBHOOK_IDS = "webhookIds"  # the id of every delivery received for the prediction
 STATUS_RANK = {"starting": 0, "processing": 1, "succeeded": 2, "failed": 2, "canceled": 2}
 Capture = Callable[[str, list[str]], str]  # (prediction id, output URLs) -> where the output was stored
 
@@ -49,9 +60,8 @@ class WebhookInbox:
     def __init__(
         self, db: Database, *, secret: str, capture: Capture, clock: Callable[[], datetime], now_seconds: Callable[[], float]
     ) -> None:
-        self.events = db[WEBHOOK_EVENTS]
         self.predictions = db[PROVIDER_PREDICTIONS]
-        self.secret = secret
+        self.key = signing_key(secret)
         self.capture = capture
         self.clock = clock
         self.now_seconds = now_seconds
@@ -61,43 +71,35 @@ class WebhookInbox:
 
         Capturing the output is left to `capture` (the route runs it after answering, to answer fast).
         """
-        verified = verify(secret=self.secret, headers=headers, body=body, now=self.now_seconds())
+        verified = verify(key=self.key, headers=headers, body=body, now=self.now_seconds())
         prediction = _parse(body)
-        try:
-            self.events.insert_one(
-                {
-                    "_id": verified.message_id,
-                    "predictionId": prediction["id"],
-                    "status": prediction["status"],
-                    "receivedAt": self.clock(),
-                }
-            )
-        except DuplicateKeyError:
-            return WebhookOutcome(True, False, prediction["id"], prediction["status"])
-        changed = self._merge(prediction)
-        output = prediction.get("output")
-        urls = [output] if isinstance(output, str) else [u for u in (output or []) if isinstance(u, str)]
-        return WebhookOutcome(False, changed, prediction["id"], prediction["status"], tuple(urls))
-
-    def _merge(self, prediction: dict[str, Any]) -> bool:
-        rank = STATUS_RANK[prediction["status"]]
-        update = {
-            "$set": {
-                "status": prediction["status"],
-                "rank": rank,
-                "output": prediction.get("output"),
-                "error": prediction.get("error"),
-                "updatedAt": self.clock(),
-            }
+        status = prediction["status"]
+        rank = STATUS_RANK[status]
+        fields = {
+            "status": status,
+            "rank": rank,
+            "output": prediction.get("output"),
+            "error": prediction.get("error"),
+            "updatedAt": self.clock(),
         }
         try:
-            result = self.predictions.update_one({"_id": prediction["id"], "rank": {"$lt": rank}}, update)
-            if result.modified_count:
-                return True
-            self.predictions.insert_one({"_id": prediction["id"], **update["$set"]})
-            return True
-        except DuplicateKeyError:
-            return False  # the record exists at the same or a later stage: an old or repeated event
+            self.predictions.update_one(
+                {"_id": prediction["id"], WEBHOOK_IDS: {"$ne": verified.message_id}, "rank": {"$lt": rank}},
+                {"$set": fields, "$push": {WEBHOOK_IDS: verified.message_id}},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # the record exists and lists this delivery already, or is at this stage or later
+            return self._not_applied(verified.message_id, prediction)
+        output = prediction.get("output")
+        urls = [output] if isinstance(output, str) else [u for u in (output or []) if isinstance(u, str)]
+        return WebhookOutcome(False, True, prediction["id"], status, tuple(urls))
+
+    def _not_applied(self, message_id: str, prediction: dict[str, Any]) -> WebhookOutcome:
+        # Only a late or repeated delivery gets here: note its id, so a repeat of it is told apart from it.
+        noted = self.predictions.update_one(
+            {"_id": prediction["id"], WEBHOOK_IDS: {"$ne": message_id}}, {"$push": {WEBHOOK_IDS: message_id}}
+        )
+        return WebhookOutcome(noted.modified_count == 0, False, prediction["id"], prediction["status"])
 
     def capture_output(self, outcome: WebhookOutcome) -> str | None:
         """Download a succeeded prediction's output once; None when already captured or when it failed (logged)."""

@@ -17,6 +17,7 @@ import random
 import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -36,6 +37,26 @@ ENDPOINTS, OUTBOX = "webhook_endpoints", "webhook_outbox"
 EVENT_TYPES = ("workflow.step_completed", "workflow.failed", "workflow.completed")
 MAX_ENDPOINTS_PER_USER = 10
 Resolver = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class VettedTarget:
+    """A callback URL and the one checked address it is sent to."""
+
+    url: str
+    host: str
+    port: int
+    address: str
+
+    def pinned_request(self, http: httpx.Client, *, content: bytes, headers: dict[str, str]) -> httpx.Request:
+        """A POST to the vetted IP, with Host and the TLS server name (SNI, certificate check) set to the name."""
+        parts = urlsplit(self.url)
+        ip = f"[{self.address}]" if ":" in self.address else self.address
+        pinned = parts._replace(netloc=f"{ip}:{self.port}").geturl()
+        request = http.build_request("POST", pinned, content=content, headers=headers)
+        request.headers["Host"] = parts.netloc.rpartition("@")[2]
+        request.extensions["sni_hostname"] = self.host
+        return request
 
 
 class WebhookEndpoint(CamelModel):
@@ -63,6 +84,7 @@ class OutgoingWebhooks:
         resolver: Resolver,
         clock: Callable[[], datetime],
         allow_private_targets: bool = False,
+        allowed_ports: frozenset[int] = frozenset({443}),
         max_attempts: int = 6,
         backoff_seconds: float = 2.0,
     ) -> None:
@@ -71,6 +93,7 @@ class OutgoingWebhooks:
         self.active_key_id = list(keys)[-1]
         self.http, self.resolver, self.clock = http, resolver, clock
         self.allow_private_targets = allow_private_targets
+        self.allowed_ports = allowed_ports
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
 
     # ---- endpoints ------------------------------------------------------------------------------
@@ -101,11 +124,22 @@ class OutgoingWebhooks:
         self.outbox.delete_many({"endpointId": endpoint_id, "status": "PENDING"})
 
     def _checked_url(self, url: str) -> str:
+        return self._vetted(url).url
+
+    def _vetted(self, url: str) -> VettedTarget:
+        """The URL with the one address it may be sent to: resolved once, checked, and then pinned."""
         parts = urlsplit((url or "").strip())
         if parts.scheme != "https" and not (self.allow_private_targets and parts.scheme == "http"):
             raise ValidationError("A callback URL must start with https://.")
         if not parts.hostname or parts.username or parts.password:
             raise ValidationError("A callback URL needs a host name, and no user name or password in it.")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ValidationError("The callback URL's port is not a number from 1 to 65535.") from None
+        if port not in self.allowed_ports and not self.allow_private_targets:
+            allowed = ", ".join(str(p) for p in sorted(self.allowed_ports))
+            raise ValidationError(f"A callback URL may use port {allowed} (WEBHOOK_ALLOWED_PORTS adds others).")
         addresses = self.resolver(parts.hostname)
         if not addresses:
             raise ValidationError(f"{parts.hostname} does not resolve; check the callback URL.")
@@ -113,7 +147,7 @@ class OutgoingWebhooks:
             raise ValidationError(
                 "A callback URL must point to a public address, not a loopback, link-local or private one."
             )
-        return parts.geturl()
+        return VettedTarget(url=parts.geturl(), host=parts.hostname, port=port, address=addresses[0])
 
     @staticmethod
     def _aad(user_id: str, endpoint_id: str) -> bytes:
@@ -207,9 +241,13 @@ class OutgoingWebhooks:
             "webhook-signature": sign(secret=secret, message_id=message["_id"], timestamp=timestamp, body=body),
         }
         try:
-            self._checked_url(endpoint["url"])  # re-resolved at send time: a name may now point elsewhere
-            response = self.http.post(endpoint["url"], content=body, headers=headers)
-        except (httpx.HTTPError, ValidationError) as exc:
+            # Re-resolved at send time (a name may now point elsewhere), then sent to exactly the address that
+            # passed the check: httpx never resolves the name again, so DNS rebinding cannot redirect it.
+            target = self._vetted(endpoint["url"])
+            response = self.http.send(target.pinned_request(self.http, content=body, headers=headers))
+        except ValidationError as exc:
+            return f"refused: {exc.message}"[:300]
+        except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"[:300]
         return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 

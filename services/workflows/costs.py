@@ -27,8 +27,11 @@ def refinement_estimate(spec: ModelSpec | None, *, model: str, provider: str, in
         model=model,
         provider=provider,
         amount_usd=round(amount, 6),
-        basis=f"~{tokens_in} input tokens x ${price.per_1k_input_tokens}/1k + ~{EXPECTED_OUTPUT_TOKENS} "
-        f"output tokens x ${price.per_1k_output_tokens}/1k",
+        basis=_provenance(
+            f"~{tokens_in} input tokens x ${price.per_1k_input_tokens}/1k + ~{EXPECTED_OUTPUT_TOKENS} "
+            f"output tokens x ${price.per_1k_output_tokens}/1k",
+            price,
+        ),
     )
 
 
@@ -52,7 +55,7 @@ def frames_estimate(
         model=model,
         provider=provider,
         amount_usd=round(count * per_image, 6),
-        basis=f"{count} image(s) x ${per_image}",
+        basis=_provenance(f"{count} image(s) x ${per_image}", _price(spec)),
     )
 
 
@@ -61,21 +64,36 @@ def frame_actual(spec: ModelSpec | None) -> float:
     return round(_price(spec).per_image, 6)
 
 
-def video_estimate(spec: ModelSpec | None, *, model: str, provider: str, seconds: int) -> CostEstimate:
-    """Seconds of video times the price per second."""
-    per_second = _price(spec).per_second
+def video_estimate(spec: ModelSpec | None, *, model: str, provider: str, seconds: int, sound: bool = False) -> CostEstimate:
+    """Seconds of video times the price per second (with or without sound, as the provider prices them)."""
+    price = _price(spec)
+    with_sound = sound and spec is not None and spec.sound
+    per_second = price.video_per_second(sound=with_sound)
+    amount = seconds * per_second + price.per_message
+    audio = (" with sound" if with_sound else " without sound") if spec is not None and spec.sound else ""
+    basis = f"{seconds} s x ${per_second}/s{audio}" + (f" + ${price.per_message} per reply" if price.per_message else "")
     return CostEstimate(
         step=WorkflowStep.VIDEO_GENERATION,
         model=model,
         provider=provider,
-        amount_usd=round(seconds * per_second, 6),
-        basis=f"{seconds} s x ${per_second}/s",
+        amount_usd=round(amount, 6),
+        basis=_provenance(basis, price),
     )
 
 
-def video_actual(spec: ModelSpec | None, seconds: int) -> float:
-    """What a rendered video cost."""
-    return round(seconds * _price(spec).per_second, 6)
+def video_actual(spec: ModelSpec | None, seconds: int, *, sound: bool = False) -> float:
+    """What a rendered video cost, by the configured price (providers report no charge we could read)."""
+    price = _price(spec)
+    return round(seconds * price.video_per_second(sound=sound and spec is not None and spec.sound) + price.per_message, 6)
+
+
+def _provenance(basis: str, price: Price) -> str:
+    """The basis, with where the price comes from (or that it is unknown)."""
+    if not price.known:
+        return f"price unknown (none configured; {price.source or 'no source'}): {basis}"
+    if not price.source:
+        return basis
+    return f"{basis} (price: {price.source}{', ' + price.checked if price.checked else ''})"
 
 
 def add_cost(workflow: VideoWorkflow, amount: float) -> None:
@@ -116,5 +134,7 @@ def estimate_step(
             seconds = plan_video(
                 video.spec, seconds=seconds, fps=fps or default_fps, aspect_ratio=workflow.metadata.aspect_ratio
             ).seconds
-        return video_estimate(video.spec, model=video.model_id, provider=video.provider_name, seconds=seconds)
+        return video_estimate(
+            video.spec, model=video.model_id, provider=video.provider_name, seconds=seconds, sound=workflow.metadata.sound
+        )
     raise ValidationError(f"{step.value} has no provider cost to estimate.")

@@ -37,12 +37,19 @@ class WorkflowStatus(StrEnum):
     FAILED = "FAILED"
 
 
+REFRAME_MODES = ("crop", "blurred-pad")
+
+
 class WorkflowMetadata(CamelModel):
     target_audience: str = ""
     tone: str = ""
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    # How the video reaches a ratio its model cannot render (Veo at 1:1, 4:5, 21:9): crop the nearest native
+    # ratio around the centred subject, or fit it whole over a blurred fill ("blurred-pad").
+    reframe: str = "crop"
+    sound: bool = True  # "Sound: on/off": video models that can make a soundtrack are asked for one (or not)
 
 
 class ModelSelections(CamelModel):
@@ -64,13 +71,15 @@ class RefinementIteration(CamelModel):
     iteration: int
     additional_info: str | None = None
     refined_prompt: str
-    model: str
+    model: str  # the model that ran
     provider: str
     created_at: datetime
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     duration_ms: int = 0
     cached: bool = False  # served from the prompt cache: no provider call, no cost
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
+    lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")
 
 
 class FrameVersion(CamelModel):
@@ -84,6 +93,7 @@ class FrameVersion(CamelModel):
     seed: int
     feedback: str | None = None
     generated_at: datetime
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class GeneratedFrame(CamelModel):
@@ -94,9 +104,10 @@ class GeneratedFrame(CamelModel):
     image_key: str
     width: int
     height: int
-    model: str
+    model: str  # the model that ran
     provider: str
     seed: int
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     approved: bool = False
     feedback: str | None = None
     version: int = 1
@@ -105,13 +116,16 @@ class GeneratedFrame(CamelModel):
     history: list[FrameVersion] = Field(default_factory=list)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to make this version
+    lab_comparison_id: str | None = None  # adopted from this Prompt Lab frame comparison
 
 
 class VideoOutput(CamelModel):
     video_key: str
-    model: str
+    model: str  # the model that ran
     provider: str
     duration: int
+    requested_model: str | None = None  # the retired id that was asked for, when its successor ran
+    sound: bool = False  # the provider was asked for a soundtrack
     fps: int
     width: int
     height: int
@@ -119,8 +133,11 @@ class VideoOutput(CamelModel):
     size_bytes: int
     generated_at: datetime
     clips: int = 1  # provider clips joined into this video
+    final_prompt: str = ""  # the prompt it was rendered from (the workflow's final refined prompt then)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to render it
+    seed: int | None = None  # the seed a Prompt Lab variation was rendered with
+    variation_set_id: str | None = None  # picked from this Prompt Lab video variation set
 
 
 class ReviewTally(CamelModel):
@@ -171,7 +188,9 @@ class VideoWorkflow(CamelModel):
     created_at: datetime
     last_activity: datetime
     deleted_at: datetime | None = None
+    example: bool = False  # made by "Try an example" from a bundled brief, offline and free; deletable like any other
     total_cost_usd: float = 0.0  # running total of every provider call this workflow paid for
+    frame_base: int = 0  # frames are numbered from 0; documents stored without this mark are migrated at start-up
     version: int = 0
 
     @computed_field  # type: ignore[prop-decorator]
@@ -183,3 +202,21 @@ class VideoWorkflow(CamelModel):
     def frame(self, frame_number: int) -> GeneratedFrame | None:
         """The frame with this number, if it exists."""
         return next((f for f in self.generated_frames if f.frame_number == frame_number), None)
+
+
+class WorkflowSummary(CamelModel):
+    """One row of a workflow list: what the list shows, read through a projection (no history, prompts or frames)."""
+
+    id: str
+    user_id: str
+    campaign_id: str | None = None
+    title: str
+    current_step: WorkflowStep
+    status: WorkflowStatus
+    planned_frame_count: int = 0
+    frames_approved: bool = False
+    active_job_id: str | None = None
+    total_cost_usd: float = 0.0
+    video_key: str | None = None
+    created_at: datetime
+    last_activity: datetime

@@ -61,11 +61,11 @@ def plan_frames(*, refined_prompt: str, frame_count: int, aspect_ratio: str, sty
     """One prompt per key frame, each anchored to its moment in the story."""
     labels = scene_labels(frame_count)
     plans = []
-    for number, label in enumerate(labels, start=1):
+    for number, label in enumerate(labels):  # numbered from 0, as in the spec; people read number + 1
         direction = SCENE_DIRECTIONS.get(label, "the story develops; keep continuity with the frames around it")
         style_clause = f" Visual style: {style}." if style else ""
         prompt = (
-            f"{refined_prompt}\n\nStoryboard key frame {number} of {frame_count} ({label}): {direction}."
+            f"{refined_prompt}\n\nStoryboard key frame {number + 1} of {frame_count} ({label}): {direction}."
             f"{style_clause} Aspect ratio {aspect_ratio}."
         )
         plans.append(PlannedFrame(frame_number=number, scene=label, prompt=prompt))

@@ -10,7 +10,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from services.core.errors import ConflictError
-from services.workflows.domain import VideoWorkflow
+from services.workflows.domain import VideoWorkflow, WorkflowSummary
+from services.workflows.listing import CAMPAIGN_LIST_KEY, LIST_KEY, SUMMARY_PROJECTION, key_range, list_keys
 
 WORKFLOWS = "video_workflows"
 
@@ -23,16 +24,32 @@ class WorkflowPage:
     page_size: int
 
 
+@dataclass(frozen=True)
+class SummaryPage:
+    """A page of list rows; `total` is exact: every live workflow matching the filter, counted with the page."""
+
+    items: list[WorkflowSummary]
+    total: int
+    page: int
+    page_size: int
+
+
 class WorkflowRepository(Protocol):
     def insert(self, workflow: VideoWorkflow) -> None: ...
     def get(self, workflow_id: str) -> VideoWorkflow | None: ...
+    def get_document(self, workflow_id: str) -> dict | None: ...
     def save(self, workflow: VideoWorkflow) -> VideoWorkflow: ...
     def list_for_user(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> WorkflowPage: ...
-    def hard_delete(self, workflow_id: str) -> None: ...
+    def list_summaries(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> SummaryPage: ...
+    def hard_delete(self, workflow_id: str, *, version: int) -> bool: ...
 
 
-LIST_INDEX = "userId_deletedAt_lastActivity_id"
-SUPERSEDED_INDEXES = ("userId_deletedAt_lastActivity",)  # replaced by LIST_INDEX; dropped where it exists
+LIST_INDEX = LIST_KEY
+CAMPAIGN_LIST_INDEX = CAMPAIGN_LIST_KEY
+# Replaced by LIST_INDEX (see services/workflows/listing.py for why); dropped where they exist.
+SUPERSEDED_INDEXES = ("userId_deletedAt_lastActivity", "userId_deletedAt_lastActivity_id")
+MIGRATIONS = "schema_migrations"
+LIST_KEYS_MIGRATION = "workflow_list_keys"
 
 
 def ensure_indexes(db: Database) -> None:
@@ -46,28 +63,51 @@ def ensure_indexes(db: Database) -> None:
             IndexModel([("userId", ASCENDING), ("createdAt", DESCENDING)], name="userId_createdAt"),
             IndexModel([("status", ASCENDING), ("lastActivity", DESCENDING)], name="status_lastActivity"),
             IndexModel([("campaignId", ASCENDING)], name="campaignId"),
-            # Serves the default list: a user's live workflows, newest activity first. The trailing _id matches the
-            # list's tie-break sort, so MongoDB walks the index in order instead of sorting a heavy user's whole list.
-            IndexModel(
-                [("userId", ASCENDING), ("deletedAt", ASCENDING), ("lastActivity", DESCENDING), ("_id", DESCENDING)],
-                name=LIST_INDEX,
-            ),
+            # Serve the list (a user's live workflows, newest activity first) walked in order: see listing.py.
+            IndexModel([(LIST_KEY, ASCENDING)], name=LIST_INDEX, sparse=True),
+            IndexModel([(CAMPAIGN_LIST_KEY, ASCENDING)], name=CAMPAIGN_LIST_INDEX, sparse=True),
             # Serves an admin's analytics over everyone's workflows created in a period.
             IndexModel([("createdAt", DESCENDING)], name="createdAt"),
         ]
     )
+    add_list_keys(db)
+
+
+def add_list_keys(db: Database) -> int:
+    """Give workflows stored before the list keys existed their keys, once per database; how many it updated."""
+    migrations = db[MIGRATIONS]
+    if migrations.find_one({"_id": LIST_KEYS_MIGRATION}) is not None:
+        return 0
+    updated = 0
+    fields = {"userId": 1, "campaignId": 1, "deletedAt": 1, "lastActivity": 1}
+    for document in db[WORKFLOWS].find({LIST_KEY: {"$exists": False}, "deletedAt": None}, fields):
+        keys = {name: value for name, value in list_keys(document).items() if value is not None}
+        updated += (
+            db[WORKFLOWS].update_one({"_id": document["_id"], LIST_KEY: {"$exists": False}}, {"$set": keys}).modified_count
+        )
+    migrations.update_one({"_id": LIST_KEYS_MIGRATION}, {"$set": {"updated": updated}}, upsert=True)
+    return updated
 
 
 def _to_document(workflow: VideoWorkflow) -> dict:
     document = workflow.to_document()
     document["_id"] = document.pop("id")
+    # Stored only when set, so the sparse indexes hold live workflows alone.
+    document.update((name, value) for name, value in list_keys(document).items() if value is not None)
     return document
 
 
-def _from_document(document: dict) -> VideoWorkflow:
+def document_to_workflow(document: dict) -> VideoWorkflow:
+    """The domain workflow of a stored document (validated)."""
     document = dict(document)
     document["id"] = document.pop("_id")
     return VideoWorkflow.model_validate(document)
+
+
+def _summary(document: dict) -> WorkflowSummary:
+    document["id"] = document.pop("_id")
+    document["videoKey"] = (document.pop("videoOutput", None) or {}).get("videoKey")
+    return WorkflowSummary.model_validate(document)
 
 
 class MongoWorkflowRepository:
@@ -83,7 +123,11 @@ class MongoWorkflowRepository:
     def get(self, workflow_id: str) -> VideoWorkflow | None:
         """The workflow, soft-deleted ones included (the service decides what to show)."""
         document = self.collection.find_one({"_id": workflow_id})
-        return _from_document(document) if document else None
+        return document_to_workflow(document) if document else None
+
+    def get_document(self, workflow_id: str) -> dict | None:
+        """The stored document as it is, unvalidated (for read-only views that copy out public fields)."""
+        return self.collection.find_one({"_id": workflow_id})
 
     def save(self, workflow: VideoWorkflow) -> VideoWorkflow:
         """Write the workflow if nobody else wrote it since it was read; bumps its version."""
@@ -95,19 +139,23 @@ class MongoWorkflowRepository:
         return saved
 
     def list_for_user(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> WorkflowPage:
-        """A page of the user's live workflows, newest activity first."""
-        query: dict = {"userId": user_id, "deletedAt": None}
-        if campaign_id is not None:
-            query["campaignId"] = campaign_id
-        total = self.collection.count_documents(query)
-        cursor = (
-            self.collection.find(query)
-            .sort([("lastActivity", DESCENDING), ("_id", DESCENDING)])
-            .skip((page - 1) * page_size)
-            .limit(page_size)
-        )
-        return WorkflowPage([_from_document(d) for d in cursor], total, page, page_size)
+        """A page of the user's live workflows, newest activity first, whole (the UI shows frames and videos)."""
+        total, documents = self._page(user_id, campaign_id, page, page_size, projection=None)
+        return WorkflowPage([document_to_workflow(d) for d in documents], total, page, page_size)
 
-    def hard_delete(self, workflow_id: str) -> None:
-        """Remove the workflow document for good."""
-        self.collection.delete_one({"_id": workflow_id})
+    def list_summaries(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> SummaryPage:
+        """A page of list rows, newest activity first, read through the summary projection."""
+        total, documents = self._page(user_id, campaign_id, page, page_size, projection=SUMMARY_PROJECTION)
+        return SummaryPage([_summary(d) for d in documents], total, page, page_size)
+
+    def _page(
+        self, user_id: str, campaign_id: str | None, page: int, page_size: int, *, projection: dict | None
+    ) -> tuple[int, list[dict]]:
+        key, query = key_range(user_id, campaign_id)
+        total = self.collection.count_documents(query)
+        cursor = self.collection.find(query, projection).sort(key, ASCENDING).skip((page - 1) * page_size).limit(page_size)
+        return total, list(cursor)
+
+    def hard_delete(self, workflow_id: str, *, version: int) -> bool:
+        """Remove the workflow document for good if it is still at `version`; False when someone wrote first."""
+        return self.collection.delete_one({"_id": workflow_id, "version": version}).deleted_count == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.core.errors import BusyError, LimitReachedError, ValidationError
+from services.core.errors import BusyError, InvalidTransitionError, LimitReachedError, ValidationError
 from services.workflows.domain import (
     FrameVersion,
     GeneratedFrame,
@@ -31,11 +31,14 @@ class FrameReview:
 
 
 def ensure_not_busy(workflow: VideoWorkflow, *, now: datetime, stale_after: timedelta) -> None:
-    """Refuse a second generation while one runs; a long-stale PROCESSING is taken as crashed."""
+    """Refuse any change while a generation runs (cancel excepted); a long-stale PROCESSING is taken as crashed."""
     if workflow.status is WorkflowStatus.PROCESSING and now - workflow.last_activity < stale_after:
+        job = workflow.active_job_id
+        running = f"Generation job {job}" if job else "A prompt refinement"
         raise BusyError(
-            f"A generation is already running for this workflow (step {workflow.current_step.value}). "
-            "Wait for it to finish, then try again."
+            f"{running} is already running on this workflow (step {workflow.current_step.value}). "
+            "Wait for it to finish or cancel it, then try again.",
+            job_id=job,
         )
 
 
@@ -86,7 +89,7 @@ def start_frame_plan(workflow: VideoWorkflow, *, frame_count: int, seed: int) ->
         workflow.planned_frame_count = frame_count
         workflow.frame_seed = seed
     done = {frame.frame_number for frame in workflow.generated_frames}
-    return [number for number in range(1, frame_count + 1) if number not in done]
+    return [number for number in range(frame_count) if number not in done]  # frames are numbered from 0, as in the spec
 
 
 def add_generated_frame(workflow: VideoWorkflow, frame: GeneratedFrame, *, now: datetime) -> None:
@@ -173,6 +176,7 @@ def _as_version(frame: GeneratedFrame) -> FrameVersion:
         seed=frame.seed,
         feedback=frame.feedback,
         generated_at=frame.generated_at,
+        lab_comparison_id=frame.lab_comparison_id,
     )
 
 
@@ -189,6 +193,7 @@ def restore_frame_version(workflow: VideoWorkflow, frame_number: int, version: i
     frame.prompt, frame.image_key, frame.model = earlier.prompt, earlier.image_key, earlier.model
     frame.provider, frame.seed, frame.generated_at = earlier.provider, earlier.seed, earlier.generated_at
     frame.version, frame.feedback, frame.approved = earlier.version, None, False
+    frame.lab_comparison_id = earlier.lab_comparison_id
     workflow.frames_approved = False
     workflow.last_activity = now
 
@@ -198,7 +203,7 @@ def check_can_generate_video(workflow: VideoWorkflow) -> None:
     check_transition(workflow.current_step, WorkflowAction.GENERATE_VIDEO)
     if not workflow.frames_approved:
         pending = [str(f.frame_number) for f in workflow.generated_frames if not f.approved]
-        raise ValidationError(
+        raise InvalidTransitionError(  # a step not allowed yet: 409, as in the spec's own example
             f"Approve every frame before generating the video. Not yet approved: frame {', '.join(pending)}."
         )
 
@@ -228,3 +233,20 @@ def record_failure(
     workflow.status = WorkflowStatus.FAILED
     workflow.active_job_id = None
     workflow.last_activity = now
+
+
+def adopt_frame(workflow: VideoWorkflow, new_frame: GeneratedFrame, *, now: datetime) -> None:
+    """A frame rendered elsewhere (the Prompt Lab) becomes the frame's next version; the current one joins its history."""
+    check_transition(workflow.current_step, WorkflowAction.RESTORE_FRAME_VERSION)  # versions change only in review
+    old = _require_frame(workflow, new_frame.frame_number)
+    new_frame.history = [*old.history, _as_version(old)]
+    new_frame.version = max([old.version, *(v.version for v in old.history)]) + 1
+    new_frame.regeneration_count = old.regeneration_count  # an adoption is not a regeneration round
+    add_generated_frame(workflow, new_frame, now=now)
+
+
+def pick_video(workflow: VideoWorkflow, video: VideoOutput, *, now: datetime) -> None:
+    """A rendered variation becomes the workflow's video (the earlier video file is kept)."""
+    if not workflow.frames_approved:
+        raise ValidationError("Approve every frame before picking a video for this workflow.")
+    attach_video(workflow, video, now=now)

@@ -31,10 +31,12 @@ from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
 from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
-from services.providers.registry import ModelRegistry, ResolvedModel
+from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
+from services.workflows.adoption import Adoptions
 from services.workflows.domain import (
+    REFRAME_MODES,
     ModelSelections,
     RefinementIteration,
     VideoWorkflow,
@@ -45,9 +47,10 @@ from services.workflows.domain import (
 from services.workflows.frame_planning import frame_size
 from services.workflows.options import StepOptions
 from services.workflows.prompt_cache import PromptCache
-from services.workflows.repository import WorkflowPage, WorkflowRepository
+from services.workflows.repository import SummaryPage, WorkflowPage, WorkflowRepository
 from services.workflows.rules import FrameReview
 from services.workflows.state_machine import WorkflowAction
+from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, ChargeOnStart, Quota, UsageLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,13 +77,16 @@ class NewWorkflow:
     duration: int = 30
     style: str = ""
     aspect_ratio: str = "16:9"
+    reframe: str = "crop"  # how a ratio the video model lacks is delivered: crop, or blurred-pad
+    sound: bool = True
     campaign_id: str | None = None
     refinement_model: str | None = None
     frame_model: str | None = None
     video_model: str | None = None
+    example: bool = False  # a bundled example (services/examples), labelled as such everywhere
 
 
-class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
+class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(
@@ -95,8 +101,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         prompt_cache: PromptCache | None = None,
         dispatcher: JobDispatcher | None = None,
         events: EventSink | None = None,
+        limits: UsageLimits | None = None,
     ) -> None:
         self.repository = repository
+        self.limits = limits  # per-user usage limits, charged only for work that starts (None: unlimited)
+        self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
@@ -115,11 +124,16 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         check_int_range(brief.duration, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
         if brief.aspect_ratio not in ASPECT_RATIOS:
             raise ValidationError(f"Unknown aspect ratio {brief.aspect_ratio!r}. Use one of: {', '.join(ASPECT_RATIOS)}.")
+        m = self.models  # a configured default found unavailable gives way to its successor; a user's pick does not
         selections = ModelSelections(
-            refinement=self.models.refiner(brief.refinement_model or s.DEFAULT_REFINEMENT_MODEL).model_id,
-            frames=self.models.frame_generator(brief.frame_model or s.DEFAULT_FRAME_MODEL).model_id,
-            video=self.models.video_generator(brief.video_model or s.DEFAULT_VIDEO_MODEL).model_id,
+            refinement=m.refiner(
+                brief.refinement_model or m.usable(ModelRole.REFINEMENT, s.DEFAULT_REFINEMENT_MODEL)
+            ).model_id,
+            frames=m.frame_generator(brief.frame_model or m.usable(ModelRole.FRAMES, s.DEFAULT_FRAME_MODEL)).model_id,
+            video=m.video_generator(brief.video_model or m.usable(ModelRole.VIDEO, s.DEFAULT_VIDEO_MODEL)).model_id,
         )
+        if brief.reframe not in REFRAME_MODES:
+            raise ValidationError(f"Unknown reframing {brief.reframe!r}. Use one of: {', '.join(REFRAME_MODES)}.")
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
                 check_aspect_ratio(chosen.spec, brief.aspect_ratio)
@@ -136,6 +150,8 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 duration=brief.duration,
                 style=clean_text(brief.style, field="Style", max_length=500, required=False),
                 aspect_ratio=brief.aspect_ratio,
+                reframe=brief.reframe,
+                sound=brief.sound,
             ),
             model_selections=selections,
             limits=WorkflowLimits(
@@ -145,6 +161,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             frame_seed=random.SystemRandom().randrange(1, 2**31),
             created_at=now,
             last_activity=now,
+            example=brief.example,
         )
         self.repository.insert(workflow)
         metrics.workflow_created()
@@ -159,6 +176,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             raise ForbiddenError("This workflow belongs to another user.")
         return workflow
 
+    def get_workflow_document(self, *, user_id: str, workflow_id: str) -> dict:
+        """The user's stored workflow document, unvalidated, under get_workflow's checks (for fast read-only views)."""
+        document = self.repository.get_document(workflow_id)
+        if document is None or document.get("deletedAt") is not None:
+            raise NotFoundError(f"Workflow {workflow_id} was not found. It may have been deleted.")
+        if document.get("userId") != user_id:
+            raise ForbiddenError("This workflow belongs to another user.")
+        return document
+
     def list_workflows(
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
     ) -> WorkflowPage:
@@ -167,14 +193,31 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
         return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
 
+    def list_summaries(
+        self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
+    ) -> SummaryPage:
+        """The same list as list_workflows, as summaries (no history, prompts or frames) and an exact total."""
+        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
+        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        return self.repository.list_summaries(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
+
     def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:
-        """Soft delete (hidden from lists and reads) or, on request, remove it and its media."""
-        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        if hard:
-            self.repository.hard_delete(workflow_id)
-            self.media.delete_workflow(workflow_id)
+        """Soft delete (hidden from lists and reads) or, on request, remove it and its media; never while a job runs."""
+
+        def soft(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)
+            workflow.deleted_at = self.clock()
+
+        if not hard:
+            self._update(user_id, workflow_id, soft)
             return
-        self._update(user_id, workflow_id, lambda w: setattr(w, "deleted_at", self.clock()))
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+            self._ensure_idle(workflow)
+            if self.repository.hard_delete(workflow_id, version=workflow.version):  # conditional: still idle, unchanged
+                self.media.delete_workflow(workflow_id)
+                return
+        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
 
     def read_media(self, *, user_id: str, key: str) -> bytes:
         """The bytes of a frame or video of one of the user's workflows."""
@@ -189,7 +232,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
     # ---- refinement -------------------------------------------------------------------------
 
     def refine_prompt(
-        self, *, user_id: str, workflow_id: str, additional_info: str | None = None, model: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        additional_info: str | None = None,
+        model: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Run one refinement round with the chosen model and the user's optional notes."""
         notes = (
@@ -200,11 +249,13 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         refiner = self.models.refiner(model or current.model_selections.refinement)
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_refine(workflow)
             self._begin(workflow, WorkflowAction.REFINE_PROMPT)
             workflow.model_selections.refinement = refiner.model_id
 
-        workflow = self._update(user_id, workflow_id, start)
+        with ChargeOnStart(self.limits, REFINEMENT, user_id=user_id, key_id=key_id) as usage:
+            workflow = self._update(user_id, workflow_id, usage.guard(start))
         request = RefinementRequest(
             brief=_brief_of(workflow),
             history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
@@ -240,6 +291,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
                 additional_info=notes,
                 refined_prompt=refined,
                 model=refiner.model_id,
+                requested_model=refiner.requested_id,
                 provider=provider,
                 created_at=self.clock(),
                 duration_ms=elapsed_ms,
@@ -277,6 +329,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         frame_count: int | None = None,
         model: str | None = None,
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
@@ -289,20 +342,22 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_generate_frames(workflow)
             self._begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
             workflow.model_selections.frames = generator.model_id
             rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
 
-        started = self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.GENERATE_FRAMES,
-            params={"frameCount": count, "model": generator.model_id},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:
+            started = self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.GENERATE_FRAMES,
+                params={"frameCount": count, "model": generator.model_id, **_requested(generator)},
+                idempotency_key=idempotency_key,
+            )
         if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
             metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
         return started
@@ -318,35 +373,51 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
             )
             for r in reviews
         ]
-        reviewed = self._update(user_id, workflow_id, lambda w: rules.apply_reviews(w, cleaned, now=self.clock()))
+
+        def review(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # in the same conditional write: a job starting meanwhile makes this retry
+            rules.apply_reviews(workflow, cleaned, now=self.clock())
+
+        reviewed = self._update(user_id, workflow_id, review)
         metrics.frames_reviewed(review.approved for review in cleaned)
         return reviewed
 
     def regenerate_frames(
-        self, *, user_id: str, workflow_id: str, frame_numbers: list[int], idempotency_key: str | None = None
+        self,
+        *,
+        user_id: str,
+        workflow_id: str,
+        frame_numbers: list[int],
+        idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_regenerate(workflow, frame_numbers)
             self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
 
-        return self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.REGENERATE_FRAMES,
-            params={"frameNumbers": sorted(set(frame_numbers))},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:  # counts as frames
+            return self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.REGENERATE_FRAMES,
+                params={"frameNumbers": sorted(set(frame_numbers))},
+                idempotency_key=idempotency_key,
+            )
 
     def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
         """Make an earlier version of a frame current again (it then needs review)."""
-        return self._update(
-            user_id, workflow_id, lambda w: rules.restore_frame_version(w, frame_number, version, now=self.clock())
-        )
+
+        def restore(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)
+            rules.restore_frame_version(workflow, frame_number, version, now=self.clock())
+
+        return self._update(user_id, workflow_id, restore)
 
     def generate_video(
         self,
@@ -357,6 +428,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         duration: int | None = None,
         fps: int | None = None,
         idempotency_key: str | None = None,
+        key_id: str | None = None,
     ) -> VideoWorkflow:
         """Render the final video from the approved frames."""
         s = self.settings
@@ -374,21 +446,51 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         job_id = new_job_id()
 
         def start(workflow: VideoWorkflow) -> None:
+            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
             rules.check_can_generate_video(workflow)
             self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
             workflow.model_selections.video = generator.model_id
 
-        return self._start_job(
-            user_id,
-            workflow_id,
-            start,
-            job_id=job_id,
-            kind=JobKind.GENERATE_VIDEO,
-            params={"model": generator.model_id, "duration": seconds, "fps": rate, "clips": clips},
-            idempotency_key=idempotency_key,
-        )
+        with self._charge_on_start(VIDEO, user_id, key_id, workflow_id, job_id) as usage:
+            return self._start_job(
+                user_id,
+                workflow_id,
+                usage.guard(start),
+                job_id=job_id,
+                kind=JobKind.GENERATE_VIDEO,
+                params={
+                    "model": generator.model_id,
+                    "duration": seconds,
+                    "fps": rate,
+                    "clips": clips,
+                    **_requested(generator),
+                },
+                idempotency_key=idempotency_key,
+            )
 
     # ---- plumbing ---------------------------------------------------------------------------
+
+    def remaining_quota(self, *, user_id: str, operation: str = VIDEO) -> Quota:
+        """What is left of the user's tightest limit of an operation (video by default) and when it frees up."""
+        if self.limits is None:
+            return Quota(operation, "no limit", remaining=1_000_000, resets_in_seconds=0, exempt=True)
+        return self.limits.quota(operation, user_id=user_id)
+
+    def _charge_on_start(
+        self, operation: str, user_id: str, key_id: str | None, workflow_id: str, job_id: str
+    ) -> ChargeOnStart:
+        """Charge the operation once its start passes every check; refund unless the job was recorded."""
+
+        def started() -> bool:
+            if any(job.id == job_id for job in self.jobs.store.for_workflow(workflow_id)):
+                return True
+            current = self.repository.get(workflow_id)
+            return current is not None and current.active_job_id == job_id
+
+        return ChargeOnStart(self.limits, operation, user_id=user_id, key_id=key_id, started=started)
+
+    def _ensure_idle(self, workflow: VideoWorkflow) -> None:
+        rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)
 
     def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
         rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after, job_id=job_id)
@@ -412,6 +514,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         try:
             return provider_call()
         except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
+            self.models.note_failure(model.model_id, exc)
             self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
 
     def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
@@ -441,6 +544,11 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions):
         metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
+
+
+def _requested(model: ResolvedModel) -> dict[str, str]:
+    """The job parameter naming the retired id that was asked for, when its successor runs (else nothing)."""
+    return {"requestedModel": model.requested_id} if model.requested_id else {}
 
 
 def new_job_id() -> str:

@@ -15,11 +15,11 @@ from limits.storage import Storage
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from api.main import mount_api
+from api.main import api_routes
 from services.accounts.api_services import build_api_services
 from services.accounts.rate_limits import ClockedMemoryStorage
 from services.accounts.users import UserService, ensure_user_indexes
-from services.bootstrap import Runtime, build_media_links
+from services.bootstrap import Runtime, build_lab, build_media_links
 from services.core.clock import utc_now
 from services.providers.registry import ModelRegistry
 from services.workflows.service import VideoWorkflowService
@@ -74,7 +74,9 @@ class ApiServer:
 def serve(app: Starlette) -> tuple[str, Callable[[], None]]:
     """Run the app with uvicorn in a thread on a free loopback port; returns its URL and a stop function."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -103,6 +105,7 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
         api_services = build_api_services(
             service.settings, db, clock=utc_now, rate_limit_storage=storage, wall_clock=clock.time if clock else time.time
         )
+        service.limits = api_services.rate_limits  # as the bootstrap wires it: pages and API share the counters
         runtime = Runtime(
             settings=service.settings,
             client=db.client,
@@ -112,9 +115,10 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
             service=service,
             users=UserService(db, clock=utc_now, bcrypt_rounds=4),
             api=api_services,
+            lab=build_lab(db, service),
             media_links=build_media_links(service.settings, service.media),
         )
-        url, stop = serve(Starlette(routes=[mount_api(lambda: runtime)]))
+        url, stop = serve(Starlette(routes=api_routes(lambda: runtime)))
         stops.append(stop)
         server = ApiServer(base_url=f"{url}/api", runtime=runtime, clock=clock)
         servers.append(server)
@@ -160,7 +164,7 @@ def workflow_at(client: httpx.Client, step: str) -> str:
     stages = [
         ("refined", "refine-prompt", {}),
         ("framed", "generate-frames", {"frameCount": 1}),
-        ("approved", "review-frames", {"frameReviews": [{"frameNumber": 1, "approved": True}]}),
+        ("approved", "review-frames", {"frameReviews": [{"frameNumber": 0, "approved": True}]}),
     ]
     for name, action, body in stages:
         response = client.post(f"/video-workflows/{workflow_id}/{action}", json=body)

@@ -1,8 +1,9 @@
-"""The request bodies of the spec's usage examples, exactly as written there."""
+"""The request bodies of the spec's (the seed's) usage examples, exactly as written there: frames from 0."""
 
 CREATE_WORKFLOW = {
     "title": "Summer Campaign Video",
     "initialPrompt": "A vibrant summer beach scene with people enjoying activities",
+    "campaignId": "campaign_123",
     "metadata": {
         "targetAudience": "Young adults 18-35",
         "tone": "Energetic and fun",
@@ -15,11 +16,11 @@ REFINE_PROMPT = {"additionalInfo": "Add more focus on water sports and sunset ti
 GENERATE_FRAMES = {"frameCount": 3, "model": "stable-diffusion-xl"}
 REVIEW_FRAMES = {
     "frameReviews": [
-        {"frameNumber": 1, "approved": True},
-        {"frameNumber": 2, "approved": False, "feedback": "Make the colors more vibrant"},
-        {"frameNumber": 3, "approved": True},
+        {"frameNumber": 0, "approved": True},
+        {"frameNumber": 1, "approved": False, "feedback": "Make the colors more vibrant"},
+        {"frameNumber": 2, "approved": True},
     ]
 }
-REGENERATE_FRAMES = {"frameNumbers": [2]}
-APPROVE_FRAME_TWO = {"frameReviews": [{"frameNumber": 2, "approved": True}]}
-GENERATE_VIDEO = {"model": "veo-3", "duration": 30, "fps": 24}
+REGENERATE_FRAMES = {"frameNumbers": [1]}  # only regenerate frame 1: the one the review rejected
+APPROVE_FRAME_ONE = {"frameReviews": [{"frameNumber": 1, "approved": True}]}
+GENERATE_VIDEO = {"model": "veo-3", "duration": 30, "fps": 30}

@@ -64,7 +64,7 @@ def test_the_same_key_while_the_first_request_runs_gets_409(make_api_server: Cal
 
 
 def test_a_failed_request_frees_its_key_for_a_retry(make_api_server):
-    scripted = Scripted(frames=ScriptedFrameGenerator(fail_frames={1}))
+    scripted = Scripted(frames=ScriptedFrameGenerator(fail_frames={0}))
     _, client, url = _refined_workflow(make_api_server, scripted, "generate-frames")
     failed = client.post(url, json={"frameCount": 1}, headers={"Idempotency-Key": "retry-me"})
     assert failed.status_code == 502 and failed.json()["retryable"] is True

@@ -30,13 +30,13 @@ def test_a_scripted_workflow_moves_every_metric_by_exactly_what_happened(make_ap
     assert client.post(f"{base}/refine-prompt", json={}).status_code == 429, "the third round is over the limit"
     assert client.post(f"{base}/generate-frames", json={"frameCount": 3}).status_code == 200
     reviews = [
+        {"frameNumber": 0, "approved": True},
         {"frameNumber": 1, "approved": True},
-        {"frameNumber": 2, "approved": True},
-        {"frameNumber": 3, "approved": False, "feedback": "too dark"},
+        {"frameNumber": 2, "approved": False, "feedback": "too dark"},
     ]
     assert client.post(f"{base}/review-frames", json={"frameReviews": reviews}).status_code == 200
-    assert client.post(f"{base}/regenerate-frames", json={"frameNumbers": [3]}).status_code == 200
-    approve_three = {"frameReviews": [{"frameNumber": 3, "approved": True}]}
+    assert client.post(f"{base}/regenerate-frames", json={"frameNumbers": [2]}).status_code == 200
+    approve_three = {"frameReviews": [{"frameNumber": 2, "approved": True}]}
     assert client.post(f"{base}/review-frames", json=approve_three).status_code == 200
     assert client.post(f"{base}/generate-video", json={"duration": 1, "fps": 12}).status_code == 502
     finished = client.post(f"{base}/generate-video", json={"duration": 1, "fps": 12})

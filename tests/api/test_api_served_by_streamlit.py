@@ -1,23 +1,20 @@
-"""End to end: `streamlit run app.py` as the README starts it, driven over HTTP with the spec's examples."""
+"""The seed's own client, verbatim, against `streamlit run app.py` started the README way: seed paths and /api."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import httpx
 import pytest
 from pymongo import MongoClient
 
 from services.accounts.users import UserService
 from services.core.clock import utc_now
-from tests.api import spec_examples as spec
+from tests.api.seed_client import assert_seed_outcome, run_seed_examples
 from tests.app_process import wait_until_ready
 from tests.conftest import free_port
 
@@ -27,10 +24,11 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    """The whole app on a free port with its own embedded database; yields (API URL, database port)."""
+    """The whole app on a free port with its own embedded database; yields (origin, database port)."""
     port, db_port = free_port(), free_port()
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "EMBEDDED_DB_PORT": str(db_port)}
-    env.pop("MONGODB_URI", None)
+    for name in ("MONGODB_URI", "REPLICATE_API_KEY", "POE_API_KEY"):
+        env.pop(name, None)
     log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed below, after the process
     process = subprocess.Popen(
         [
@@ -47,10 +45,10 @@ def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}/api"
+    origin = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(base.removesuffix("/api"), process, tmp_path / "streamlit.log")
-        yield base, db_port
+        wait_until_ready(origin, process, tmp_path / "streamlit.log")
+        yield origin, db_port
     finally:
         process.terminate()
         try:
@@ -61,56 +59,38 @@ def running_app(tmp_path: Path) -> Iterator[tuple[str, int]]:
         log.close()
 
 
-def follow_job(client: httpx.Client, steps: str, timeout: float = 120) -> dict:
-    """Poll the workflow's job, as a client would, until it has finished; returns the job."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"{steps}/job").json()
-        if job["status"] not in ("QUEUED", "RUNNING"):
-            assert client.get(steps).json()["status"] != "PROCESSING"
-            return job
-        time.sleep(0.2)
-    raise AssertionError("the generation job did not finish")
-
-
-def test_the_spec_examples_complete_a_workflow_against_the_app_started_like_the_readme(running_app):
-    base, db_port = running_app
+def _signed_in(origin: str, db_port: int, username: str) -> httpx.Client:
     database = MongoClient(f"mongodb://127.0.0.1:{db_port}", tz_aware=True)
     UserService(database["video_workflow_studio"], clock=utc_now, bcrypt_rounds=4).register(
-        username="maya", password=PASSWORD, name="Maya"
+        username=username, password=PASSWORD, name=username.title()
     )
     database.close()
+    client = httpx.Client(base_url=origin, timeout=120)
+    tokens = client.post("/api/auth/token", json={"username": username, "password": PASSWORD}).json()
+    client.headers["Authorization"] = f"Bearer {tokens['accessToken']}"
+    return client
 
-    with httpx.Client(base_url=base, timeout=120) as client:
-        tokens = client.post("/auth/token", json={"username": "maya", "password": PASSWORD}).json()
-        client.headers["Authorization"] = f"Bearer {tokens['accessToken']}"
-        workflow = client.post("/video-workflows", json=spec.CREATE_WORKFLOW).json()
-        steps = f"/video-workflows/{workflow['id']}"
-        assert client.post(f"{steps}/refine-prompt", json={}).status_code == 200
-        assert client.post(f"{steps}/refine-prompt", json=spec.REFINE_PROMPT).status_code == 200
-        framed = client.post(f"{steps}/generate-frames", json=spec.GENERATE_FRAMES)
-        assert framed.status_code == 202 and framed.json()["status"] == "PROCESSING", "frames run as a job"
-        assert framed.json()["activeJobId"]
-        follow_job(client, steps)
-        reviewed = client.post(f"{steps}/review-frames", json=spec.REVIEW_FRAMES).json()
-        assert reviewed["framesApproved"] is False
-        assert client.post(f"{steps}/regenerate-frames", json=spec.REGENERATE_FRAMES).status_code == 202
-        follow_job(client, steps)
-        assert client.post(f"{steps}/review-frames", json=spec.APPROVE_FRAME_TWO).json()["framesApproved"] is True
-        assert client.post(f"{steps}/generate-video", json=spec.GENERATE_VIDEO).status_code == 202
-        job = follow_job(client, steps)
-        assert (job["kind"], job["status"], job["progress"]["percent"]) == ("GENERATE_VIDEO", "SUCCEEDED", 100)
-        finished = client.get(steps).json()
-        assert (finished["currentStep"], finished["status"]) == ("COMPLETED", "COMPLETED")
 
-        # Media URLs are served by the same server, under /api, to the owner.
-        video_url = finished["videoOutput"]["videoUrl"]
-        assert video_url.startswith("/api/media/")
-        video = client.get(f"{base.removesuffix('/api')}{video_url}")
-        assert video.status_code == 200
-        with av.open(io.BytesIO(video.content)) as container:
-            stream = container.streams.video[0]
-            assert stream.codec_context.name == "h264"
-            assert sum(1 for _ in container.decode(stream)) == 30 * 24
-        assert httpx.get(f"{base.removesuffix('/api')}{video_url}").status_code == 401
-        assert client.get("/openapi.json").json()["servers"] == [{"url": "/api"}]
+def test_the_seeds_client_completes_a_workflow_verbatim_at_its_own_paths_and_under_api(running_app):
+    origin, db_port = running_app
+    client = _signed_in(origin, db_port, "maya")
+    try:
+        assert client.get("/video-workflows").status_code == 200, "the seed's paths answer without /api"
+        assert httpx.get(f"{origin}/video-workflows").status_code == 401, "with the same authentication"
+        assert_seed_outcome(run_seed_examples(client, origin=origin, prefix=""))
+        spec = client.get("/api/openapi.json").json()
+        assert spec["servers"] == [{"url": "/api"}]
+        operations = [op["operationId"] for methods in spec["paths"].values() for op in methods.values()]
+        assert len(operations) == len(set(operations)), "each operation is documented once"
+        assert not any(path.startswith("/api/") for path in spec["paths"])
+    finally:
+        client.close()
+    # A second user, because the video limit is 1 an hour per user: the same client under /api.
+    client = _signed_in(origin, db_port, "nia")
+    try:
+        run = run_seed_examples(client, origin=origin, prefix="/api")
+        assert_seed_outcome(run)
+        assert run.workflow["videoOutput"]["videoUrl"].startswith("/api/media/")
+        assert httpx.get(f"{origin}{run.workflow['videoOutput']['videoUrl']}").status_code == 401
+    finally:
+        client.close()

@@ -26,6 +26,10 @@ def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(ap
     assert refined["refinementIterations"][1]["additionalInfo"] == spec.REFINE_PROMPT["additionalInfo"]
     assert refined["metadata"]["targetAudience"] == "Young adults 18-35", "nested fields are camelCase too"
     assert "water sports" in refined["finalRefinedPrompt"]
+    first_round, second_round = refined["refinementIterations"]
+    assert first_round["userPrompt"] == spec.CREATE_WORKFLOW["initialPrompt"], "the spec's field names are there too"
+    assert second_round["userPrompt"] == spec.REFINE_PROMPT["additionalInfo"]
+    assert second_round["refinementModel"] == "gpt-4o" and second_round["timestamp"] == second_round["createdAt"]
 
     framed = client.post(f"{base}/generate-frames", json=spec.GENERATE_FRAMES).json()
     assert framed["currentStep"] == "FRAME_REVIEW"
@@ -36,12 +40,14 @@ def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(ap
 
     assert client.post(f"{base}/review-frames", json=spec.REVIEW_FRAMES).status_code == 200
     regenerated = client.post(f"{base}/regenerate-frames", json=spec.REGENERATE_FRAMES).json()
-    frame_two = next(f for f in regenerated["generatedFrames"] if f["frameNumber"] == 2)
-    assert frame_two["version"] == 2 and "more vibrant" in frame_two["prompt"]
-    approved = client.post(f"{base}/review-frames", json=spec.APPROVE_FRAME_TWO).json()
+    assert [f["frameNumber"] for f in regenerated["generatedFrames"]] == [0, 1, 2], "frames are numbered from 0"
+    assert [f["version"] for f in regenerated["generatedFrames"]] == [1, 2, 1], "only frame 1, the rejected one"
+    assert "more vibrant" in regenerated["generatedFrames"][1]["prompt"]
+    assert all(f["timestamp"] == f["generatedAt"] for f in regenerated["generatedFrames"])
+    approved = client.post(f"{base}/review-frames", json=spec.APPROVE_FRAME_ONE).json()
     assert approved["framesApproved"] is True
 
-    done = client.post(f"{base}/generate-video", json=spec.GENERATE_VIDEO)
+    done = client.post(f"{base}/generate-video", json=spec.GENERATE_VIDEO, timeout=600)  # renders inside the request
     assert done.status_code == 200, done.text
     finished = done.json()
     assert (finished["currentStep"], finished["status"]) == ("COMPLETED", "COMPLETED")
@@ -49,7 +55,9 @@ def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(ap
     assert video.headers["content-type"] == "video/mp4"
     with av.open(io.BytesIO(video.content)) as container:
         decoded = sum(1 for _ in container.decode(container.streams.video[0]))
-    assert decoded == finished["videoOutput"]["frameCount"] == 30 * 24
+    assert decoded == finished["videoOutput"]["frameCount"] == 30 * 30
+    assert finished["videoOutput"]["finalPrompt"] == finished["finalRefinedPrompt"]
+    assert finished["videoOutput"]["timestamp"] == finished["videoOutput"]["generatedAt"]
 
     assert client.get(base).json()["status"] == "COMPLETED"
     listed = client.get("/video-workflows").json()

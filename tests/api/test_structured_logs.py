@@ -65,7 +65,7 @@ def test_a_failing_job_logs_its_workflow_and_job_but_not_the_token_in_the_error(
     workflow = service.create_workflow(user_id="u1", brief=a_brief(duration=1))
     service.refine_prompt(user_id="u1", workflow_id=workflow.id)
     service.generate_frames(user_id="u1", workflow_id=workflow.id, frame_count=1)
-    service.review_frames(user_id="u1", workflow_id=workflow.id, reviews=[FrameReview(1, True)])
+    service.review_frames(user_id="u1", workflow_id=workflow.id, reviews=[FrameReview(0, True)])
     with log_audit.paused(), pytest.raises(Exception, match="failed unexpectedly"):  # a deliberate leak
         service.generate_video(user_id="u1", workflow_id=workflow.id, duration=1, fps=12)
     failure = next(line for line in captured() if "failed unexpectedly" in line["message"])

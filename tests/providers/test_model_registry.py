@@ -25,16 +25,22 @@ def test_every_spec_and_offline_model_id_resolves_to_the_configured_provider(tmp
     keys = {} if with_keys else {"POE_API_KEY": None, "REPLICATE_API_KEY": None}
     registry = build_registry(provider_settings(tmp_path, **keys))
     for role in ModelRole:
-        assert set(registry.model_ids(role)) == {*SPEC_MODEL_IDS[role], OFFLINE_MODEL_IDS[role]}
+        # The spec's ids are a floor: the configuration adds current models beside them.
+        assert set(registry.model_ids(role)) >= {*SPEC_MODEL_IDS[role], OFFLINE_MODEL_IDS[role]}
+        assert set(registry.model_ids(role)) == {s.model_id for s in CATALOG.values() if s.role == role.value}
         for model_id in registry.model_ids(role):
             resolved = getattr(registry, RESOLVE[role])(model_id)
-            expected = CATALOG[model_id].provider if with_keys else "offline"
-            assert (resolved.model_id, resolved.provider_name) == (model_id, expected)
+            runs = CATALOG[model_id].lifecycle.successor or model_id  # a retired id is served by its successor
+            expected = CATALOG[runs].provider if with_keys else "offline"
+            assert (resolved.model_id, resolved.provider_name) == (runs, expected)
+            assert resolved.requested_id == (model_id if runs != model_id else None)
 
 
 def test_an_unknown_model_id_is_refused_with_the_list_of_valid_ones(tmp_path):
     registry = build_registry(provider_settings(tmp_path))
-    with pytest.raises(UnknownModelError, match="Valid models: stable-diffusion-xl, dalle-3, offline-storyboard"):
+    with pytest.raises(
+        UnknownModelError, match="Valid models: stable-diffusion-xl, dalle-3, flux-1.1-pro, offline-storyboard"
+    ):
         registry.frame_generator("midjourney")
 
 
@@ -56,7 +62,8 @@ def test_every_video_request_is_either_planned_exactly_or_refused_with_a_reason(
                 assert spec.clip_seconds is None or set(plan.clips) <= set(spec.clip_seconds)
                 assert spec.aspect_ratios is None or aspect in spec.aspect_ratios
     assert planned > 0
-    assert refused > 0 or spec.is_offline
+    unlimited = spec.clip_seconds is None and spec.aspect_ratios is None and spec.fps is None  # the bot decides
+    assert refused > 0 or spec.is_offline or unlimited
 
 
 def test_veo_refuses_square_and_over_long_videos_and_plans_thirty_seconds_as_four_clips():

@@ -71,12 +71,14 @@ def test_sdxl_runs_the_pinned_version_with_seed_and_size_and_the_output_is_captu
     assert Image.open(io.BytesIO(result.image)).format == "PNG" and result.provider == "replicate"
 
 
-def test_dalle_runs_the_official_model_by_name_with_the_aspect_ratio_mapped(tmp_path):
-    replicate = Recorder(prediction("succeeded", output=OUTPUT, model="openai/dall-e-3", version="hidden"))
+def test_the_retired_dalle_3_is_served_by_flux_by_name_with_the_aspect_ratio_and_the_seed(tmp_path):
+    replicate = Recorder(prediction("succeeded", output=OUTPUT, model="black-forest-labs/flux-1.1-pro", version="hidden"))
     frames_with(tmp_path, replicate, model="dalle-3").generate_frame(a_frame_request(width=576, height=1024))
     create = replicate.requests[0]
-    assert create.url.path == "/v1/models/openai/dall-e-3/predictions"
-    assert json.loads(create.content)["input"] == {"prompt": "a runner", "aspect_ratio": "9:16"}
+    assert create.url.path == "/v1/models/black-forest-labs/flux-1.1-pro/predictions"
+    sent = json.loads(create.content)["input"]
+    assert sent == {"prompt": "a runner", "aspect_ratio": "9:16", "seed": sent["seed"], "output_format": "png"}
+    assert isinstance(sent["seed"], int)
 
 
 def test_a_webhook_is_registered_when_a_public_base_url_is_configured(tmp_path):
@@ -181,7 +183,7 @@ def test_the_first_frame_opens_the_veo_clip_and_the_mp4_is_captured_and_decoded(
 
 
 def test_a_video_longer_than_one_clip_is_planned_as_joined_clips_each_opening_on_a_frame(tmp_path):
-    replicate, generator = video_with(tmp_path, "Video-Generator-PRO")
+    replicate, generator = video_with(tmp_path, "veo-3-fast")
     frames = (png_bytes(64, 36), png_bytes(32, 18))
 
     result = generator.generate_video(a_video_request(frames=frames, duration=14), tmp_path / "joined.mp4")

@@ -129,13 +129,15 @@ def test_each_step_is_estimated_before_and_costed_after_with_a_running_total(wir
     assert [f.cost_usd for f in framed.generated_frames] == [0.0048] * 3
     assert {f.provider for f in framed.generated_frames} == {"replicate"}
 
-    service.review_frames(user_id=ALICE, workflow_id=workflow.id, reviews=[FrameReview(n, True) for n in (1, 2, 3)])
+    service.review_frames(user_id=ALICE, workflow_id=workflow.id, reviews=[FrameReview(n, True) for n in (0, 1, 2)])
     video_estimate = service.estimate_cost(user_id=ALICE, workflow_id=workflow.id, step=WorkflowStep.VIDEO_GENERATION)
-    assert video_estimate.amount_usd == pytest.approx(14 * 0.75) and "14 s" in video_estimate.basis
+    # Sound is on by default, and Veo is priced with sound (issue 18: 0.40 $/s with, 0.20 $/s without).
+    assert video_estimate.amount_usd == pytest.approx(14 * 0.40) and "14 s" in video_estimate.basis
+    assert "with sound" in video_estimate.basis and "fal.ai" in video_estimate.basis
     done = service.generate_video(user_id=ALICE, workflow_id=workflow.id)
 
-    assert (done.video_output.provider, done.video_output.clips, done.video_output.cost_usd) == ("replicate", 2, 10.5)
-    expected_total = refined.refinement_iterations[0].cost_usd + 3 * 0.0048 + 10.5
+    assert (done.video_output.provider, done.video_output.clips, done.video_output.cost_usd) == ("replicate", 2, 5.6)
+    expected_total = refined.refinement_iterations[0].cost_usd + 3 * 0.0048 + 5.6
     assert done.total_cost_usd == pytest.approx(expected_total)
     assert sum(b"/predictions" in r.url.raw_path for r in replicate.requests) == 5
 
@@ -152,7 +154,7 @@ def test_an_impossible_video_length_is_refused_before_any_call_and_leaves_the_st
     workflow = service.create_workflow(user_id=ALICE, brief=a_brief(duration=8))
     service.refine_prompt(user_id=ALICE, workflow_id=workflow.id)
     service.generate_frames(user_id=ALICE, workflow_id=workflow.id)
-    service.review_frames(user_id=ALICE, workflow_id=workflow.id, reviews=[FrameReview(n, True) for n in (1, 2, 3)])
+    service.review_frames(user_id=ALICE, workflow_id=workflow.id, reviews=[FrameReview(n, True) for n in (0, 1, 2)])
     calls = len(replicate.requests)
     with pytest.raises(UnsupportedRequestError, match="5 s cannot be built"):
         service.generate_video(user_id=ALICE, workflow_id=workflow.id, duration=5)

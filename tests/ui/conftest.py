@@ -13,12 +13,13 @@ from streamlit.testing.v1 import AppTest
 from services.accounts.api_services import build_api_services
 from services.accounts.users import User, UserService, ensure_user_indexes
 from services.analytics.service import AnalyticsService
-from services.bootstrap import Runtime, install_runtime
+from services.bootstrap import Runtime, build_lab, get_runtime, install_runtime
 from services.core.clock import utc_now
 from services.core.settings import Settings
 from services.providers.keys import ProviderKeyVault
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 from services.workflows.service import VideoWorkflowService
+from ui.auth import SESSION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -45,6 +46,7 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             vault=vault,
             api=build_api_services(service.settings, db, clock=utc_now),
             analytics=AnalyticsService(db, users=users),
+            lab=build_lab(db, service),
         )
         st.cache_resource.clear()
         install_runtime(built)
@@ -76,15 +78,20 @@ def open_app(user: User | None = None, *, page: str | None = None, query_params:
     """The app as `user` would see it (signed in when given), on `page` with these URL parameters."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=APP_TIMEOUT)
     if user is not None:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = user.username
-        at.session_state["logout"] = False
+        at.session_state[SESSION_KEY] = signed_in_session(user)
     for name, value in (query_params or {}).items():
         at.query_params[name] = value
     at.run()
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+def signed_in_session(user: User) -> str:
+    """A real server-side UI session for the user (what signing in creates), as the tab holds it."""
+    api = get_runtime().api
+    assert api is not None
+    return api.ui_sessions.create(user.id).token
 
 
 def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]

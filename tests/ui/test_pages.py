@@ -18,7 +18,7 @@ def finished_video(runtime: Runtime, user: User, *, title: str, campaign_id: str
     workflow = service.create_workflow(user_id=user.id, brief=a_brief(title=title, duration=1, campaign_id=campaign_id))
     service.refine_prompt(user_id=user.id, workflow_id=workflow.id)
     service.generate_frames(user_id=user.id, workflow_id=workflow.id, frame_count=1)
-    service.review_frames(user_id=user.id, workflow_id=workflow.id, reviews=[FrameReview(1, True)])
+    service.review_frames(user_id=user.id, workflow_id=workflow.id, reviews=[FrameReview(0, True)])
     service.generate_video(user_id=user.id, workflow_id=workflow.id, fps=12)
     return workflow.id
 
@@ -122,7 +122,8 @@ def test_settings_changes_the_password_after_checking_the_current_one(runtime: R
 
     fill_in(at, Current_password=PASSWORD, New_password=new, Repeat_the_new_password=new)
     button(at, "Change Password").click().run()
-    assert at.success
+    assert any("Password changed" in i.value for i in at.info), "every session ends: sign in again with the new one"
+    assert at.session_state["user_id"] is None
     assert runtime.users.authenticate(username="alice", password="a brand new secret").id == alice.id
 
 

@@ -8,6 +8,7 @@ from services.accounts.users import User
 from services.bootstrap import Runtime
 from tests.conftest import a_brief
 from tests.ui.conftest import PASSWORD, button, fill_in, open_app
+from ui.auth import SIGNED_UP
 
 PAGES = ["app_pages/creatives.py", "app_pages/wizard.py", "app_pages/workflows.py", "app_pages/settings.py"]
 
@@ -42,12 +43,14 @@ def test_the_right_password_signs_the_user_in_and_keeps_the_workflow_in_the_url(
     workflow = runtime.service.create_workflow(user_id=alice.id, brief=a_brief())
     at = open_app(query_params={"workflow": workflow.id})
     sign_in(at, "alice", PASSWORD)
-    assert at.success and "Signed in" in at.success[0].value
-    at.run()  # in the browser, the cookie component triggers this rerun
     assert at.session_state["user_id"] == alice.id
     assert not at.exception
     assert at.query_params["workflow"] == workflow.id
     assert "Sign out" in [b.label for b in at.sidebar.button]
+    # The page hands a one-time code to POST /api/ui-session, which sets the HttpOnly cookie.
+    scripts = [h.proto.body for h in at.get("html")]
+    assert any("/api/ui-session" in body and "vwsh_" in body for body in scripts), scripts
+    assert runtime.api.ui_sessions.resolve(at.session_state["ui_session"]) == alice.id
 
 
 def test_sign_up_creates_a_user_in_the_database_who_can_then_sign_in(runtime: Runtime):
@@ -66,12 +69,12 @@ def test_sign_up_creates_a_user_in_the_database_who_can_then_sign_in(runtime: Ru
     carol = runtime.users.get_by_username("carol")
     assert carol is not None and carol.name == "Carol Jones"
     assert carol.password_hash.startswith("$2")  # bcrypt, never the password itself
-    assert at.success and "Sign in" in at.success[0].value
+    assert at.success and "account is ready" in at.success[0].value
     sign_in(at, "carol", "a long secret").run()
     assert at.session_state["user_id"] == carol.id
 
 
-def test_sign_up_refuses_mismatched_passwords_and_taken_usernames(runtime: Runtime, alice: User):
+def test_sign_up_refuses_mismatched_passwords_and_answers_the_same_for_a_taken_username(runtime: Runtime, alice: User):
     at = open_app()
     at.get("button_group")[0].set_value("Create account").run()
     fill_in(
@@ -86,7 +89,10 @@ def test_sign_up_refuses_mismatched_passwords_and_taken_usernames(runtime: Runti
 
     fill_in(at, Repeat_the_password="a long secret")
     button(at, "Create account").click().run()
-    assert at.error and "taken" in at.error[0].value
+    assert not at.error, "a taken name is not revealed"
+    assert at.success and at.success[0].value == SIGNED_UP
+    unchanged = runtime.users.get(alice.id)
+    assert unchanged.name == alice.name and unchanged.password_hash == alice.password_hash
 
 
 def test_signing_out_returns_to_the_sign_in_form(runtime: Runtime, alice: User):

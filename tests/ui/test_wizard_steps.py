@@ -81,14 +81,14 @@ def test_refine_prompt_twice_records_both_iterations_with_notes_and_model(runtim
     at = open_wizard(alice, workflow.id)
     button(at, "Refine Prompt").click().run()
     at.text_area[0].set_value("Add neon reflections")
-    at.selectbox[0].select("claude-3-opus-20240229")
+    at.selectbox[0].select("claude-sonnet-4.6")  # issue 18: the seed's retired ids are disabled in the pickers
     button(at, "Refine Prompt").click().run()
 
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow.id)
     assert [(i.iteration, i.additional_info, i.model) for i in stored.refinement_iterations] == [
         (1, None, "gpt-4o"),
-        (2, "Add neon reflections", "claude-3-opus-20240229"),
+        (2, "Add neon reflections", "claude-sonnet-4.6"),
     ]
     shown = badges(at)
     assert "Iteration 2" in shown and "8 iterations remaining" in shown
@@ -123,14 +123,14 @@ def test_asking_for_frames_before_any_refinement_stays_on_refinement(runtime: Ru
 def test_generate_frames_makes_the_chosen_number_with_the_chosen_model(runtime: Runtime, alice: User):
     workflow_id = refined_workflow(runtime, alice)
     at = open_wizard(alice, workflow_id, view="frames")
-    at.selectbox[0].select("dalle-3")
+    at.selectbox[0].select("flux-1.1-pro")  # issue 18: dalle-3 is retired (its successor is flux-1.1-pro)
     at.number_input[0].set_value(2)
     button(at, "Generate Frames").click().run()
 
     assert not at.exception
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id)
     assert stored.current_step is WorkflowStep.FRAME_REVIEW
-    assert [(f.frame_number, f.model) for f in stored.generated_frames] == [(1, "dalle-3"), (2, "dalle-3")]
+    assert [(f.frame_number, f.model) for f in stored.generated_frames] == [(0, "flux-1.1-pro"), (1, "flux-1.1-pro")]
     assert len(at.get("image")) == 2
     assert button(at, "Continue to Video").disabled
 
@@ -157,20 +157,20 @@ def test_rejecting_a_frame_needs_feedback_and_regenerate_rejected_replaces_only_
     assert not at.exception
     after = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id)
     assert [f.version for f in after.generated_frames] == [1, 2, 1]
-    assert after.frame(1).image_key == before.frame(1).image_key
-    assert after.frame(2).history[0].feedback == "Make it night"
-    assert "Frame 2: earlier versions (1)" in [e.label for e in at.expander]
+    assert after.frame(0).image_key == before.frame(0).image_key
+    assert after.frame(1).history[0].feedback == "Make it night"
+    assert "Frame 2 of 3 · Middle: earlier versions (1)" in [e.label for e in at.expander]
     assert button(at, "Continue to Video").disabled
 
 
 def test_an_earlier_frame_version_can_be_chosen_again(runtime: Runtime, alice: User):
     workflow_id = framed_workflow(runtime, alice, frames=1)
-    runtime.service.review_frames(user_id=alice.id, workflow_id=workflow_id, reviews=[FrameReview(1, False, "darker")])
-    runtime.service.regenerate_frames(user_id=alice.id, workflow_id=workflow_id, frame_numbers=[1])
-    first_key = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id).frame(1).history[0].image_key
+    runtime.service.review_frames(user_id=alice.id, workflow_id=workflow_id, reviews=[FrameReview(0, False, "darker")])
+    runtime.service.regenerate_frames(user_id=alice.id, workflow_id=workflow_id, frame_numbers=[0])
+    first_key = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id).frame(0).history[0].image_key
     at = open_wizard(alice, workflow_id)
     button(at, "Use version 1").click().run()
-    restored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id).frame(1)
+    restored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow_id).frame(0)
     assert (restored.version, restored.image_key) == (1, first_key)
 
 
@@ -189,7 +189,7 @@ def test_continue_to_video_opens_once_every_frame_is_approved(runtime: Runtime, 
 def test_generate_video_completes_the_workflow_and_offers_player_and_download(runtime: Runtime, alice: User):
     workflow_id = framed_workflow(runtime, alice, frames=2)
     runtime.service.review_frames(
-        user_id=alice.id, workflow_id=workflow_id, reviews=[FrameReview(1, True), FrameReview(2, True)]
+        user_id=alice.id, workflow_id=workflow_id, reviews=[FrameReview(0, True), FrameReview(1, True)]
     )
     at = open_wizard(alice, workflow_id, view="video")
     at.select_slider[0].set_value(12)
