@@ -11,9 +11,11 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 from pymongo.database import Database
 
@@ -24,11 +26,19 @@ from services.storage.media_maintenance import sweep_orphans
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
+from tests.disk_database import disk_database
 from tests.media_kill_worker import PIECE
 from tests.worker_processes import ROOT, wait_for
 
 USER = "user-kill"
 VIDEO_MB = 120
+
+
+@pytest.fixture
+def mongo_uri(tmp_path: Path) -> Iterator[str]:
+    """This module stores 100+ MB of media: a database server of its own, on disk (tests/disk_database.py)."""
+    with disk_database(tmp_path) as uri:
+        yield uri
 
 
 def _spawn(mongo_uri: str, db: Database, tmp_path: Path, name: str) -> subprocess.Popen:
@@ -66,7 +76,8 @@ def test_a_worker_killed_mid_upload_leaves_no_visible_half_file_and_the_retry_co
             every=0.2,
         )
         wait_for(lambda: db["jobs"].find_one({"status": "SUCCEEDED"}), timeout=60, every=0.2)
-        reviews = [FrameReview(1, True), FrameReview(2, True)]
+        frames = service.get_workflow(user_id=USER, workflow_id=workflow.id).generated_frames
+        reviews = [FrameReview(frame.frame_number, True) for frame in frames]
         service.review_frames(user_id=USER, workflow_id=workflow.id, reviews=reviews)
         job_id = service.generate_video(user_id=USER, workflow_id=workflow.id, fps=12).active_job_id
 

@@ -8,17 +8,27 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from pymongo.database import Database
 
 from services.storage.gridfs_store import GridFSMediaStore
 from services.storage.media_maintenance import file_digest, media_files
 from services.storage.media_store import FileMediaStore
+from tests.disk_database import disk_database
 from tests.worker_processes import ROOT, wait_for
 
 WORKFLOWS = 50
 FILES_PER_WORKFLOW = 4  # three frames and a video
+
+
+@pytest.fixture
+def mongo_uri(tmp_path: Path) -> Iterator[str]:
+    """This module stores 100+ MB of media: a database server of its own, on disk (tests/disk_database.py)."""
+    with disk_database(tmp_path) as uri:
+        yield uri
 
 
 def _migrate(env: dict[str, str], *extra: str) -> subprocess.Popen:

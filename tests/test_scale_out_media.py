@@ -114,7 +114,9 @@ def test_two_hosts_share_frames_and_video_through_gridfs(mongo_uri: str, db: Dat
         assert asked.status_code == 202, asked.text
         assert _wait_job(apps[0], headers, workflow["id"])["status"] == "SUCCEEDED"
         hosts.stop("worker-a")
-        reviews = [{"frameNumber": n, "approved": True} for n in (1, 2, 3)]
+        framed = httpx.get(url.format(apps[1]), headers=headers, timeout=30).json()
+        reviews = [{"frameNumber": frame["frameNumber"], "approved": True} for frame in framed["generatedFrames"]]
+        assert len(reviews) == 3
         reviewed = httpx.post(url.format(apps[1]) + "/review-frames", headers=headers, json={"frameReviews": reviews})
         assert reviewed.status_code == 200, reviewed.text
 
