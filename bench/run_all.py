@@ -1,4 +1,4 @@
-"""Run the benchmark scripts in order, print how long each took, then write bench/RESULTS.md (`make bench`).
+"""Run the benchmark scripts in order, print how long each took, then write bench/RESULTS.md and docs/CAPACITY.md.
 
     .venv/bin/python bench/run_all.py [NAME ...]     # e.g. `list_query soak`; default: all of them
 
@@ -59,6 +59,7 @@ def main() -> int:
     runs_file.write_text(json.dumps(kept + runs, indent=2) + "\n")
     print(f"\n=== all benchmarks: {time.perf_counter() - started:.0f} s", flush=True)
     subprocess.run([sys.executable, str(BENCH / "report.py")], check=True)
+    subprocess.run([sys.executable, str(BENCH / "capacity.py")], check=True)  # docs/CAPACITY.md from the same results
     return 0 if all(entry["exit_status"] == 0 for entry in runs) else 1
 
 
