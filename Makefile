@@ -101,6 +101,14 @@ test: chromium redis-server
 worker: install
 	$(PY) scripts/worker.py
 
+## Media housekeeping (README, Generation jobs and scaling out): copy DATA_DIR/media into GridFS (idempotent,
+## resumable; ARGS=--remove-files deletes verified local copies), and sweep media of deleted workflows.
+.PHONY: migrate-media sweep-media
+migrate-media: install
+	$(PY) scripts/migrate_media.py $(ARGS)
+sweep-media: install
+	$(PY) scripts/sweep_media.py $(ARGS)
+
 ## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
 .PHONY: bench-ui
 bench-ui: install-dev
