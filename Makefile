@@ -43,7 +43,7 @@ system-deps:
 
 ## Install everything and start the app (UI at http://localhost:8501, API at /api) on embedded defaults.
 run: install
-	$(VENV)/bin/streamlit run app.py
+	FORWARDED_ALLOW_IPS="$${FORWARDED_ALLOW_IPS-}" $(VENV)/bin/streamlit run app.py $${SERVER_ADDRESS:+--server.address $$SERVER_ADDRESS}
 
 ## Install what the tests need and run the whole suite.
 test: install-dev
@@ -58,15 +58,19 @@ lint: install-dev
 bench: install-dev chromium redis-server
 	$(PY) bench/run_all.py
 
-.PHONY: smoke rotate-provider-keys doctor
+.PHONY: smoke smoke-list rotate-provider-keys doctor
 
 ## Is every configured model served today? Read-only provider calls (nothing paid); says which keys are missing.
 doctor: install
 	$(PY) scripts/doctor.py
 
-## One real refinement, frame and cheapest video with POE_API_KEY / REPLICATE_API_KEY; skipped without keys.
+## One real call per provider and role (refinement on Poe, a frame per frame model, the cheapest video per video
+## provider) with the keys present; skipped without keys. `make smoke ARGS=--list` (or `make smoke-list`) spends nothing.
 smoke: install
-	$(PY) scripts/smoke.py
+	$(PY) scripts/smoke.py $(ARGS)
+
+smoke-list: install
+	$(PY) scripts/smoke.py --list
 
 ## Re-encrypt users' provider keys under the newest PROVIDER_KEY_MASTER_KEYS entry (safe to rerun).
 rotate-provider-keys: install
@@ -96,6 +100,14 @@ test: chromium redis-server
 .PHONY: worker
 worker: install
 	$(PY) scripts/worker.py
+
+## Media housekeeping (README, Generation jobs and scaling out): copy DATA_DIR/media into GridFS (idempotent,
+## resumable; ARGS=--remove-files deletes verified local copies), and sweep media of deleted workflows.
+.PHONY: migrate-media sweep-media
+migrate-media: install
+	$(PY) scripts/migrate_media.py $(ARGS)
+sweep-media: install
+	$(PY) scripts/sweep_media.py $(ARGS)
 
 ## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
 .PHONY: bench-ui

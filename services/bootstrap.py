@@ -37,7 +37,8 @@ from services.review.guard import TokenGuard
 from services.review.repository import ReviewRepository, ensure_review_indexes
 from services.review.service import ReviewService
 from services.storage.embedded_db import EmbeddedDatabase
-from services.storage.media_store import FileMediaStore, MediaStore
+from services.storage.media_store import MediaStore
+from services.storage.selection import build_media_store
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
 from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
@@ -164,9 +165,12 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
-def build_model_registry(settings: Settings, *, vault: ProviderKeyVault | None = None) -> ModelRegistry:
+def build_model_registry(
+    settings: Settings, *, vault: ProviderKeyVault | None = None, media_links: SignedMedia | None = None
+) -> ModelRegistry:
     """Every id in the model configuration: real providers where a key exists, offline providers otherwise."""
-    return build_registry(settings, vault=vault)
+    # Signed URLs (under /api, made absolute with PUBLIC_BASE_URL) let Replicate fetch large first frames.
+    return build_registry(settings, vault=vault, sign_media=media_links.url if media_links else None)
 
 
 def build_job_runner(db: Database, settings: Settings) -> JobRunner:
@@ -306,10 +310,11 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
     migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
-    media = FileMediaStore(settings.media_dir)
+    media = build_media_store(settings, db)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
-    models = build_model_registry(settings, vault=vault)
+    media_links = build_media_links(settings, media)
+    models = build_model_registry(settings, vault=vault, media_links=media_links)
     cache = build_prompt_cache(
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
@@ -350,7 +355,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         provider_status=ProviderStatus(models, settings),
         lab=build_lab(db, service),
         review=build_review(db, service, api, events=callbacks),
-        media_links=build_media_links(settings, media),
+        media_links=media_links,
     )
 
 
