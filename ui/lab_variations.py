@@ -7,7 +7,8 @@ import streamlit as st
 from services.bootstrap import Runtime
 from services.core.errors import StudioError
 from services.lab.domain import FrameComparison, VideoVariationSet
-from services.lab.variations import FRAME_MODELS, LabVariations, VariationSpec
+from services.lab.frames_ab import FRAME_MODELS
+from services.lab.variations import LabVariations, VariationSpec
 from services.providers.registry import ModelRole
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from ui.prompt_lab import lab_of, user_workflows
