@@ -9,24 +9,32 @@ from ui.auth import render_account_box, render_sign_in, signed_in_user
 from ui.offline_banner import render_offline_banner
 from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
+from ui.wizard_view import WIZARD_STEPS, WizardStep
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()
 user = signed_in_user(runtime)
-pages = [
+STEP_HELP = {
+    WizardStep.BRIEF: "Title, prompt, audience, tone, duration, aspect ratio and style: the brief that starts a video.",
+    WizardStep.REFINE: "Refine the brief into a production prompt, round by round, with notes and a model per round.",
+    WizardStep.FRAMES: "Generate the storyboard frames, approve or reject each with one click, regenerate the rejected.",
+    WizardStep.VIDEO: "Pick the video model, fps and duration, see the cost and your quota, render with live progress.",
+    WizardStep.RESULT: "Watch the finished video and download the MP4.",
+}
+STEP_ICONS = {
+    WizardStep.BRIEF: ":material/edit_note:",
+    WizardStep.REFINE: ":material/auto_fix_high:",
+    WizardStep.FRAMES: ":material/photo_library:",
+    WizardStep.VIDEO: ":material/movie_edit:",
+    WizardStep.RESULT: ":material/play_circle:",
+}
+studio = [
     st.Page(
         "app_pages/creatives.py",
         title="Creatives",
         icon=":material/movie:",
         default=True,
         help="Your finished videos and the frames worth keeping, by campaign. Start a new video here.",
-    ),
-    st.Page(
-        "app_pages/wizard.py",
-        title="Video Wizard",
-        icon=":material/auto_awesome:",
-        url_path="wizard",
-        help="Brief, refine, storyboard, review and render one video, step by step.",
     ),
     st.Page(
         "app_pages/workflows.py",
@@ -58,7 +66,14 @@ pages = [
         url_path="settings",
         help="Your password, provider keys and API keys.",
     ),
+    # The old one-page wizard URL: hidden, it forwards to the workflow's step page.
+    st.Page("app_pages/wizard.py", title="Video Wizard", url_path="wizard", visibility="hidden"),
 ]
+wizard = [
+    st.Page(step.page, title=f"{step.number} {step.label}", icon=STEP_ICONS[step], url_path=step.value, help=STEP_HELP[step])
+    for step in WIZARD_STEPS
+]
+pages = {"Studio": studio, "Video Wizard": wizard}
 # Signed out, the pages stay registered (hidden) so the URL, and the workflow in it, survive signing in.
 navigation = st.navigation(pages, position="sidebar" if user else "hidden")
 if user is None:

@@ -89,6 +89,7 @@ class CreateWorkflowRequest(RequestModel):
 class RefinePromptRequest(RequestModel):
     additional_info: Text | None = None
     model: ModelId | None = None
+    fresh: StrictBool = False  # true: ask the model even when the prompt cache holds an identical request
 
 
 class GenerateFramesRequest(RequestModel):

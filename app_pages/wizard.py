@@ -1,22 +1,12 @@
-"""Video Wizard page: one workflow, step by step; the workflow id is in the URL."""
+"""The old single wizard URL (/wizard?workflow=…): opens the workflow's own step page, so old links keep working."""
 
 import streamlit as st
 
 from ui.session import cached_runtime, current_user_id
-from ui.wizard import render_wizard
-from ui.wizard_context import WORKFLOW_PARAM, WizardContext
+from ui.wizard import load_workflow
+from ui.wizard_context import WORKFLOW_PARAM, WizardContext, current_workflow_id
+from ui.wizard_view import home_step
 
-
-def close() -> None:
-    """Leave the wizard for the workflows list."""
-    st.query_params.clear()
-    st.switch_page("app_pages/workflows.py")
-
-
-runtime = cached_runtime()
-user_id = current_user_id()
-st.title("Video Wizard")
-if st.query_params.get(WORKFLOW_PARAM) and st.button("Start a new video", type="tertiary", icon=":material/add:"):
-    st.query_params.clear()
-    st.rerun()
-render_wizard(WizardContext(runtime=runtime, user_id=user_id, on_close=close))
+ctx = WizardContext(runtime=cached_runtime(), user_id=current_user_id(), workflow_id=current_workflow_id())
+workflow = load_workflow(ctx)
+st.switch_page(home_step(workflow).page, query_params={WORKFLOW_PARAM: workflow.id} if workflow else None)

@@ -9,6 +9,7 @@ from ui.examples import try_an_example
 from ui.session import cached_runtime, current_user_id
 from ui.widgets import example_label, show_error, status_badge
 from ui.wizard_context import WORKFLOW_PARAM
+from ui.wizard_view import home_step
 
 PAGE_SIZE = 20
 
@@ -56,7 +57,7 @@ def workflow_row(workflow: VideoWorkflow, campaigns: dict[str, str]) -> None:
         open_col, delete_col = actions.columns(2)
         label = "Open" if workflow.video_output else "Resume"
         if open_col.button(label, key=f"open-{workflow.id}"):
-            st.switch_page("app_pages/wizard.py", query_params={WORKFLOW_PARAM: workflow.id})
+            st.switch_page(home_step(workflow).page, query_params={WORKFLOW_PARAM: workflow.id})
         if delete_col.button("Delete", key=f"delete-{workflow.id}"):
             st.session_state[CONFIRM_DELETE_KEY] = workflow.id
 

@@ -1,4 +1,4 @@
-"""Time the UI: the server-side render of each wizard step (AppTest) and first paint in Chromium on loopback.
+"""Time the UI: the server-side render of each wizard step page (AppTest) and first paint of each in Chromium.
 
 Run: .venv/bin/python bench/ui_render.py [--runs N]   (needs /usr/bin/chromium for the browser half)
 """
@@ -18,47 +18,57 @@ from streamlit.testing.v1 import AppTest
 
 from services.accounts.users import User
 from services.bootstrap import Runtime, install_runtime
+from services.storage.embedded_db import EmbeddedDatabase
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow
-from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_up_and_in
+from tests.conftest import free_port
+from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_in
 from tests.ui.conftest import signed_in_session
 from ui.auth import SESSION_KEY
+from ui.wizard_view import WizardStep
 
 BRIEF = NewWorkflow(title="Bench", initial_prompt="A runner crosses the city at dawn", duration=2)
+PASSWORD = "bench password"
+BEFORE_MS = 31.0  # the one-page wizard's slowest step (Frames, 3 to review) in bench/RESULTS.md before issue 14
+TARGET_MS = 1.2 * BEFORE_MS
+Steps = dict[str, tuple[WizardStep, str | None]]
 
 
-def workflows_at_each_step(runtime: Runtime, user: User) -> dict[str, dict[str, str]]:
-    """URL parameters that open the wizard at each of its five steps."""
+def workflows_at_each_step(runtime: Runtime, user: User) -> Steps:
+    """Each step page and the workflow it opens (the same data the one-page wizard was timed on)."""
     service, uid = runtime.service, user.id
     refined = service.create_workflow(user_id=uid, brief=BRIEF).id
     service.refine_prompt(user_id=uid, workflow_id=refined)
     framed = service.create_workflow(user_id=uid, brief=BRIEF).id
     service.refine_prompt(user_id=uid, workflow_id=framed)
     service.generate_frames(user_id=uid, workflow_id=framed, frame_count=3)
-    service.review_frames(user_id=uid, workflow_id=framed, reviews=[FrameReview(n, True) for n in (1, 2, 3)])
+    numbers = [f.frame_number for f in service.get_workflow(user_id=uid, workflow_id=framed).generated_frames]
+    service.review_frames(user_id=uid, workflow_id=framed, reviews=[FrameReview(n, True) for n in numbers])
     done = service.create_workflow(user_id=uid, brief=BRIEF).id
     service.refine_prompt(user_id=uid, workflow_id=done)
     service.generate_frames(user_id=uid, workflow_id=done, frame_count=3)
-    service.review_frames(user_id=uid, workflow_id=done, reviews=[FrameReview(n, True) for n in (1, 2, 3)])
+    numbers = [f.frame_number for f in service.get_workflow(user_id=uid, workflow_id=done).generated_frames]
+    service.review_frames(user_id=uid, workflow_id=done, reviews=[FrameReview(n, True) for n in numbers])
     service.generate_video(user_id=uid, workflow_id=done, fps=12)
     return {
-        "0 Brief": {},
-        "1 Refinement": {"workflow": refined},
-        "2 Frames (3 to review)": {"workflow": framed},
-        "3 Video settings": {"workflow": framed, "view": "video"},
-        "4 Completed": {"workflow": done},
+        "1 Brief": (WizardStep.BRIEF, None),
+        "2 Refine": (WizardStep.REFINE, refined),
+        "3 Frames (3 frames)": (WizardStep.FRAMES, framed),
+        "4 Video": (WizardStep.VIDEO, framed),
+        "5 Result": (WizardStep.RESULT, done),
     }
 
 
-def time_step_renders(user: User, params: dict[str, str], runs: int) -> list[float]:
-    """Seconds per full rerun of the wizard page at these parameters (after a warm-up run)."""
+def time_step_renders(user: User, step: WizardStep, workflow_id: str | None, runs: int) -> list[float]:
+    """Seconds per full rerun of one step page on this workflow (after a warm-up run)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.session_state[SESSION_KEY] = signed_in_session(user)
-    for name, value in params.items():
-        at.query_params[name] = value
+    if workflow_id:
+        at.query_params["workflow"] = workflow_id
     at.run()
-    at.switch_page("app_pages/wizard.py").run()
+    at.switch_page(step.page).run()
     assert not at.exception, at.exception
+    assert at.progress[0].text.startswith(f"Step {step.number} of 5"), at.progress[0].text
     return rerun_timings(at, runs)
 
 
@@ -80,52 +90,70 @@ def rerun_timings(at: AppTest, runs: int) -> list[float]:
 
 
 def server_side(runs: int) -> dict[str, float]:
-    """Median milliseconds of a full rerun of the wizard at each step."""
+    """Median milliseconds of a full rerun of each step page."""
     medians = {}
     with in_memory_database() as uri, tempfile.TemporaryDirectory() as scratch:
         runtime = bench_runtime(uri, Path(scratch) / "data", MONGODB_DATABASE="bench_ui")
         try:
             st.cache_resource.clear()
             install_runtime(runtime)
-            user = runtime.users.register(username="bench", password="bench password", name="Bench")
-            print(f"Server-side render of each wizard step (AppTest, full rerun, {runs} runs each):")
-            for step, params in workflows_at_each_step(runtime, user).items():
-                timings = time_step_renders(user, params, runs)
-                medians[step] = statistics.median(timings) * 1000
-                print(f"  {step:<24} median {medians[step]:7.1f} ms   max {max(timings) * 1000:7.1f} ms")
+            user = runtime.users.register(username="bench", password=PASSWORD, name="Bench")
+            print(f"Server-side render of each wizard step page (AppTest, full rerun, {runs} runs each):")
+            for name, (step, workflow_id) in workflows_at_each_step(runtime, user).items():
+                timings = time_step_renders(user, step, workflow_id, runs)
+                medians[name] = statistics.median(timings) * 1000
+                print(f"  {name:<24} median {medians[name]:7.1f} ms   max {max(timings) * 1000:7.1f} ms")
         finally:
             install_runtime(None)
             runtime.close()
     return medians
 
 
-def browser_side(runs: int) -> tuple[float, float] | None:
-    """Median seconds to first contentful paint and to the brief form on screen; None without Chromium."""
+def seed_app_data(data_dir: Path) -> Steps:
+    """The app's own database and media under data_dir, holding a user and a workflow at each step."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedDatabase(storage_path=(data_dir / "db").resolve(), port=free_port(), log_path=data_dir / "seed-db.log")
+    uri = server.start()
+    try:
+        runtime = bench_runtime(uri, data_dir)
+        try:
+            user = runtime.users.register(username="bench", password=PASSWORD, name="Bench")
+            return workflows_at_each_step(runtime, user)
+        finally:
+            runtime.close()
+    finally:
+        server.stop()
+
+
+def browser_side(runs: int) -> dict[str, tuple[float, float]] | None:
+    """Per step page: median seconds to first contentful paint and to the step on screen; None without Chromium."""
     if shutil.which(CHROMIUM) is None:
         print("Chromium first paint: skipped (no /usr/bin/chromium; apt-get install chromium)")
         return None
-    with tempfile.TemporaryDirectory() as scratch, running_app(Path(scratch) / "data") as app, chromium() as browser:
-        page = browser.new_page()
-        sign_up_and_in(page, app.url, username="bench", password="bench password", name="Bench")
-        paints, ready = [], []
-        for _ in range(runs):
-            started = time.perf_counter()
-            page.goto(f"{app.url}/wizard")
-            page.get_by_text("Step 0 of 4: Brief").wait_for()
-            ready.append(time.perf_counter() - started)
-            paints.append(
-                page.evaluate("() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1") / 1000
-            )
-            settle(page)
-        print(f"Chromium on loopback, signed in, /wizard ({runs} loads):")
-        print(
-            f"  first contentful paint   median {statistics.median(paints) * 1000:7.1f} ms   "
-            f"max {max(paints) * 1000:7.1f} ms"
-        )
-        print(
-            f"  brief form on screen     median {statistics.median(ready) * 1000:7.1f} ms   max {max(ready) * 1000:7.1f} ms"
-        )
-    return statistics.median(paints), statistics.median(ready)
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        steps = seed_app_data(Path(scratch) / "data")
+        with running_app(Path(scratch) / "data") as app, chromium() as browser:
+            page = browser.new_page()
+            sign_in(page, app.url, username="bench", password=PASSWORD)
+            print(f"Chromium on loopback, signed in, each step page ({runs} loads each):")
+            for name, (step, workflow_id) in steps.items():
+                url = f"{app.url}/{step.value}" + (f"?workflow={workflow_id}" if workflow_id else "")
+                paints, ready = [], []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    page.goto(url)
+                    page.get_by_text(f"Step {step.number} of 5: {step.label}", exact=True).wait_for()
+                    ready.append(time.perf_counter() - started)
+                    fcp = "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"
+                    paints.append(page.evaluate(fcp) / 1000)
+                    settle(page)
+                results[name] = (statistics.median(paints), statistics.median(ready))
+                print(
+                    f"  {name:<24} first paint median {results[name][0] * 1000:7.1f} ms   "
+                    f"step on screen median {results[name][1] * 1000:7.1f} ms"
+                )
+    return results
 
 
 def main() -> None:
@@ -139,23 +167,28 @@ def main() -> None:
     print(f"  bare one-widget script   median {bare:7.1f} ms")
     browser = browser_side(args.runs)
     slowest = max(steps, key=steps.__getitem__)
+    verdict = "within" if steps[slowest] <= TARGET_MS else "OVER"
+    print(f"Slowest step page {slowest}: {steps[slowest]:.1f} ms, {verdict} 1.2 x {BEFORE_MS:.0f} ms = {TARGET_MS:.1f} ms")
     figures = [
         Figure(
-            f"Wizard rerun, slowest step ({slowest}), median",
+            f"Wizard step page rerun, slowest ({slowest}), median",
             steps[slowest],
             "ms",
             baseline=bare,
             baseline_is="AppTest rerun of a one-widget Streamlit script",
-            notes="steps: " + ", ".join(f"{step.split()[0]}: {ms:.0f}" for step, ms in steps.items()),
+            target=f"<= 1.2 x {BEFORE_MS:.0f} ms (the one-page wizard's slowest step) = {TARGET_MS:.1f} ms",
+            notes="pages: " + ", ".join(f"{name.split()[0]}: {ms:.0f}" for name, ms in steps.items()),
         )
     ]
     if browser:
+        slowest_paint = max(browser, key=lambda name: browser[name][0])
         figures.append(
             Figure(
-                "Chromium first contentful paint, signed in, /wizard",
-                browser[0] * 1000,
+                f"Chromium first contentful paint, signed in, slowest step page ({slowest_paint})",
+                browser[slowest_paint][0] * 1000,
                 "ms",
-                notes=f"brief form on screen after {browser[1] * 1000:.0f} ms (median)",
+                notes="first paint / step on screen, ms: "
+                + ", ".join(f"{n.split()[0]}: {p * 1000:.0f}/{r * 1000:.0f}" for n, (p, r) in browser.items()),
             )
         )
     write_results("ui_render", figures, started=started, parameters=vars(args))

@@ -16,11 +16,13 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from services.bootstrap import build_job_runner, build_model_registry
+from services.core.clock import utc_now
 from services.core.settings import Settings
 from services.jobs.store import ensure_job_indexes
 from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
 from services.storage.media_store import FileMediaStore
+from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests import log_audit
@@ -145,12 +147,14 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
     def build(models: ModelRegistry | None = None, **overrides: object) -> VideoWorkflowService:
         # Validated like the environment would be, so "5/hour" or a SecretStr arrive in their real types.
         effective = Settings(_env_file=None, **{**settings.model_dump(), **overrides}) if overrides else settings  # type: ignore[call-arg]
+        ensure_campaign_indexes(db)
         return VideoWorkflowService(
             repository=MongoWorkflowRepository(db),
             media=FileMediaStore(effective.media_dir),
             models=models or build_model_registry(effective),
             jobs=build_job_runner(db, effective),
             settings=effective,
+            campaigns=CampaignService(db, clock=utc_now),
         )
 
     return build

@@ -7,6 +7,7 @@ import streamlit as st
 from services.analytics.service import AnalyticsService
 from services.bootstrap import Runtime, get_runtime
 from services.workflows.campaigns import CampaignService
+from services.workflows.creatives import CreativesQuery
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,3 +34,8 @@ def analytics_service(runtime: Runtime) -> AnalyticsService:
     """The runtime's analytics service."""
     assert runtime.analytics is not None, "start_runtime wires the analytics service"
     return runtime.analytics
+
+
+def creatives_query(runtime: Runtime) -> CreativesQuery:
+    """The user's finished videos and approved frames, queried in the database."""
+    return CreativesQuery(runtime.db)

@@ -20,7 +20,6 @@ from services.core.errors import (
 )
 from services.providers.registry import ModelRegistry
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
-from ui.wizard_view import WIZARD_STEPS, WizardView
 
 T = TypeVar("T")
 
@@ -59,12 +58,6 @@ def badge_row(badges: list[tuple[str, str]]) -> None:
             st.badge(text, color=color)  # type: ignore[arg-type]
 
 
-def step_progress(view: WizardView) -> None:
-    """Where the wizard is, out of its five steps."""
-    index = WIZARD_STEPS.index(view)
-    st.progress(index / (len(WIZARD_STEPS) - 1), text=f"Step {index} of {len(WIZARD_STEPS) - 1}: {view.value}")
-
-
 def show_error(exc: StudioError) -> None:
     """A refusal from the service: what happened and what to do next."""
     hint = next((text for kind, text in NEXT_STEP_HINTS if isinstance(exc, kind)), "")
@@ -85,13 +78,6 @@ def act(spinner: str, call: Callable[[], T], then: Callable[[T], None] = rerun_a
         show_error(exc)
         return
     then(result)
-
-
-def latest_failure(workflow: VideoWorkflow) -> str | None:
-    """The message of the failure that left the workflow FAILED, if it is."""
-    if workflow.status is not WorkflowStatus.FAILED or not workflow.errors:
-        return None
-    return workflow.errors[-1].message
 
 
 def example_label(workflow: VideoWorkflow) -> str:

@@ -1,8 +1,12 @@
-"""Wizard steps 2–4: frames (generate, review, regenerate, versions), video settings, and the finished video."""
+"""Wizard step 3: generate the storyboard frames, then review them one click at a time.
+
+Every decision shown is the stored one: the cards hold no decision widgets, only buttons that write through the
+service, so Approve All, a regeneration, a restore or a change from another tab or the API shows at once.
+"""
 
 from __future__ import annotations
 
-import re
+from functools import partial
 
 import streamlit as st
 
@@ -10,29 +14,42 @@ from services.core.errors import StudioError
 from services.providers.registry import ModelRole
 from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
+from ui.media import media_url
 from ui.model_picker import model_picker
-from ui.widgets import act, badge_row, model_ran
+from ui.widgets import act, show_error
 from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
-    VIEW_VIDEO,
+    WizardStep,
     can_continue_to_video,
+    decision_of,
     frame_label,
-    quota_text,
     rejected_frame_numbers,
 )
 
-APPROVE, REJECT, PENDING = "Approve", "Reject", "Pending"
 GALLERY_COLUMNS = 3
+DECISION_COLORS = {"Approved": "green", "Rejected": "red", "Pending review": "gray"}
 
 
 def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
-    """Step 2: generate the storyboard frames, then review them."""
+    """Step 3: the generate form until frames exist, then the review gallery and its actions."""
+    reviewing = workflow.current_step is WorkflowStep.FRAME_REVIEW
     if workflow.current_step in REFINEMENT_STEPS or workflow.current_step is WorkflowStep.FRAME_GENERATION:
         _generate_form(ctx, workflow)
-    if workflow.generated_frames and workflow.current_step is WorkflowStep.FRAME_REVIEW:
-        _review_gallery(ctx, workflow)
+    if not workflow.generated_frames:
+        return
+    _enlarged(ctx, workflow)
+    columns = st.columns(GALLERY_COLUMNS)
+    for index, frame in enumerate(workflow.generated_frames):
+        with columns[index % GALLERY_COLUMNS]:
+            _frame_card(ctx, workflow, frame, reviewing=reviewing)
+    for frame in workflow.generated_frames:
+        if frame.history:
+            _versions(ctx, workflow, frame, reviewing=reviewing)
+    if reviewing:
         _frame_actions(ctx, workflow)
+    elif workflow.current_step in (WorkflowStep.VIDEO_GENERATION, WorkflowStep.COMPLETED):
+        st.caption("These are the approved frames the video is made from.")
 
 
 def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
@@ -62,90 +79,116 @@ def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
             lambda: ctx.runtime.service.generate_frames(
                 user_id=ctx.user_id, workflow_id=workflow.id, frame_count=int(count), model=model
             ),
-            then=lambda _: ctx.go(),
         )
-    if workflow.current_step in REFINEMENT_STEPS and back_col.button("Back to Refinement"):
-        ctx.go(None)
+    with back_col:
+        if workflow.current_step in REFINEMENT_STEPS:
+            ctx.link(WizardStep.REFINE, label="Back to Refine", key="-back")
 
 
-def _status_of(frame: GeneratedFrame) -> str:
-    if frame.approved:
-        return APPROVE
-    return REJECT if frame.feedback else PENDING
+def _large_key(workflow: VideoWorkflow) -> str:
+    return f"wizard_large_frame_{workflow.id}"
 
 
-def _review_gallery(ctx: WizardContext, workflow: VideoWorkflow) -> None:
-    """Every frame with approve / reject and a feedback box; one save sends all decisions."""
-    images = {
-        f.frame_number: ctx.runtime.service.read_media(user_id=ctx.user_id, key=f.image_key)
-        for f in workflow.generated_frames
-    }
-    with st.form(f"review-{workflow.id}"):
-        columns = st.columns(GALLERY_COLUMNS)
-        choices: dict[int, tuple[str, str]] = {}
-        for index, frame in enumerate(workflow.generated_frames):
-            with columns[index % GALLERY_COLUMNS]:
-                tag = f"{frame.frame_number}-v{frame.version}"  # new widgets for a new version of the frame
-                st.image(
-                    images[frame.frame_number],
-                    caption=f"{frame_label(workflow, frame.frame_number)} · v{frame.version} · {frame.model}",
-                )
-                decision = st.radio(
-                    f"Frame {frame.frame_number + 1}",
-                    [PENDING, APPROVE, REJECT],
-                    horizontal=True,
-                    index=[PENDING, APPROVE, REJECT].index(_status_of(frame)),
-                    key=f"decision-{tag}",
-                )
-                feedback = st.text_area(
-                    f"Feedback for frame {frame.frame_number + 1}",
-                    value=frame.feedback or "",
-                    key=f"feedback-{tag}",
-                    placeholder="What should change? (needed to reject)",
-                )
-                choices[frame.frame_number] = (decision, feedback)
-        submitted = st.form_submit_button("Save Reviews")
-    if submitted:
-        _save_reviews(ctx, workflow, choices)
-    for frame in workflow.generated_frames:
-        if frame.history:
-            _versions(ctx, workflow, frame)
+def _rejecting_key(workflow: VideoWorkflow) -> str:
+    return f"wizard_rejecting_{workflow.id}"
 
 
-def _save_reviews(ctx: WizardContext, workflow: VideoWorkflow, choices: dict[int, tuple[str, str]]) -> None:
-    missing = [str(n + 1) for n, (decision, feedback) in choices.items() if decision == REJECT and not feedback.strip()]
-    if missing:
-        st.warning(f"Say what should change in frame {', '.join(missing)} before rejecting it.")
+def _enlarged(ctx: WizardContext, workflow: VideoWorkflow) -> None:
+    """The frame the user clicked, large, above the gallery."""
+    frame = workflow.frame(st.session_state.get(_large_key(workflow), -1))
+    if frame is None:
         return
-    reviews = [
-        FrameReview(n, decision == APPROVE, feedback.strip() if decision == REJECT else None)
-        for n, (decision, feedback) in choices.items()
-        if decision != PENDING
-    ]
-    if not reviews:
-        st.warning("Approve or reject at least one frame, then save.")
+    with st.container(border=True):
+        st.image(media_url(ctx.runtime, frame.image_key), caption=frame_label(workflow, frame), width="stretch")
+        if st.button("Close large view", key="wizard-close-large", icon=":material/close:"):
+            st.session_state.pop(_large_key(workflow), None)
+            st.rerun()
+
+
+def _frame_card(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame, *, reviewing: bool) -> None:
+    """One frame: image (click to enlarge), its stored decision, Approve and Reject."""
+    n = frame.frame_number
+    decision = decision_of(frame)
+    with st.container(border=True, key=f"frame-card-{n}"):
+        url = media_url(ctx.runtime, frame.image_key)
+        st.image(url, link=url, alt=f"{frame_label(workflow, frame)}: {frame.prompt[:120]}")  # a click opens it full size
+        st.markdown(f"**{frame_label(workflow, frame)}** · v{frame.version}")
+        st.badge(decision, color=DECISION_COLORS[decision])  # type: ignore[arg-type]
+        if frame.feedback and not frame.approved:
+            st.caption(f"Feedback: {frame.feedback}")
+        if st.button("View large", key=f"large-{n}", icon=":material/zoom_in:", type="tertiary"):
+            st.session_state[_large_key(workflow)] = n
+            st.rerun()
+        if not reviewing:
+            return
+        approve_col, reject_col = st.columns(2)
+        if approve_col.button("Approve", key=f"approve-{n}", disabled=frame.approved, icon=":material/check:"):
+            _review(ctx, workflow, FrameReview(n, True))
+        if reject_col.button("Reject", key=f"reject-{n}", icon=":material/close:"):
+            st.session_state.setdefault(_rejecting_key(workflow), set()).add(n)
+        if n in st.session_state.get(_rejecting_key(workflow), set()):
+            _reject_form(ctx, workflow, frame)
+
+
+def _reject_form(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
+    """Feedback for a rejection; empty feedback is refused here, next to the frame."""
+    n = frame.frame_number
+    with st.form(f"reject-form-{n}-v{frame.version}", border=False):
+        feedback = st.text_area(
+            f"What should change in frame {workflow.generated_frames.index(frame) + 1}?",
+            value=frame.feedback or "",
+            key=f"reject-feedback-{n}-v{frame.version}",
+        )
+        send_col, cancel_col = st.columns(2)
+        send = send_col.form_submit_button("Reject with feedback", type="primary")
+        cancel = cancel_col.form_submit_button("Cancel")
+    if cancel:
+        st.session_state[_rejecting_key(workflow)].discard(n)
+        st.rerun()
+    if not send:
         return
-    act(
-        "Saving your review…",
-        lambda: ctx.runtime.service.review_frames(user_id=ctx.user_id, workflow_id=workflow.id, reviews=reviews),
-    )
+    if not feedback.strip():
+        st.error("Say what should change before rejecting this frame.", icon="✍️")
+        return
+    st.session_state[_rejecting_key(workflow)].discard(n)
+    _review(ctx, workflow, FrameReview(n, False, feedback.strip()))
 
 
-def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
-    with st.expander(f"{frame_label(workflow, frame.frame_number)}: earlier versions ({len(frame.history)})"):
-        columns = st.columns(max(len(frame.history), 1))
-        for column, version in zip(columns, frame.history, strict=False):
+def _review(ctx: WizardContext, workflow: VideoWorkflow, review: FrameReview) -> None:
+    try:
+        ctx.runtime.service.review_frames(user_id=ctx.user_id, workflow_id=workflow.id, reviews=[review])
+    except StudioError as exc:
+        show_error(exc)
+        return
+    st.rerun()
+
+
+def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame, *, reviewing: bool) -> None:
+    """The current version beside the earlier ones, each with Use this version."""
+    label = frame_label(workflow, frame).split(" · ")[0]
+    with st.expander(f"{label}: earlier versions ({len(frame.history)})", expanded=reviewing):
+        columns = st.columns(len(frame.history) + 1)
+        with columns[0]:
+            st.image(
+                media_url(ctx.runtime, frame.image_key),
+                caption=f"Current · v{frame.version} · {frame.model}",
+            )
+        for column, version in zip(columns[1:], reversed(frame.history), strict=True):
             with column:
+                feedback = f" · feedback: {version.feedback}" if version.feedback else ""
                 st.image(
-                    ctx.runtime.service.read_media(user_id=ctx.user_id, key=version.image_key),
-                    caption=f"v{version.version} · {version.model}"
-                    + (f" · feedback: {version.feedback}" if version.feedback else ""),
+                    media_url(ctx.runtime, version.image_key),
+                    caption=f"v{version.version} · {version.model}{feedback}",
                 )
-                if st.button(f"Use version {version.version}", key=f"restore-{frame.frame_number}-{version.version}"):
+                if reviewing and st.button("Use this version", key=f"restore-{frame.frame_number}-{version.version}"):
                     act(
                         "Restoring…",
-                        lambda v=version.version: ctx.runtime.service.restore_frame_version(
-                            user_id=ctx.user_id, workflow_id=workflow.id, frame_number=frame.frame_number, version=v
+                        partial(
+                            ctx.runtime.service.restore_frame_version,
+                            user_id=ctx.user_id,
+                            workflow_id=workflow.id,
+                            frame_number=frame.frame_number,
+                            version=version.version,
                         ),
                     )
 
@@ -153,7 +196,7 @@ def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame
 def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     rejected = rejected_frame_numbers(workflow)
     approve_col, regenerate_col, continue_col = st.columns(3)
-    if approve_col.button("Approve All", disabled=workflow.frames_approved):
+    if approve_col.button("Approve All", disabled=workflow.frames_approved, icon=":material/done_all:"):
         reviews = [FrameReview(f.frame_number, True) for f in workflow.generated_frames]
         act(
             "Approving…",
@@ -161,7 +204,7 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         )
     if regenerate_col.button(f"Regenerate Rejected ({len(rejected)})", disabled=not rejected):
         act(
-            f"Regenerating frame {', '.join(str(n + 1) for n in rejected)}…",
+            f"Regenerating {len(rejected)} frame(s)…",
             lambda: ctx.runtime.service.regenerate_frames(
                 user_id=ctx.user_id, workflow_id=workflow.id, frame_numbers=rejected
             ),
@@ -172,93 +215,4 @@ def _frame_actions(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         disabled=not can_continue_to_video(workflow),
         help=None if workflow.frames_approved else "Approve every frame first.",
     ):
-        ctx.go(VIEW_VIDEO)
-
-
-def render_video_settings(ctx: WizardContext, workflow: VideoWorkflow) -> None:
-    """Step 3: model, fps and duration, the final prompt for review, the cost, then "Generate Video"."""
-    model, unusable = model_picker(
-        ctx.runtime.models,
-        ModelRole.VIDEO,
-        label="Video model",
-        current=workflow.model_selections.video,
-        key=f"video-model-{workflow.id}",
-    )
-    if unusable is not None:
-        if workflow.current_step is WorkflowStep.FRAME_REVIEW and st.button("Back to Frames"):
-            ctx.go(None)
-        return
-    options = ctx.runtime.service.video_options(model)
-    longest = options.longest_seconds
-    fps_col, duration_col = st.columns(2)
-    fps = fps_col.select_slider(
-        "Frames per second", options=list(options.frame_rates), value=options.default_fps, key=f"fps-{workflow.id}-{model}"
-    )
-    duration = duration_col.number_input(
-        "Duration (seconds)",
-        min_value=1,
-        max_value=longest,
-        value=min(workflow.metadata.duration, longest),
-        key=f"duration-{workflow.id}-{model}",
-        help=f"{model} can make up to {longest} s.",
-    )
-    st.text_area("Final prompt", value=workflow.final_refined_prompt or "", disabled=True, height=160)
-    try:
-        estimate = ctx.runtime.service.estimate_cost(
-            user_id=ctx.user_id,
-            workflow_id=workflow.id,
-            step=WorkflowStep.VIDEO_GENERATION,
-            model=model,
-            duration=int(duration),
-            fps=int(fps),
-        )
-        offline = " (offline render)" if estimate.provider == "offline" else ""
-        st.metric("Cost estimate", f"${estimate.amount_usd:.2f}{offline}", help=f"{estimate.provider}: {estimate.basis}")
-        refused = None
-    except StudioError as exc:  # the model cannot make this video: say why before anything is sent
-        refused = exc.message
-        st.warning(refused)
-    quota = ctx.runtime.service.remaining_quota(user_id=ctx.user_id)  # the same counter the API uses
-    if not quota.exempt:
-        st.caption(quota_text(quota))
-    generate_col, back_col = st.columns(2)
-    if generate_col.button("Generate Video", type="primary", disabled=refused is not None or quota.remaining == 0):
-        act(
-            f"Rendering the video with {model}…",
-            lambda: ctx.runtime.service.generate_video(
-                user_id=ctx.user_id, workflow_id=workflow.id, model=model, duration=int(duration), fps=int(fps)
-            ),
-            then=lambda _: ctx.go(),
-        )
-    if workflow.current_step is WorkflowStep.FRAME_REVIEW and back_col.button("Back to Frames"):
-        ctx.go(None)
-
-
-def render_completed(ctx: WizardContext, workflow: VideoWorkflow) -> None:
-    """Step 4: the video, its download, and what made it."""
-    video = workflow.video_output
-    if video is None:
-        st.error("This workflow is complete but has no video. Open it from My Workflows and contact support.")
-        return
-    data = ctx.runtime.service.read_media(user_id=ctx.user_id, key=video.video_key)
-    st.video(data, format="video/mp4")
-    # Providers report no charge we can read: every cost is our estimate from the configured prices.
-    cost = f"Cost (estimate): ${video.cost_usd:.2f} (workflow ${workflow.total_cost_usd:.2f})"
-    badge_row(
-        [
-            (f"Model: {model_ran(video.model, video.requested_model, ctx.runtime.models)} ({video.provider})", "gray"),
-            (f"{video.duration} s", "blue"),
-            (f"{video.fps} fps", "blue"),
-            (cost, "green"),
-        ]
-    )
-    download_col, close_col = st.columns(2)
-    download_col.download_button(
-        "Download MP4", data=data, file_name=f"{_slug(workflow.title)}.mp4", mime="video/mp4", on_click="ignore"
-    )
-    if close_col.button("Close Wizard", key="close-wizard"):
-        ctx.on_close()
-
-
-def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "video"
+        ctx.go(WizardStep.VIDEO)

@@ -185,6 +185,7 @@ def refine_prompt(
             workflow_id=workflow_id,
             additional_info=body.additional_info,
             model=body.model,
+            fresh=body.fresh,
             key_id=principal.key_id,
         ),
     )

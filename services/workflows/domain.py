@@ -77,6 +77,7 @@ class RefinementIteration(CamelModel):
     requested_model: str | None = None  # the retired id that was asked for, when its successor ran
     duration_ms: int = 0
     cached: bool = False  # served from the prompt cache: no provider call, no cost
+    cached_at: datetime | None = None  # when the cached answer was first made (cached rounds only)
     usage: dict[str, int] = Field(default_factory=dict)  # tokens the provider reported
     cost_usd: float = 0.0
     lab_run_id: str | None = None  # adopted from this Prompt Lab run ("Use this one")

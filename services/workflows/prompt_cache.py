@@ -52,9 +52,9 @@ class PromptCache:
         return cache_key(request, scope="*" if self.shared else user_id)
 
     def get(self, key: str) -> dict | None:
-        """The cached entry (refinedPrompt, provider, usage), if present and not expired."""
+        """The cached entry (refinedPrompt, provider, usage, createdAt), if present and not expired."""
         return self.collection.find_one(
-            {"_id": key, "expiresAt": {"$gt": self.clock()}}, {"refinedPrompt": 1, "provider": 1, "usage": 1}
+            {"_id": key, "expiresAt": {"$gt": self.clock()}}, {"refinedPrompt": 1, "provider": 1, "usage": 1, "createdAt": 1}
         )
 
     def put(self, key: str, *, refined_prompt: str, provider: str, model: str, usage: dict[str, int]) -> None:

@@ -198,6 +198,16 @@ def restore_frame_version(workflow: VideoWorkflow, frame_number: int, version: i
     workflow.last_activity = now
 
 
+def reopen_frames(workflow: VideoWorkflow, *, now: datetime, stale_after: timedelta) -> None:
+    """Back to reviewing the frames after a video that failed or was canceled; the frames stay as they are."""
+    ensure_not_busy(workflow, now=now, stale_after=stale_after)
+    check_transition(workflow.current_step, WorkflowAction.REOPEN_FRAMES)
+    workflow.current_step = WorkflowStep.FRAME_REVIEW
+    workflow.status = WorkflowStatus.WAITING_USER_INPUT
+    workflow.active_job_id = None
+    workflow.last_activity = now
+
+
 def check_can_generate_video(workflow: VideoWorkflow) -> None:
     """The video needs every frame approved."""
     check_transition(workflow.current_step, WorkflowAction.GENERATE_VIDEO)

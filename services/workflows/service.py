@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -35,6 +36,7 @@ from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
 from services.workflows.adoption import Adoptions
+from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
     REFRAME_MODES,
     ModelSelections,
@@ -101,12 +103,14 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         prompt_cache: PromptCache | None = None,
         dispatcher: JobDispatcher | None = None,
         events: EventSink | None = None,
+        campaigns: CampaignService | None = None,
         limits: UsageLimits | None = None,
     ) -> None:
         self.repository = repository
         self.limits = limits  # per-user usage limits, charged only for work that starts (None: unlimited)
         self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
         self.events = events  # users' callback URLs (outgoing webhooks), when configured
+        self.campaigns = campaigns  # a campaignId the user has no campaign for creates it
         self.dispatcher = dispatcher  # None: jobs run inside the calling request
         self.prompt_cache = prompt_cache
         self.jobs = jobs
@@ -137,11 +141,14 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
             if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
                 check_aspect_ratio(chosen.spec, brief.aspect_ratio)
+        campaign_id = clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None
+        if campaign_id is not None and self.campaigns is not None:
+            self.campaigns.ensure(user_id=user_id, campaign_id=campaign_id)  # the user's own, found or created
         now = self.clock()
         workflow = VideoWorkflow(
             id=str(ObjectId()),  # time-ordered, so equal lastActivity still lists newest first
             user_id=user_id,
-            campaign_id=clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None,
+            campaign_id=campaign_id,
             title=clean_text(brief.title, field="Title", max_length=s.MAX_TITLE_LENGTH, required=True),
             initial_prompt=clean_text(brief.initial_prompt, field="Prompt", max_length=s.MAX_PROMPT_LENGTH, required=True),
             metadata=WorkflowMetadata(
@@ -238,9 +245,10 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         workflow_id: str,
         additional_info: str | None = None,
         model: str | None = None,
+        fresh: bool = False,
         key_id: str | None = None,
     ) -> VideoWorkflow:
-        """Run one refinement round with the chosen model and the user's optional notes."""
+        """Run one refinement round with the chosen model and the user's notes; fresh=True skips the prompt cache."""
         notes = (
             clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH, required=False)
             or None
@@ -264,7 +272,8 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             user_id=user_id,
         )
         started = time.perf_counter()
-        result, provider, cached = self._refine(user_id, workflow_id, refiner, request)
+        result, provider, cached_at = self._refine(user_id, workflow_id, refiner, request, fresh=fresh)
+        cached = cached_at is not None
         refined = (result.refined_prompt or "").strip()
         if not refined:
             self._fail(
@@ -296,6 +305,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 created_at=self.clock(),
                 duration_ms=elapsed_ms,
                 cached=cached,
+                cached_at=cached_at,
                 usage=dict(result.usage),
                 cost_usd=cost,
             )
@@ -307,17 +317,21 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
 
     def _refine(
-        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest
-    ) -> tuple[RefinementResult, str, bool]:
-        """The cached answer for an identical request, else the provider's: (result, provider, cached)."""
-        if self.prompt_cache is not None:
+        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest, *, fresh: bool
+    ) -> tuple[RefinementResult, str, datetime | None]:
+        """The cached answer for an identical request (unless fresh), else the provider's.
+
+        Returns (result, provider, when the cached answer was first made, or None when the provider answered now).
+        """
+        if self.prompt_cache is not None and not fresh:
             hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
             if hit is not None:
-                return RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {})), hit["provider"], True
+                result = RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {}))
+                return result, hit["provider"], hit.get("createdAt") or self.clock()
         result = self._call(
             user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner, lambda: refiner.implementation.refine(request)
         )
-        return result, result.provider or refiner.provider_name, False
+        return result, result.provider or refiner.provider_name, None
 
     # ---- frames and video: durable jobs ---------------------------------------------------------
 
@@ -419,6 +433,34 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
 
         return self._update(user_id, workflow_id, restore)
 
+    def reopen_frames(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """Back to Frames after a failed or canceled video: the frames can be reviewed and regenerated again."""
+        return self._update(
+            user_id, workflow_id, lambda w: rules.reopen_frames(w, now=self.clock(), stale_after=self._stale_after)
+        )
+
+    def start_from_prompt(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
+        """A new workflow whose prompt is this one's latest refined prompt, with the same brief and models."""
+        source = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        if not source.final_refined_prompt:
+            raise ValidationError("This workflow has no refined prompt yet. Refine it first.")
+        meta, models = source.metadata, source.model_selections
+        brief = NewWorkflow(
+            title=source.title,
+            initial_prompt=source.final_refined_prompt[: self.settings.MAX_PROMPT_LENGTH],
+            target_audience=meta.target_audience,
+            tone=meta.tone,
+            duration=meta.duration,
+            style=meta.style,
+            aspect_ratio=meta.aspect_ratio,
+            sound=meta.sound,
+            campaign_id=source.campaign_id,
+            refinement_model=models.refinement,
+            frame_model=models.frames,
+            video_model=models.video,
+        )
+        return self.create_workflow(user_id=user_id, brief=brief)
+
     def generate_video(
         self,
         *,
@@ -469,6 +511,12 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
             )
 
     # ---- plumbing ---------------------------------------------------------------------------
+
+    def without_limits(self) -> VideoWorkflowService:
+        """This service charging no usage limits, for work the studio does on a user's behalf (the bundled examples)."""
+        twin = copy.copy(self)
+        twin.limits = None
+        return twin
 
     def remaining_quota(self, *, user_id: str, operation: str = VIDEO) -> Quota:
         """What is left of the user's tightest limit of an operation (video by default) and when it frees up."""

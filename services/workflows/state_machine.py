@@ -7,6 +7,7 @@ Flow (the spec's diagram):
     PROMPT_REFINEMENT | ADDITIONAL_INFO --generate frames--> FRAME_GENERATION --> FRAME_REVIEW
     FRAME_REVIEW --review / regenerate / restore a version--> FRAME_REVIEW
     FRAME_REVIEW (all frames approved) --generate video--> VIDEO_GENERATION --> COMPLETED
+    VIDEO_GENERATION (failed or canceled) --reopen frames--> FRAME_REVIEW
 
 A failed step leaves the workflow at that step with status FAILED; the same action is
 allowed again from there, so FAILED is never a dead end.
@@ -28,6 +29,7 @@ class WorkflowAction(StrEnum):
     REGENERATE_FRAMES = "REGENERATE_FRAMES"
     RESTORE_FRAME_VERSION = "RESTORE_FRAME_VERSION"
     GENERATE_VIDEO = "GENERATE_VIDEO"
+    REOPEN_FRAMES = "REOPEN_FRAMES"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ TRANSITIONS: dict[WorkflowAction, Transition] = {
         working_step=S.VIDEO_GENERATION,
         success_step=S.COMPLETED,
     ),
+    # Back to Frames after a video that failed or was canceled: review, regenerate or restore before rendering again.
+    WorkflowAction.REOPEN_FRAMES: Transition(
+        frozenset({S.VIDEO_GENERATION}), working_step=S.FRAME_REVIEW, success_step=S.FRAME_REVIEW
+    ),
 }
 
 ACTION_LABELS = {
@@ -74,6 +80,7 @@ ACTION_LABELS = {
     WorkflowAction.REGENERATE_FRAMES: "regenerate frames",
     WorkflowAction.RESTORE_FRAME_VERSION: "restore an earlier frame version",
     WorkflowAction.GENERATE_VIDEO: "generate the video",
+    WorkflowAction.REOPEN_FRAMES: "go back to the frames",
 }
 
 

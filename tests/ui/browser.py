@@ -56,8 +56,8 @@ def seed_database(data_dir: Path, seed: Callable[[Database], None]) -> None:
 
 
 @contextmanager
-def running_app(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterator[RunningApp]:
-    """`streamlit run app.py` on free loopback ports with its own DATA_DIR (and these variables); stopped afterwards."""
+def running_app(data_dir: Path, *, env: dict[str, str] | None = None, script: str = "app.py") -> Iterator[RunningApp]:
+    """`streamlit run app.py` (or another ASGI script) on free loopback ports with its own DATA_DIR; stopped afterwards."""
     port = free_port()
     db_port = free_port()
     env = {
@@ -73,7 +73,7 @@ def running_app(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterato
             [
                 str(ROOT / ".venv/bin/streamlit"),
                 "run",
-                "app.py",
+                script,
                 "--server.port",
                 str(port),
                 "--server.address",

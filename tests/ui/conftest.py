@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from services.accounts.api_services import build_api_services
 from services.accounts.users import User, UserService, ensure_user_indexes
 from services.analytics.service import AnalyticsService
-from services.bootstrap import Runtime, build_lab, get_runtime, install_runtime
+from services.bootstrap import Runtime, build_lab, build_media_links, get_runtime, install_runtime
 from services.core.clock import utc_now
 from services.core.settings import Settings
 from services.providers.keys import ProviderKeyVault
@@ -42,10 +42,11 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             models=service.models,
             service=service,
             users=users,
-            campaigns=CampaignService(db, clock=utc_now),
+            campaigns=service.campaigns or CampaignService(db, clock=utc_now),
             vault=vault,
             api=build_api_services(service.settings, db, clock=utc_now),
             analytics=AnalyticsService(db, users=users),
+            media_links=build_media_links(service.settings, service.media),
             lab=build_lab(db, service),
         )
         st.cache_resource.clear()

@@ -72,7 +72,7 @@ def test_opening_a_video_card_reopens_its_wizard(runtime: Runtime, alice: User):
     at = open_app(alice, page=CREATIVES)
     button(at, "Open").click().run()
     assert at.query_params["workflow"] == workflow_id
-    assert any("Step 4 of 4: Completed" in p.text for p in at.progress)
+    assert any("Step 5 of 5: Result" in p.text for p in at.progress)
 
 
 def test_my_workflows_lists_the_users_workflows_newest_activity_first(runtime: Runtime, alice: User, make_user):
@@ -110,7 +110,7 @@ def test_resume_opens_the_wizard_on_that_workflow(runtime: Runtime, alice: User)
     at = open_app(alice, page=WORKFLOWS)
     button(at, "Resume").click().run()
     assert at.query_params["workflow"] == workflow.id
-    assert any("Step 1 of 4: Refinement" in p.text for p in at.progress)
+    assert any("Step 2 of 5: Refine" in p.text for p in at.progress)
 
 
 def test_settings_changes_the_password_after_checking_the_current_one(runtime: Runtime, alice: User):

@@ -26,14 +26,14 @@ def test_a_failed_refinement_shows_an_alert_and_a_retry_succeeds(install, make_s
     runtime = scripted_runtime(install, make_service, refiner=refiner)
     alice = make_user("alice")
     workflow = runtime.service.create_workflow(user_id=alice.id, brief=a_brief())
-    at = open_app(alice, page="app_pages/wizard.py", query_params={"workflow": workflow.id})
+    at = open_app(alice, page="app_pages/wizard_refine.py", query_params={"workflow": workflow.id})
 
     button(at, "Refine Prompt").click().run()
     assert at.error and "429" in at.error[0].value and "pick another model" in at.error[0].value
     assert runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow.id).status is WorkflowStatus.FAILED
 
     at.run()  # reload: the stored failure is still explained
-    assert any("This step failed" in e.value for e in at.error)
+    assert any("This step did not finish" in e.value and "429" in e.value for e in at.error)
     button(at, "Refine Prompt").click().run()
     stored = runtime.service.get_workflow(user_id=alice.id, workflow_id=workflow.id)
     assert stored.status is WorkflowStatus.WAITING_USER_INPUT and len(stored.refinement_iterations) == 1
@@ -45,7 +45,7 @@ def test_a_frame_that_fails_keeps_the_others_and_says_to_retry(install, make_ser
     alice = make_user("alice")
     workflow = runtime.service.create_workflow(user_id=alice.id, brief=a_brief())
     runtime.service.refine_prompt(user_id=alice.id, workflow_id=workflow.id)
-    at = open_app(alice, page="app_pages/wizard.py", query_params={"workflow": workflow.id, "view": "frames"})
+    at = open_app(alice, page="app_pages/wizard_frames.py", query_params={"workflow": workflow.id})
 
     button(at, "Generate Frames").click().run()
     assert at.error and "overloaded" in at.error[0].value

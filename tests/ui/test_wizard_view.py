@@ -1,4 +1,4 @@
-"""Which wizard step a workflow opens on: its stored step, or the next one when the user may go there."""
+"""Which steps a workflow has reached, where it resumes, and what an unreached step asks for first."""
 
 from __future__ import annotations
 
@@ -7,40 +7,57 @@ import pytest
 from services.workflows.domain import WorkflowStep
 from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
-from ui.wizard_view import WizardView, wizard_view
+from ui.wizard_view import WizardStep, home_step, prerequisite
 
-S, V = WorkflowStep, WizardView
+S, W = WorkflowStep, WizardStep
 
 
-def test_no_workflow_opens_the_brief():
-    assert wizard_view(None, "video") is V.BRIEF
+def test_without_a_workflow_only_the_brief_is_open():
+    assert home_step(None) is W.BRIEF
+    assert prerequisite(None, W.BRIEF) is None
+    assert all(prerequisite(None, step).step is W.BRIEF for step in (W.REFINE, W.FRAMES, W.VIDEO, W.RESULT))
 
 
 @pytest.mark.parametrize(
-    ("step", "refined", "approved", "requested", "expected"),
+    ("step", "refined", "approved", "video", "home", "open_steps"),
     [
-        (S.INITIAL_PROMPT, False, False, None, V.REFINEMENT),
-        (S.INITIAL_PROMPT, False, False, "frames", V.REFINEMENT),  # nothing refined yet: frames must wait
-        (S.PROMPT_REFINEMENT, True, False, None, V.REFINEMENT),
-        (S.PROMPT_REFINEMENT, True, False, "frames", V.FRAMES),
-        (S.ADDITIONAL_INFO, True, False, "frames", V.FRAMES),
-        (S.PROMPT_REFINEMENT, True, False, "video", V.REFINEMENT),  # no skipping ahead to the video
-        (S.FRAME_GENERATION, True, False, None, V.FRAMES),
-        (S.FRAME_REVIEW, True, False, "video", V.FRAMES),  # not every frame approved
-        (S.FRAME_REVIEW, True, True, None, V.FRAMES),
-        (S.FRAME_REVIEW, True, True, "video", V.VIDEO),
-        (S.VIDEO_GENERATION, True, True, None, V.VIDEO),
-        (S.COMPLETED, True, True, "frames", V.COMPLETED),
+        (S.INITIAL_PROMPT, False, False, False, W.REFINE, {W.BRIEF, W.REFINE}),
+        (S.PROMPT_REFINEMENT, True, False, False, W.REFINE, {W.BRIEF, W.REFINE, W.FRAMES}),
+        (S.ADDITIONAL_INFO, True, False, False, W.REFINE, {W.BRIEF, W.REFINE, W.FRAMES}),
+        (S.FRAME_GENERATION, True, False, False, W.FRAMES, {W.BRIEF, W.REFINE, W.FRAMES}),
+        (S.FRAME_REVIEW, True, False, False, W.FRAMES, {W.BRIEF, W.REFINE, W.FRAMES}),
+        (S.FRAME_REVIEW, True, True, False, W.FRAMES, {W.BRIEF, W.REFINE, W.FRAMES, W.VIDEO}),
+        (S.VIDEO_GENERATION, True, True, False, W.VIDEO, {W.BRIEF, W.REFINE, W.FRAMES, W.VIDEO}),
+        (S.COMPLETED, True, True, True, W.RESULT, set(W)),
     ],
 )
-def test_the_step_shown_follows_the_stored_workflow(
-    service: VideoWorkflowService, step, refined, approved, requested, expected
+def test_the_steps_open_follow_the_stored_workflow(
+    service: VideoWorkflowService, step, refined, approved, video, home, open_steps
 ):
-    workflow = service.create_workflow(user_id="u", brief=a_brief()).model_copy(
+    done = service.create_workflow(user_id="u", brief=a_brief())
+    workflow = done.model_copy(
         update={
             "current_step": step,
             "final_refined_prompt": "a refined prompt" if refined else None,
             "frames_approved": approved,
+            "video_output": object() if video else None,
         }
     )
-    assert wizard_view(workflow, requested) is expected
+    assert home_step(workflow) is home
+    assert {s for s in W if prerequisite(workflow, s) is None} == open_steps
+    for closed in set(W) - open_steps:
+        needed = prerequisite(workflow, closed)
+        assert needed.step in open_steps, "the link goes to a step the user can open"
+
+
+def test_the_progress_line_shows_percent_message_and_eta_and_never_queued_once_running():
+    from ui.wizard_progress import progress_text
+
+    assert progress_text({"status": "RUNNING", "percent": 40, "message": "Encoding frame 40 of 100", "etaSeconds": 6}) == (
+        0.4,
+        "40% · Encoding frame 40 of 100 · about 6 s left",
+    )
+    assert progress_text({"status": "RUNNING", "percent": 0, "message": "Queued", "etaSeconds": None})[1] == (
+        "0% · Started; waiting for the first progress report"
+    )
+    assert progress_text({"status": "QUEUED", "percent": 0, "message": "Queued", "etaSeconds": None})[1].startswith("Queued")
