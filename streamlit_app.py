@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.core.log_setup import bound
 from ui.auth import render_account_box, render_sign_in, signed_in_user
+from ui.database_restart import wait_for_the_database
 from ui.offline_banner import render_offline_banner
 from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
@@ -13,6 +14,9 @@ from ui.wizard_view import WIZARD_STEPS, WizardStep
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()
+if runtime.database_restarting():  # nothing below can read its data until it is back
+    wait_for_the_database(runtime)
+    st.stop()
 user = signed_in_user(runtime)
 STEP_HELP = {
     WizardStep.BRIEF: "Title, prompt, audience, tone, duration, aspect ratio and style: the brief that starts a video.",

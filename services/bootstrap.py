@@ -33,6 +33,7 @@ from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
 from services.providers.status import ProviderStatus
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
+from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import FileMediaStore, MediaStore
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
@@ -72,7 +73,12 @@ class Runtime:
     model_checker: PeriodicReconciler | None = None  # re-checks model availability every few hours (with keys)
     lab: PromptLab | None = None  # the Prompt Lab
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
+    supervisor: DatabaseSupervisor | None = None  # restarts the embedded database this process started, if it dies
     _closed: bool = field(default=False, repr=False)
+
+    def database_restarting(self) -> bool:
+        """True while the supervisor restarts the embedded database (requests are refused at once meanwhile)."""
+        return self.supervisor is not None and self.supervisor.state is DatabaseState.RESTARTING
 
     def sign_media_url(self, key: str, ttl: int | None = None) -> str:
         """A relative URL (/api/media/signed/...) serving key with no bearer token until it expires."""
@@ -95,13 +101,18 @@ class Runtime:
 
     def readiness(self) -> dict[str, str]:
         """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
-        checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        if self.database_restarting():
+            checks = {"database": "restarting"}
+        else:
+            checks = {"database": "ok" if self.database_ok() else "unreachable"}
         for name, url in redis_dependencies(self.settings).items():
             checks[name] = "ok" if redis_answers(url) else "unreachable"
         return checks
 
     def start_background(self) -> None:
         """Start this process's job workers (embedded mode) or its reconciler (inline mode), and the model check."""
+        if self.supervisor is not None:
+            self.supervisor.start()
         status = self.provider_status
         if self.model_checker is None and status is not None and status.has_keys():
             # At start-up and every few hours: a model found missing is disabled before anyone pays for it.
@@ -131,6 +142,8 @@ class Runtime:
             self.deliverer.stop()
         if self.model_checker is not None:
             self.model_checker.stop()
+        if self.supervisor is not None:
+            self.supervisor.stop()  # before the server is stopped on purpose
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -256,6 +269,13 @@ def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDi
     return RedisJobQueue(settings)
 
 
+def supervise(embedded: EmbeddedDatabase | None) -> DatabaseSupervisor | None:
+    """A supervisor for a database this process started; a server it only connected to is reported, not restarted."""
+    if embedded is None or not embedded.owned:
+        return None
+    return DatabaseSupervisor(embedded, on_restart=metrics.embedded_db_restarted)
+
+
 def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
     """A client for MONGODB_URI, or for the embedded server (started here when none runs)."""
     embedded = None
@@ -323,6 +343,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         service=service,
         users=users,
         embedded=embedded,
+        supervisor=supervise(embedded),
         vault=vault,
         campaigns=campaigns,
         api=api,
