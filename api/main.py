@@ -17,6 +17,7 @@ from api.errors import install_error_handlers
 from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
 from api.routes.callbacks import callbacks_router
+from api.routes.docs import docs_assets, docs_router
 from api.routes.lab import lab_router
 from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
@@ -88,7 +89,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         title="Video Workflow Studio API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by api/routes/docs.py from pinned, installed assets
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     api.state.runtime_provider = runtime_provider
@@ -109,6 +111,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
     )
     for router in routers:
         api.include_router(router)
+    api.include_router(docs_router)
+    api.router.routes.append(docs_assets())
     api.add_middleware(DatabaseRestartGuard, restarting=lambda: runtime_provider().database_restarting())
     api.add_middleware(RequestObservability)  # outermost: it times and tags everything, body limit included
     # Every method of every path, so a 405 can list them all in Allow.

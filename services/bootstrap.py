@@ -35,7 +35,8 @@ from services.providers.status import ProviderStatus
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
 from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
 from services.storage.embedded_db import EmbeddedDatabase
-from services.storage.media_store import FileMediaStore, MediaStore
+from services.storage.media_store import MediaStore
+from services.storage.selection import build_media_store
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
 from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
@@ -307,7 +308,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
     migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
-    media = FileMediaStore(settings.media_dir)
+    media = build_media_store(settings, db)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
     media_links = build_media_links(settings, media)

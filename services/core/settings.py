@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import string
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -160,6 +163,7 @@ class Settings(BaseSettings):
     AUDIT_LOG_TTL_DAYS: int = Field(400, ge=1, le=36_500)
     WEBHOOK_ALLOWED_PORTS: str = ""  # comma-separated ports callback URLs may use besides 443
     TRUSTED_PROXIES: str = ""  # comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed
+    SERVER_ADDRESS: str | None = None  # unset: the app listens on 127.0.0.1 only (put a proxy in front)
 
     @field_validator("MONGODB_URI")
     @classmethod
@@ -218,6 +222,26 @@ class Settings(BaseSettings):
                     f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.ENVIRONMENT != "production":
+            return self
+        problems = []
+        if self.METRICS_TOKEN is None:
+            problems.append("METRICS_TOKEN is required in production (without it /api/metrics is open to anyone)")
+        elif estimated_entropy_bits(self.METRICS_TOKEN.get_secret_value()) < MIN_SECRET_BITS:
+            problems.append(f"METRICS_TOKEN is too guessable (under {MIN_SECRET_BITS} bits); {GENERATE}")
+        if self.WEBHOOK_ALLOW_PRIVATE_TARGETS:
+            problems.append("WEBHOOK_ALLOW_PRIVATE_TARGETS=true is for tests only: it lets callbacks reach private networks")
+        for kid, secret in self.jwt_signing_keys:
+            if estimated_entropy_bits(secret) < MIN_SECRET_BITS:
+                problems.append(
+                    f"JWT_SIGNING_KEYS: the secret of key {kid!r} has under {MIN_SECRET_BITS} bits of entropy; {GENERATE}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -281,6 +305,23 @@ class Settings(BaseSettings):
     def embedded_db_dir(self) -> Path:
         """The embedded database's WiredTiger home."""
         return self.DATA_DIR / "db"
+
+
+MIN_SECRET_BITS = 128
+GENERATE = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+_CHARACTER_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation)
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A conservative guess at a secret's entropy: its length times the smaller of the bits per character its
+    character classes allow and one more than its Shannon entropy per character ("a"*32 has none)."""
+    if not secret:
+        return 0.0
+    pool = sum(len(chars) for chars in _CHARACTER_CLASSES if any(c in chars for c in secret))
+    pool += len({c for c in secret if not any(c in chars for chars in _CHARACTER_CLASSES)})
+    counts = Counter(secret)
+    shannon = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return len(secret) * min(math.log2(max(pool, 2)), shannon + 1 if shannon > 0 else 0)
 
 
 def load_settings(**overrides: object) -> Settings:
