@@ -106,6 +106,7 @@ class Runtime:
             checks = {"database": "restarting"}
         else:
             checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        checks["mediaStore"] = self.media.health()  # a full or read-only disk is reported, not found by a failed job
         for name, url in redis_dependencies(self.settings).items():
             checks[name] = "ok" if redis_answers(url) else "unreachable"
         return checks

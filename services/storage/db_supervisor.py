@@ -27,8 +27,8 @@ class DatabaseState(StrEnum):
 
 
 def backoff_delays(maximum: float = MAX_BACKOFF_SECONDS) -> Callable[[int], float]:
-    """1, 2, 4, … seconds before the nth restart attempt of one outage, at most `maximum`."""
-    return lambda attempt: min(maximum, 2.0 ** (attempt - 1))
+    """No wait before the first restart of an outage, then 1, 2, 4, … seconds between failed ones, at most `maximum`."""
+    return lambda attempt: 0.0 if attempt == 1 else min(maximum, 2.0 ** (attempt - 2))
 
 
 class DatabaseSupervisor:
