@@ -118,8 +118,3 @@ def test_while_the_probe_runs_other_calls_still_fail_fast():
     probe.join(5)
     assert circuit.state is CircuitState.CLOSED
 
-
-def test_the_database_supervisor_restarts_at_once_then_backs_off_doubling_up_to_thirty_seconds():
-    from services.storage.db_supervisor import backoff_delays
-
-    assert [backoff_delays()(attempt) for attempt in range(1, 9)] == [0, 1, 2, 4, 8, 16, 30, 30]
