@@ -6,8 +6,8 @@ Two stores implement `MediaStore`: `FileMediaStore` (files under one directory, 
 
 from __future__ import annotations
 
-import mimetypes
 import errno
+import mimetypes
 import os
 import re
 import shutil
