@@ -27,7 +27,12 @@ def test_ready_when_the_database_answers_and_not_ready_when_it_does_not(api_serv
 
 def test_scale_out_readiness_includes_redis(make_api_server, redis_url: str):
     live = make_api_server(JOB_BACKEND="redis", REDIS_URL=redis_url).client().get("/ready")
-    assert live.status_code == 200 and live.json() == {"status": "ready", "database": "ok", "mediaStore": "ok", "redis": "ok"}
+    assert live.status_code == 200 and live.json() == {
+        "status": "ready",
+        "database": "ok",
+        "mediaStore": "ok",
+        "redis": "ok",
+    }
 
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"
     down = make_api_server(JOB_BACKEND="redis", REDIS_URL=dead_redis).client().get("/ready")
