@@ -58,15 +58,19 @@ lint: install-dev
 bench: install-dev chromium redis-server
 	$(PY) bench/run_all.py
 
-.PHONY: smoke rotate-provider-keys doctor
+.PHONY: smoke smoke-list rotate-provider-keys doctor
 
 ## Is every configured model served today? Read-only provider calls (nothing paid); says which keys are missing.
 doctor: install
 	$(PY) scripts/doctor.py
 
-## One real refinement, frame and cheapest video with POE_API_KEY / REPLICATE_API_KEY; skipped without keys.
+## One real call per provider and role (refinement on Poe, a frame per frame model, the cheapest video per video
+## provider) with the keys present; skipped without keys. `make smoke ARGS=--list` (or `make smoke-list`) spends nothing.
 smoke: install
-	$(PY) scripts/smoke.py
+	$(PY) scripts/smoke.py $(ARGS)
+
+smoke-list: install
+	$(PY) scripts/smoke.py --list
 
 ## Re-encrypt users' provider keys under the newest PROVIDER_KEY_MASTER_KEYS entry (safe to rerun).
 rotate-provider-keys: install

@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
             )
             return 1
         runtime.start_background()  # this process runs the examples' jobs if no app is running
-        seeder = ExampleSeeder(runtime.service)
+        seeder = ExampleSeeder(runtime.service.without_limits())
         for kind in [args.only] if args.only else EXAMPLE_KINDS:
             workflow = seeder.create(user_id=user.id, kind=kind)
             print(f"{kind}: {workflow.title} ({workflow.id}) at {workflow.current_step.value}")

@@ -30,7 +30,7 @@ def main(
     """Check and print; exit 1 when a model that is not retired was found unavailable, else 0."""
     parser = argparse.ArgumentParser(prog="doctor", description=__doc__)
     parser.add_argument("--sources", action="store_true", help="also print where each lifecycle fact comes from")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(list(argv or ()))  # the command line comes from __main__
     settings = settings or load_settings()
     status = ProviderStatus(build_registry(settings), settings, transports=transports)
     missing = status.missing_keys()
@@ -59,4 +59,4 @@ def render_table(rows: list[ProviderStatusRow]) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,14 +1,21 @@
-"""Smoke test against the real providers: one refinement, one frame, the cheapest video.
+"""Smoke test against the real providers: one call per provider and role, each estimate printed first.
 
-Skips cleanly (exit 0) when no keys are set; each part runs only when its provider's key is set.
-Outputs go to $DATA_DIR/smoke/. It spends real money: the estimate is printed before each call.
+`--list` prints the plan and spends nothing. Without keys it skips cleanly (exit 0); a part whose key is
+missing, or whose model the availability check finds gone, is skipped with the reason. Outputs go to
+$DATA_DIR/smoke/. It spends real money.
 """
 
 from __future__ import annotations
 
-from services.core.settings import load_settings
+import argparse
+import sys
+from collections.abc import Sequence
+
+from services.core.settings import Settings, load_settings
 from services.providers.base import Brief, FrameRequest, RefinementRequest, VideoRequest
-from services.providers.catalog import load_catalog
+from services.providers.registry import ModelRegistry
+from services.providers.smoke_plan import SmokeCall, smoke_plan
+from services.providers.status import ProviderStatus
 from services.providers.wiring import build_registry
 
 BRIEF = Brief(
@@ -22,74 +29,71 @@ BRIEF = Brief(
 )
 
 
-def main() -> int:
-    """Run what the configured keys allow; returns the exit status."""
-    settings = load_settings()
-    if settings.POE_API_KEY is None and settings.REPLICATE_API_KEY is None:
-        print("smoke: skipped (set POE_API_KEY and/or REPLICATE_API_KEY to run it)")
+def main(
+    argv: Sequence[str] | None = None, *, settings: Settings | None = None, registry: ModelRegistry | None = None
+) -> int:
+    """Print the plan (--list) or run it; returns the exit status (1 when a call failed)."""
+    args = argparse.ArgumentParser(prog="smoke", description=__doc__)
+    args.add_argument("--list", action="store_true", help="print the planned calls and their estimates; spend nothing")
+    options = args.parse_args(list(argv or ()))  # the command line comes from __main__
+    settings = settings or load_settings()
+    registry = registry or build_registry(settings)
+    status = ProviderStatus(registry, settings)
+    if options.list:
+        for call in smoke_plan(registry, settings):
+            print(_line(call))
         return 0
+    if not status.has_keys():
+        print("smoke: skipped (set POE_API_KEY and/or REPLICATE_API_KEY to run it; --list shows the plan)")
+        return 0
+    status.check_now()  # read-only: a model the provider no longer serves is skipped, not paid for
+    failures = 0
+    prompt = BRIEF.initial_prompt
+    frame = None
+    for call in smoke_plan(registry, settings):
+        print(_line(call))
+        if call.skip:
+            continue
+        try:
+            prompt, frame = _run(registry, settings, call, prompt, frame)
+        except Exception as exc:  # noqa: BLE001 - report every part, then fail the run
+            failures += 1
+            print(f"smoke: {call.role} with {call.model_id} FAILED: {getattr(exc, 'message', type(exc).__name__)}")
+    return 1 if failures else 0
+
+
+def _line(call: SmokeCall) -> str:
+    state = f"{call.estimate}, skipped ({call.skip})" if call.skip else call.estimate
+    return f"smoke: {call.role:<10} {call.provider:<9} {call.model_id:<22} {state}"
+
+
+def _run(registry: ModelRegistry, settings: Settings, call: SmokeCall, prompt: str, frame: bytes | None):  # type: ignore[no-untyped-def]
     out = settings.DATA_DIR / "smoke"
     out.mkdir(parents=True, exist_ok=True)
-    registry, catalog = build_registry(settings), load_catalog(settings.MODEL_CONFIG_PATH)
-    prompt = BRIEF.initial_prompt
-    if settings.POE_API_KEY is not None:
-        model = settings.DEFAULT_REFINEMENT_MODEL
-        result = registry.refiner(model).implementation.refine(
-            RefinementRequest(brief=BRIEF, history=(), additional_info=None, model=model)
+    if call.role == "refinement":
+        result = registry.refiner(call.model_id).implementation.refine(
+            RefinementRequest(brief=BRIEF, history=(), additional_info=None, model=call.model_id)
         )
-        prompt = result.refined_prompt
-        print(f"smoke: refinement with {model} ok ({len(prompt)} chars, usage {result.usage})")
-    else:
-        print("smoke: refinement skipped (no POE_API_KEY)")
-    if settings.REPLICATE_API_KEY is None:
-        print("smoke: frame and video skipped (no REPLICATE_API_KEY)")
-        return 0
-    frame_model = settings.DEFAULT_FRAME_MODEL
-    print(f"smoke: frame with {frame_model}, about ${catalog[frame_model].price.per_image:.4f}")
-    frame = registry.frame_generator(frame_model).implementation.generate_frame(
-        FrameRequest(
-            workflow_id="smoke",
-            frame_number=1,
-            frame_count=1,
-            scene="Key moment",
-            prompt=prompt,
-            width=1024,
-            height=576,
-            seed=7,
-            model=frame_model,
+        print(f"smoke: refinement ok ({len(result.refined_prompt)} chars, usage {result.usage})")
+        return result.refined_prompt, frame
+    if call.role == "frames":
+        image = (
+            registry.frame_generator(call.model_id)
+            .implementation.generate_frame(FrameRequest("smoke", 1, 1, "Key moment", prompt, 1024, 576, 7, call.model_id))
+            .image
         )
+        (out / f"frame-{call.model_id}.png").write_bytes(image)
+        print(f"smoke: frame ok -> {out / f'frame-{call.model_id}.png'} ({len(image)} bytes)")
+        return prompt, frame or image
+    request = VideoRequest(
+        "smoke", prompt, (frame,) if frame else (), call.seconds, 24, 1024, 576, call.model_id, sound=False
     )
-    (out / "frame.png").write_bytes(frame.image)
-    print(f"smoke: frame ok -> {out / 'frame.png'} ({len(frame.image)} bytes)")
-    video_model, seconds = cheapest_video(catalog)
-    print(f"smoke: video with {video_model}, {seconds} s, about ${catalog[video_model].price.per_second * seconds:.2f}")
-    video = registry.video_generator(video_model).implementation.generate_video(
-        VideoRequest(
-            workflow_id="smoke",
-            prompt=prompt,
-            frame_images=(frame.image,),
-            duration=seconds,
-            fps=24,
-            width=1024,
-            height=576,
-            model=video_model,
-        ),
-        out / "video.mp4",
+    video = registry.video_generator(call.model_id).implementation.generate_video(
+        request, out / f"video-{call.model_id}.mp4"
     )
     print(f"smoke: video ok -> {video.path} ({video.frame_count} frames)")
-    return 0
-
-
-def cheapest_video(catalog: dict) -> tuple[str, int]:
-    """The real video model and clip length that cost least, from the model configuration."""
-    options = [
-        (spec.price.per_second * min(spec.clip_seconds or (4,)), spec.model_id, min(spec.clip_seconds or (4,)))
-        for spec in catalog.values()
-        if spec.role == "video" and not spec.is_offline
-    ]
-    _, model_id, seconds = min(options)
-    return model_id, seconds
+    return prompt, frame
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -160,9 +160,12 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
-def build_model_registry(settings: Settings, *, vault: ProviderKeyVault | None = None) -> ModelRegistry:
+def build_model_registry(
+    settings: Settings, *, vault: ProviderKeyVault | None = None, media_links: SignedMedia | None = None
+) -> ModelRegistry:
     """Every id in the model configuration: real providers where a key exists, offline providers otherwise."""
-    return build_registry(settings, vault=vault)
+    # Signed URLs (under /api, made absolute with PUBLIC_BASE_URL) let Replicate fetch large first frames.
+    return build_registry(settings, vault=vault, sign_media=media_links.url if media_links else None)
 
 
 def build_job_runner(db: Database, settings: Settings) -> JobRunner:
@@ -287,7 +290,8 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     media = FileMediaStore(settings.media_dir)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
-    models = build_model_registry(settings, vault=vault)
+    media_links = build_media_links(settings, media)
+    models = build_model_registry(settings, vault=vault, media_links=media_links)
     cache = build_prompt_cache(
         db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
     )
@@ -327,7 +331,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         analytics=AnalyticsService(db, users=users),
         provider_status=ProviderStatus(models, settings),
         lab=build_lab(db, service),
-        media_links=build_media_links(settings, media),
+        media_links=media_links,
     )
 
 

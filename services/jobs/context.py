@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from services.core.errors import ConflictError
 from services.jobs.store import Job, JobStatus, JobStore
@@ -50,6 +50,17 @@ class ActiveJob:
             self.store.record_intent(self.job, part=part, intent=intent)
             self.job.prediction_intents[part] = intent
             return intent, True
+
+    def intent_detail(self, part: str) -> dict[str, Any] | None:
+        """What the recorded intent said would mark this part's prediction, if it got that far."""
+        with self._lock:
+            return self.job.intent_details.get(part)
+
+    def record_intent_detail(self, part: str, detail: dict[str, Any]) -> None:
+        """Persist the intent's markers (uploaded file URLs, input fingerprint) before the paid create."""
+        with self._lock:
+            self.store.record_intent_detail(self.job, part=part, detail=detail)
+            self.job.intent_details[part] = detail
 
     def record_prediction(self, part: str, prediction_id: str) -> None:
         """Persist a new prediction id before waiting on it."""
@@ -145,6 +156,38 @@ def resumable_prediction(*, create: Callable[[str], str], find: Callable[[], str
     intent, is_new = active.intent_for(key)
     found = None if is_new else find()
     prediction_id = found or create(intent)
+    active.record_prediction(key, prediction_id)
+    return prediction_id
+
+
+def resumable_intent_prediction(
+    *,
+    prepare: Callable[[str], dict[str, Any]],
+    create: Callable[[str, dict[str, Any]], str],
+    find: Callable[[str, dict[str, Any]], str | None],
+    sub: str = "",
+) -> str:
+    """Like resumable_prediction, but the intent carries what marks its prediction, recorded before the create.
+
+    `prepare(intent)` does the unpaid groundwork (uploads a large first frame) and returns the markers;
+    they are persisted with the intent, so a successor reuses them (no second upload) and `find` looks
+    the earlier prediction up by them, never by comparing whole input payloads.
+    """
+    active, part = _active.get(), _part.get()
+    if active is None or part is None:
+        intent = uuid.uuid4().hex
+        return create(intent, prepare(intent))
+    key = f"{part}/{sub}" if sub else part
+    prediction_id = active.prediction_id(key)
+    if prediction_id is not None:
+        return prediction_id
+    intent, is_new = active.intent_for(key)
+    detail = active.intent_detail(key)
+    if detail is None:
+        detail = prepare(intent)
+        active.record_intent_detail(key, detail)
+    found = None if is_new else find(intent, detail)
+    prediction_id = found or create(intent, detail)
     active.record_prediction(key, prediction_id)
     return prediction_id
 

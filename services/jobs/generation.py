@@ -218,6 +218,7 @@ class GenerationSteps:
                 model=generator.model_id,
                 user_id=workflow.user_id,
                 sound=workflow.metadata.sound,
+                frame_keys=tuple(f.image_key for f in workflow.generated_frames),
             )
             with job_part("video"):
                 return generator.implementation.generate_video(request, scratch)

@@ -60,6 +60,7 @@ class Job(CamelModel):
     max_attempts: int
     prediction_ids: dict[str, str] = {}
     prediction_intents: dict[str, str] = {}
+    intent_details: dict[str, dict[str, Any]] = {}  # what marks each intent's prediction (files, fingerprint)
     progress: JobProgress = JobProgress()
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
@@ -195,6 +196,10 @@ class JobStore:
     def record_intent(self, job: Job, *, part: str, intent: str) -> None:
         """Persist the intent to create a prediction for this part, before the (paid) create call."""
         self._owned_update(job, {"$set": {f"predictionIntents.{part}": intent, "updatedAt": self.clock()}})
+
+    def record_intent_detail(self, job: Job, *, part: str, detail: dict[str, Any]) -> None:
+        """Persist what will mark this part's prediction (its uploaded files, its input's fingerprint), before the create."""
+        self._owned_update(job, {"$set": {f"intentDetails.{part}": detail, "updatedAt": self.clock()}})
 
     def record_prediction(self, job: Job, *, part: str, prediction_id: str) -> None:
         """Remember a provider prediction as soon as it exists, so a successor polls it instead of paying twice."""

@@ -75,6 +75,7 @@ class VideoRequest:
     model: str
     user_id: str | None = None
     sound: bool = True  # ask models that can make a soundtrack for one (Veo's generate_audio)
+    frame_keys: tuple[str, ...] = ()  # the media keys of frame_images, when they are stored frames (signed URLs)
     seed: int | None = None  # a Prompt Lab variation's seed (models that take one); None: the model's own
 
 

@@ -125,7 +125,13 @@ def build_media_fetcher(settings: Settings, transports: Transports, *, provider:
 class ProviderFactory:
     """Makes the real adapters for catalog entries, sharing clients, retry policy and media fetcher."""
 
-    def __init__(self, settings: Settings, credentials: Credentials, transports: Transports) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        transports: Transports,
+        sign_media: Callable[[str, int], str] | None = None,
+    ) -> None:
         self.settings, self.credentials, self.transports = settings, credentials, transports
         s = settings
         self.timeout = httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS)
@@ -151,6 +157,8 @@ class ProviderFactory:
             poll_seconds=s.PREDICTION_POLL_SECONDS,
             deadline_seconds=s.PREDICTION_DEADLINE_SECONDS,
             webhook_url=webhook,
+            inline_max_bytes=s.INLINE_IMAGE_MAX_BYTES,
+            media_links=_media_links(s, sign_media),
         )
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -189,8 +197,21 @@ class ProviderFactory:
         return ReplicateVideoGenerator(spec, self.runner, self.fetcher)
 
 
+def _media_links(settings: Settings, sign: Callable[[str, int], str] | None) -> Callable[[str], str | None] | None:
+    """Absolute signed URLs of stored media that Replicate can fetch: only with PUBLIC_BASE_URL and a signer."""
+    base = settings.PUBLIC_BASE_URL
+    if not base or sign is None:
+        return None
+    root = base.rstrip("/")
+    return lambda key: f"{root}{sign(key, settings.SIGNED_MEDIA_URL_SECONDS)}"
+
+
 def build_registry(
-    settings: Settings, *, vault: ProviderKeyVault | None = None, transports: Transports | None = None
+    settings: Settings,
+    *,
+    vault: ProviderKeyVault | None = None,
+    transports: Transports | None = None,
+    sign_media: Callable[[str, int], str] | None = None,
 ) -> ModelRegistry:
     """Every catalog id, served by its real provider when a global key (or a key vault) exists, else offline."""
     catalog = load_catalog(settings.MODEL_CONFIG_PATH, usd_per_point=settings.POE_USD_PER_POINT)
@@ -219,7 +240,7 @@ def build_registry(
                 role, spec.model_id, provider_name=OFFLINE, implementation=offline[role], spec=offline_spec[role]
             )
             continue
-        factory = factory or ProviderFactory(settings, credentials, transports or Transports())
+        factory = factory or ProviderFactory(settings, credentials, transports or Transports(), sign_media)
         implementation = factory.real(spec)
         if not credentials.has_global(spec.provider):
             implementation = KeyOrOffline(implementation, offline[role], provider=spec.provider, credentials=credentials)

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 WEBHOOK_EVENTS = "webhook_events"  # where deliveries were recorded before they became part of the prediction
 PROVIDER_PREDICTIONS = "provider_predictions"
 WEBHOOK_IDS = "webhookIds"  # the id of every delivery received for the prediction
-STATUS_RANK = {"starting": 0, "processing": 1, "succeeded": 2, "failed": 2, "canceled": 2}
+# `aborted`: Replicate gave up before the prediction started (its deadline passed); terminal like the others.
+STATUS_RANK = {"starting": 0, "processing": 1, "succeeded": 2, "failed": 2, "canceled": 2, "aborted": 2}
 Capture = Callable[[str, list[str]], str]  # (prediction id, output URLs) -> where the output was stored
 
 

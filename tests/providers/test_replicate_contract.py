@@ -85,7 +85,8 @@ def test_a_webhook_is_registered_when_a_public_base_url_is_configured(tmp_path):
     replicate = Recorder(prediction("succeeded", output=[OUTPUT]))
     frames_with(tmp_path, replicate, PUBLIC_BASE_URL="https://studio.example.com/").generate_frame(a_frame_request())
     body = json.loads(replicate.requests[0].content)
-    assert body["webhook"] == "https://studio.example.com/api/webhooks/replicate"
+    # The webhook carries the job's intent (issue 18): a resumed job finds its prediction by it.
+    assert body["webhook"].startswith("https://studio.example.com/api/webhooks/replicate?intent=")
     assert body["webhook_events_filter"] == ["start", "completed"]
 
 

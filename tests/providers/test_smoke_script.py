@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from services.providers.catalog import load_catalog
+from tests.providers.support import provider_settings
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "smoke.py"
 
@@ -25,5 +25,16 @@ def test_the_smoke_test_is_skipped_cleanly_when_no_keys_are_set(monkeypatch, tmp
     assert "smoke: skipped" in capsys.readouterr().out
 
 
-def test_the_smoke_video_is_the_cheapest_real_model_and_clip_length():
-    assert load_smoke().cheapest_video(load_catalog()) == ("Video-Generator-PRO", 4)
+def test_smoke_list_plans_one_call_per_provider_and_role_with_estimates_and_spends_nothing(tmp_path, capsys):
+    settings = provider_settings(tmp_path, REPLICATE_API_KEY=None)
+    assert load_smoke().main(["--list"], settings=settings) == 0  # the network guard fails any real call
+    lines = capsys.readouterr().out.splitlines()
+    plan = {tuple(line.split()[1:4]) for line in lines}
+    assert ("refinement", "poe", "gpt-4o") in plan
+    assert ("frames", "replicate", "stable-diffusion-xl") in plan and ("frames", "replicate", "flux-1.1-pro") in plan
+    assert ("video", "replicate", "veo-3-fast") in plan, "the cheapest Replicate video"
+    assert ("video", "poe", "Video-Generator-PRO") in plan or ("video", "poe", "veo-3-poe") in plan
+    assert not any("dalle-3" in line or "claude-3-opus" in line for line in lines), "retired ids are not smoked"
+    replicate_lines = [line for line in lines if " replicate " in line]
+    assert all("skipped (REPLICATE_API_KEY is not set)" in line for line in replicate_lines)
+    assert any("about $0.40 (4 s, silent)" in line for line in lines), "veo-3-fast: 4 s x $0.10/s"

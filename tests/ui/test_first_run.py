@@ -57,3 +57,15 @@ def test_try_an_example_on_the_empty_studio_makes_both_examples_and_opens_the_fi
     at = open_app(alice, page=CREATIVES)
     assert "Try an example" not in [b.label for b in at.button], "offered only while the studio is empty"
     assert any("example" in m.value for m in at.markdown), "example workflows are labelled"
+
+
+def test_the_examples_use_none_of_the_users_quota(runtime: Runtime, alice: User):
+    runtime.service.limits = runtime.api.rate_limits  # as the bootstrap wires it (other UI tests run unlimited)
+    quotas = runtime.api.rate_limits
+
+    at = open_app(alice, page=CREATIVES)
+    button(at, "Try an example").click().run()
+
+    assert len(runtime.service.list_workflows(user_id=alice.id).items) == 2
+    assert quotas.quota("video", user_id=alice.id).remaining == 1, "the user's one video an hour is still there"
+    assert quotas.quota("frames", user_id=alice.id).remaining == quotas.quota("frames", user_id="nobody").remaining
