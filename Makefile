@@ -43,7 +43,7 @@ system-deps:
 
 ## Install everything and start the app (UI at http://localhost:8501, API at /api) on embedded defaults.
 run: install
-	$(VENV)/bin/streamlit run app.py
+	FORWARDED_ALLOW_IPS="$${FORWARDED_ALLOW_IPS-}" $(VENV)/bin/streamlit run app.py $${SERVER_ADDRESS:+--server.address $$SERVER_ADDRESS}
 
 ## Install what the tests need and run the whole suite.
 test: install-dev
@@ -100,6 +100,14 @@ test: chromium redis-server
 .PHONY: worker
 worker: install
 	$(PY) scripts/worker.py
+
+## Media housekeeping (README, Generation jobs and scaling out): copy DATA_DIR/media into GridFS (idempotent,
+## resumable; ARGS=--remove-files deletes verified local copies), and sweep media of deleted workflows.
+.PHONY: migrate-media sweep-media
+migrate-media: install
+	$(PY) scripts/migrate_media.py $(ARGS)
+sweep-media: install
+	$(PY) scripts/sweep_media.py $(ARGS)
 
 ## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
 .PHONY: bench-ui

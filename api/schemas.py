@@ -313,7 +313,7 @@ class WorkflowSummaryOut(ResponseModel):
 class WorkflowListResponse(ResponseModel):
     items: list[WorkflowSummaryOut]
     total: int = Field(
-        description="Exact: how many live workflows match the filter, counted by the same request as the page."
+        description="Exact: how many of your live workflows match the filter (counters kept with every create and delete)."
     )
     page: int
     page_size: int

@@ -64,7 +64,8 @@ def template_documents(runtime: Runtime) -> list[dict]:
         service.refine_prompt(user_id=TEMPLATE_USER, workflow_id=workflow_id, additional_info="More water sports")
     for workflow_id in ids[2:]:
         service.generate_frames(user_id=TEMPLATE_USER, workflow_id=workflow_id, frame_count=3)
-    reviews = [FrameReview(number, True) for number in (1, 2, 3)]
+    framed = service.get_workflow(user_id=TEMPLATE_USER, workflow_id=ids[3])
+    reviews = [FrameReview(frame.frame_number, True) for frame in framed.generated_frames]
     service.review_frames(user_id=TEMPLATE_USER, workflow_id=ids[3], reviews=reviews)
     service.generate_video(user_id=TEMPLATE_USER, workflow_id=ids[3], fps=12)
     collection = runtime.db[WORKFLOWS]

@@ -1,4 +1,4 @@
-"""Run the benchmark scripts in order, print how long each took, then write bench/RESULTS.md (`make bench`).
+"""Run the benchmark scripts in order, print how long each took, then write bench/RESULTS.md and docs/CAPACITY.md.
 
     .venv/bin/python bench/run_all.py [NAME ...]     # e.g. `list_query soak`; default: all of them
 
@@ -18,7 +18,18 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH / "results"
 # Quick ones first, the 10-minute soak last, so a broken set-up shows within a minute.
-SCRIPTS = ("first_run", "frames_parallel", "prompt_cache", "animatic", "jobs", "list_query", "api_load", "ui_render", "soak")
+SCRIPTS = (
+    "first_run",
+    "frames_parallel",
+    "prompt_cache",
+    "animatic",
+    "jobs",
+    "media_store",
+    "list_query",
+    "api_load",
+    "ui_render",
+    "soak",
+)
 
 
 def run(name: str) -> dict:
@@ -48,6 +59,7 @@ def main() -> int:
     runs_file.write_text(json.dumps(kept + runs, indent=2) + "\n")
     print(f"\n=== all benchmarks: {time.perf_counter() - started:.0f} s", flush=True)
     subprocess.run([sys.executable, str(BENCH / "report.py")], check=True)
+    subprocess.run([sys.executable, str(BENCH / "capacity.py")], check=True)  # docs/CAPACITY.md from the same results
     return 0 if all(entry["exit_status"] == 0 for entry in runs) else 1
 
 

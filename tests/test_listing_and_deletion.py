@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from services.core.errors import NotFoundError, ValidationError
+from services.workflows.list_counts import recount
 from services.workflows.listing import CAMPAIGN_LIST_KEY, LIST_KEY, key_range
-from services.workflows.repository import LIST_INDEX, MIGRATIONS, WORKFLOWS, ensure_indexes
+from services.workflows.repository import LIST_INDEX, MIGRATIONS, WHOLE_RANGE_UP_TO, WORKFLOWS, ensure_indexes
 from services.workflows.service import VideoWorkflowService
 from tests.conftest import a_brief
 
@@ -105,3 +108,32 @@ def test_equal_activity_lists_the_newer_workflow_first_and_summaries_carry_no_hi
     assert [row.id for row in page.items] == [newer.id, older.id] and page.total == 2
     assert [w.id for w in service.list_workflows(user_id=USER).items] == [newer.id, older.id]
     assert not hasattr(page.items[0], "refinement_iterations") and page.items[0].title == "Newer"
+
+
+def test_totals_stay_exact_through_creates_soft_and_hard_deletes_and_a_recount(service: VideoWorkflowService, db):
+    made = [service.create_workflow(user_id=USER, brief=a_brief(campaign_id="spring" if n % 2 else None)) for n in range(5)]
+    service.delete_workflow(user_id=USER, workflow_id=made[0].id)
+    service.delete_workflow(user_id=USER, workflow_id=made[1].id, hard=True)
+    expected = (3, 1)  # live: made[2..4]; in spring: made[3]
+    totals = (service.list_summaries(user_id=USER).total, service.list_summaries(user_id=USER, campaign_id="spring").total)
+    assert totals == expected
+    recount(db, WORKFLOWS)  # what ensure_indexes does once, and a repair would do: the same figures
+    assert (
+        service.list_workflows(user_id=USER).total,
+        service.list_workflows(user_id=USER, campaign_id="spring").total,
+    ) == expected
+
+
+def test_a_long_list_read_through_activity_windows_pages_exactly_like_the_whole_range(service: VideoWorkflowService, db):
+    now = datetime.now(UTC)
+    documents = []
+    for number in range(WHOLE_RANGE_UP_TO + 60):  # enough to take the windowed path; activity over two years
+        workflow = service.create_workflow(user_id=USER, brief=a_brief(title=f"W{number}"))
+        documents.append((workflow.id, now - timedelta(hours=number * 67)))
+    for workflow_id, moment in documents:
+        stored = service.get_workflow(user_id=USER, workflow_id=workflow_id)
+        service.repository.save(stored.model_copy(update={"last_activity": moment}))
+    order = [workflow_id for workflow_id, _ in documents]  # newest activity first
+    for page in (1, 3, 6, 7):  # the last one past the end
+        listed = service.list_summaries(user_id=USER, page=page, page_size=20)
+        assert [row.id for row in listed.items] == order[(page - 1) * 20 : page * 20] and listed.total == len(order)

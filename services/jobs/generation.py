@@ -142,7 +142,7 @@ class GenerationSteps:
             provider = result.provider or generator.provider_name
             cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
-            self.media.put_bytes(key, result.image)
+            self.media.put_bytes(key, result.image, owner=workflow.user_id)
             frame = GeneratedFrame(
                 frame_number=plan.frame_number,
                 scene=plan.scene,
@@ -241,7 +241,7 @@ class GenerationSteps:
         duration_ms = int(1000 * (time.monotonic() - started))
         key = video_key(workflow.id)
         size = result.path.stat().st_size
-        self.media.put_file(key, result.path)
+        self.media.put_file(key, result.path, owner=workflow.user_id)
         provider = result.provider or generator.provider_name
         sound = workflow.metadata.sound and generator.spec is not None and generator.spec.sound
         cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, params["duration"], sound=sound)

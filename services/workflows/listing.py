@@ -73,3 +73,11 @@ def list_keys(document: dict) -> dict[str, str | None]:
         LIST_KEY: owner_prefix(document["userId"]) + suffix,
         CAMPAIGN_LIST_KEY: None if campaign is None else owner_prefix(document["userId"], campaign) + suffix,
     }
+
+
+def window_bound(user_id: str, campaign_id: str | None, now: datetime, days: float) -> str:
+    """The key below which lie exactly the live workflows (of the range) active in the last `days` days or later."""
+    since = now - timedelta(days=days)
+    moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+    inverted = _LATEST_MS - (moment - _EPOCH) // _MS
+    return f"{owner_prefix(user_id, campaign_id)}{inverted + 1:013d}"

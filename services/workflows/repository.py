@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from services.core.clock import utc_now
 from services.core.errors import ConflictError
 from services.workflows.domain import VideoWorkflow, WorkflowSummary
-from services.workflows.listing import CAMPAIGN_LIST_KEY, LIST_KEY, SUMMARY_PROJECTION, key_range, list_keys
+from services.workflows.list_counts import STATE_FIELDS, ListCounts, recount
+from services.workflows.listing import CAMPAIGN_LIST_KEY, LIST_KEY, SUMMARY_PROJECTION, key_range, list_keys, window_bound
 
 WORKFLOWS = "video_workflows"
 
@@ -50,6 +54,14 @@ CAMPAIGN_LIST_INDEX = CAMPAIGN_LIST_KEY
 SUPERSEDED_INDEXES = ("userId_deletedAt_lastActivity", "userId_deletedAt_lastActivity_id")
 MIGRATIONS = "schema_migrations"
 LIST_KEYS_MIGRATION = "workflow_list_keys"
+LIST_COUNTS_MIGRATION = "workflow_list_counts"
+# A long list's page is read from a window of the newest activity first, widening eightfold until it fills the page,
+# so a heavy user's page does not fetch their whole history (SecantusDB fetches every document an index range covers
+# before it applies the limit). The first window expects about twice the rows needed if the user's workflows were
+# spread over a year; the last is the whole range, so the result never depends on the guess.
+ASSUMED_SPAN_DAYS = 365
+WIDEN = 8
+WHOLE_RANGE_UP_TO = 60  # lists this short are read in one go
 
 
 def ensure_indexes(db: Database) -> None:
@@ -71,6 +83,9 @@ def ensure_indexes(db: Database) -> None:
         ]
     )
     add_list_keys(db)
+    if db[MIGRATIONS].find_one({"_id": LIST_COUNTS_MIGRATION}) is None:
+        counters = recount(db, WORKFLOWS)
+        db[MIGRATIONS].update_one({"_id": LIST_COUNTS_MIGRATION}, {"$set": {"counters": counters}}, upsert=True)
 
 
 def add_list_keys(db: Database) -> int:
@@ -113,12 +128,16 @@ def _summary(document: dict) -> WorkflowSummary:
 class MongoWorkflowRepository:
     """Stores workflows in the `video_workflows` collection."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.collection: Collection = db[WORKFLOWS]
+        self.counts = ListCounts(db)
+        self.clock = clock
 
     def insert(self, workflow: VideoWorkflow) -> None:
         """Store a new workflow (version 0)."""
-        self.collection.insert_one(_to_document(workflow))
+        document = _to_document(workflow)
+        self.collection.insert_one(document)
+        self.counts.moved(None, document)
 
     def get(self, workflow_id: str) -> VideoWorkflow | None:
         """The workflow, soft-deleted ones included (the service decides what to show)."""
@@ -133,9 +152,11 @@ class MongoWorkflowRepository:
         """Write the workflow if nobody else wrote it since it was read; bumps its version."""
         expected = workflow.version
         saved = workflow.model_copy(update={"version": expected + 1})
-        result = self.collection.replace_one({"_id": workflow.id, "version": expected}, _to_document(saved))
-        if result.matched_count == 0:
+        document = _to_document(saved)
+        before = self.collection.find_one_and_replace({"_id": workflow.id, "version": expected}, document, STATE_FIELDS)
+        if before is None:
             raise ConflictError("The workflow was changed by someone else in the meantime. Reload it and try again.")
+        self.counts.moved(before, document)
         return saved
 
     def list_for_user(self, user_id: str, *, campaign_id: str | None, page: int, page_size: int) -> WorkflowPage:
@@ -152,10 +173,20 @@ class MongoWorkflowRepository:
         self, user_id: str, campaign_id: str | None, page: int, page_size: int, *, projection: dict | None
     ) -> tuple[int, list[dict]]:
         key, query = key_range(user_id, campaign_id)
-        total = self.collection.count_documents(query)
-        cursor = self.collection.find(query, projection).sort(key, ASCENDING).skip((page - 1) * page_size).limit(page_size)
-        return total, list(cursor)
+        total = self.counts.total(user_id, campaign_id)
+        skip = (page - 1) * page_size
+        now = self.clock()
+        days = ASSUMED_SPAN_DAYS * 2 * (skip + page_size) / max(total, 1)
+        while True:
+            whole = total <= WHOLE_RANGE_UP_TO or days > 100 * 365
+            bounded = query if whole else {key: {**query[key], "$lt": window_bound(user_id, campaign_id, now, days)}}
+            documents = list(self.collection.find(bounded, projection).sort(key, ASCENDING).skip(skip).limit(page_size))
+            if whole or len(documents) == page_size:
+                return total, documents
+            days *= WIDEN
 
     def hard_delete(self, workflow_id: str, *, version: int) -> bool:
         """Remove the workflow document for good if it is still at `version`; False when someone wrote first."""
-        return self.collection.delete_one({"_id": workflow_id, "version": version}).deleted_count == 1
+        before = self.collection.find_one_and_delete({"_id": workflow_id, "version": version}, projection=STATE_FIELDS)
+        self.counts.moved(before, None)
+        return before is not None
