@@ -23,6 +23,8 @@ from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
 from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
+from api.routes.review import owner_router as review_owner_router
+from api.routes.review import public_router as review_public_router
 from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
@@ -102,6 +104,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         workflows_router,
         lab_router,
         variations_router,
+        review_owner_router,
+        review_public_router,
         media_router,
         webhooks_router,
         callbacks_router,

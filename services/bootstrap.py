@@ -33,6 +33,9 @@ from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
 from services.providers.status import ProviderStatus
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
+from services.review.guard import TokenGuard
+from services.review.repository import ReviewRepository, ensure_review_indexes
+from services.review.service import ReviewService
 from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import MediaStore
@@ -73,6 +76,7 @@ class Runtime:
     provider_status: ProviderStatus | None = None  # Settings → Provider status, make doctor, the background check
     model_checker: PeriodicReconciler | None = None  # re-checks model availability every few hours (with keys)
     lab: PromptLab | None = None  # the Prompt Lab
+    review: ReviewService | None = None  # stakeholder review links
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
     supervisor: DatabaseSupervisor | None = None  # restarts the embedded database this process started, if it dies
     _closed: bool = field(default=False, repr=False)
@@ -243,6 +247,24 @@ def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
     )
 
 
+def build_review(
+    db: Database, service: VideoWorkflowService, api: ApiServices, *, events: OutgoingWebhooks | None
+) -> ReviewService:
+    """Review links over this workflow service; wrong tokens are counted in the API's rate-limit storage."""
+    ensure_review_indexes(db)
+    settings = service.settings
+    guard = TokenGuard(storage=api.rate_limits.storage, audit=api.audit, limit=settings.REVIEW_TOKEN_FAILURES_PER_IP)
+    return ReviewService(
+        repository=ReviewRepository(db),
+        workflows=service,
+        guard=guard,
+        audit=api.audit,
+        settings=settings,
+        clock=utc_now,
+        events=events,
+    )
+
+
 def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
     """Signed media URLs under MEDIA_URL_SIGNING_KEY (a kept development key without)."""
     configured = settings.MEDIA_URL_SIGNING_KEY
@@ -354,6 +376,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         analytics=AnalyticsService(db, users=users),
         provider_status=ProviderStatus(models, settings),
         lab=build_lab(db, service),
+        review=build_review(db, service, api, events=callbacks),
         media_links=media_links,
     )
 

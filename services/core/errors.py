@@ -158,3 +158,15 @@ class MediaLinkError(ForbiddenError):
     """A signed media URL that is expired, altered, or made for another file."""
 
     code = "media_link_invalid"
+
+
+class LinkGoneError(StudioError):
+    """A review link that was revoked or has expired (its workflow may be gone too)."""
+
+    code = "link_gone"
+
+
+class PasscodeRequiredError(StudioError):
+    """A review link with a passcode, opened without it or with a wrong one."""
+
+    code = "passcode_required"

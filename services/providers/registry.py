@@ -165,8 +165,8 @@ class ModelRegistry:
                     model=model_id,
                     successor=None,
                 )
-            successor = self._resolve(role, retired.successor, _depth=_depth + 1)
-            return dataclasses.replace(successor, requested_id=model_id, retired_on=retired.retired_on)
+            runs = self._resolve(role, retired.successor, _depth=_depth + 1)
+            return dataclasses.replace(runs, requested_id=model_id, retired_on=retired.retired_on)
         missing = self.availability.unavailable_reason(model_id)
         if missing is not None:
             successor = self._suggestion(role, model_id)
