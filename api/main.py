@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from api.body_limit import BodySizeLimit
+from api.database_guard import DatabaseRestartGuard
 from api.errors import install_error_handlers
 from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
@@ -22,6 +23,8 @@ from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
 from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
+from api.routes.review import owner_router as review_owner_router
+from api.routes.review import public_router as review_public_router
 from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
@@ -101,6 +104,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         workflows_router,
         lab_router,
         variations_router,
+        review_owner_router,
+        review_public_router,
         media_router,
         webhooks_router,
         callbacks_router,
@@ -112,6 +117,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         api.include_router(router)
     api.include_router(docs_router)
     api.router.routes.append(docs_assets())
+    api.add_middleware(DatabaseRestartGuard, restarting=lambda: runtime_provider().database_restarting())
     api.add_middleware(RequestObservability)  # outermost: it times and tags everything, body limit included
     # Every method of every path, so a 405 can list them all in Allow.
     api.state.route_methods = [

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -92,6 +93,10 @@ class Settings(BaseSettings):
     PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
     PROVIDER_READ_TIMEOUT_SECONDS: float = Field(60.0, gt=0, le=600)
     PROVIDER_MAX_ATTEMPTS: int = Field(4, ge=1, le=10)
+    # Circuit breaker per provider model: this many transient failures in a row (timeouts, 5xx) open it, and calls
+    # then fail fast for the cooldown before one probe is let through.
+    CIRCUIT_BREAKER_FAILURES: int = Field(5, ge=1, le=100)
+    CIRCUIT_BREAKER_COOLDOWN_SECONDS: float = Field(30.0, gt=0, le=3600)
     PROVIDER_BACKOFF_SECONDS: float = Field(0.5, ge=0, le=30)
     PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
     PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
@@ -133,6 +138,11 @@ class Settings(BaseSettings):
     RATE_LIMIT_API_KEYS: str = "20/day"  # API keys a user may create (revoking one gives nothing back)
     RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
     RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
+
+    # Stakeholder review links.
+    REVIEW_LINK_DEFAULT_DAYS: int = Field(7, ge=1, le=365)
+    REVIEW_LINK_MAX_DAYS: int = Field(90, ge=1, le=365)
+    REVIEW_TOKEN_FAILURES_PER_IP: str = "30/minute"  # wrong review tokens or passcodes per client IP before 429
     MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
     IDEMPOTENCY_TTL_SECONDS: int = Field(86_400, ge=60)
 
@@ -173,6 +183,24 @@ class Settings(BaseSettings):
     def _media_key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_JWT_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_JWT_SECRET_LENGTH} random characters")
+        return value
+
+    @field_validator("REVIEW_TOKEN_FAILURES_PER_IP")
+    @classmethod
+    def _review_limit_parses(cls, value: str) -> str:
+        try:
+            if not parse_many(value):
+                raise ValueError
+        except ValueError:
+            raise ValueError("must be a rate limit such as 30/minute") from None
+        return value
+
+    @field_validator("REVIEW_LINK_MAX_DAYS")
+    @classmethod
+    def _review_default_within_max(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
+        default = info.data.get("REVIEW_LINK_DEFAULT_DAYS")
+        if default is not None and value < default:
+            raise ValueError(f"must be at least REVIEW_LINK_DEFAULT_DAYS ({default})")
         return value
 
     @field_validator("JOB_HEARTBEAT_SECONDS")
