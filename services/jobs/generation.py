@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
 from services.core import metrics
-from services.core.errors import JobCanceledError, JobSupersededError, ProviderError
+from services.core.errors import JobCanceledError, JobSupersededError, MediaStoreError, ProviderError
 from services.core.log_setup import bound
 from services.core.settings import Settings
 from services.jobs.context import ActiveJob, in_current_context, job_part
@@ -277,7 +277,7 @@ class GenerationSteps:
 
 def safe_message(model: ResolvedModel, error: BaseException | None) -> str:
     """A message fit for the user: the provider's own safe text, or the error's type only."""
-    if isinstance(error, ProviderError):
-        return error.message
+    if isinstance(error, ProviderError | MediaStoreError):
+        return error.message  # a full or read-only media store says so, and what to do
     log.error("provider %s (%s) failed unexpectedly", model.provider_name, model.model_id, exc_info=error)
     return f"{model.model_id} ({model.provider_name}) failed unexpectedly ({type(error).__name__})."

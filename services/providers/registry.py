@@ -17,6 +17,7 @@ from services.core.errors import ModelUnavailableError, ProviderModelMissingErro
 from services.providers.availability import UNAVAILABLE, AvailabilityBoard, ModelAvailability
 from services.providers.base import FrameGenerator, PromptRefiner, VideoGenerator
 from services.providers.catalog import Lifecycle, ModelSpec
+from services.providers.circuit_breaker import CircuitBreakers
 
 
 class ModelRole(StrEnum):
@@ -77,6 +78,7 @@ class ModelRegistry:
         self._retired: dict[str, Lifecycle] = {}
         self.availability = availability or AvailabilityBoard()
         self.catalog: dict[str, ModelSpec] = {}  # the configuration it was built from (empty for test registries)
+        self.breakers = CircuitBreakers()  # one per real provider model (build_registry configures them)
 
     def register(
         self, role: ModelRole, model_id: str, *, provider_name: str, implementation: object, spec: ModelSpec | None = None

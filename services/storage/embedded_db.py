@@ -121,6 +121,22 @@ class EmbeddedDatabase:
         log.info("embedded database started (pid %s) at %s:%s", self.process.pid, self.host, self.port)
         return self.uri
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, when this object started it."""
+        return self.process.pid if self.process is not None else None
+
+    def exit_code(self) -> int | None:
+        """The server's exit status once a server this object started has died (reaping it), else None."""
+        return self.process.poll() if self.process is not None else None
+
+    def restart(self) -> str:
+        """Start the server again on the same data and port after it died; returns its URI."""
+        if self.process is not None and self.process.poll() is None:
+            return self.uri
+        self.process = None
+        return self.start()
+
     def _wait_until_ready(self) -> None:
         assert self.process is not None
         deadline = time.monotonic() + self.start_timeout
