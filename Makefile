@@ -43,7 +43,7 @@ system-deps:
 
 ## Install everything and start the app (UI at http://localhost:8501, API at /api) on embedded defaults.
 run: install
-	$(VENV)/bin/streamlit run app.py
+	FORWARDED_ALLOW_IPS="$${FORWARDED_ALLOW_IPS-}" $(VENV)/bin/streamlit run app.py $${SERVER_ADDRESS:+--server.address $$SERVER_ADDRESS}
 
 ## Install what the tests need and run the whole suite.
 test: install-dev
@@ -53,8 +53,9 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-## Run every benchmark in order (about 15 minutes, 10 of them the soak; SOAK_SECONDS=60 for a quick look),
-## print each one's time, and write bench/RESULTS.md. README, Benchmarks, explains the figures.
+## Run every benchmark in order (about 17 minutes, 10 of them the soak; SOAK_SECONDS=60 for a quick look,
+## SOAK_SECONDS=1800 for the full 30-minute soak), print each one's time, and write bench/RESULTS.md and
+## docs/CAPACITY.md. README, Benchmarks, explains the figures.
 bench: install-dev chromium redis-server
 	$(PY) bench/run_all.py
 
@@ -100,6 +101,14 @@ test: chromium redis-server
 .PHONY: worker
 worker: install
 	$(PY) scripts/worker.py
+
+## Media housekeeping (README, Generation jobs and scaling out): copy DATA_DIR/media into GridFS (idempotent,
+## resumable; ARGS=--remove-files deletes verified local copies), and sweep media of deleted workflows.
+.PHONY: migrate-media sweep-media
+migrate-media: install
+	$(PY) scripts/migrate_media.py $(ARGS)
+sweep-media: install
+	$(PY) scripts/sweep_media.py $(ARGS)
 
 ## UI timings: server-side render of each wizard step (AppTest) and first paint in Chromium.
 .PHONY: bench-ui

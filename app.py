@@ -6,12 +6,12 @@ a same-file launcher would run twice.
 
 from __future__ import annotations
 
-import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import streamlit as st
+from streamlit import config as st_config
 
 from api.main import api_routes
 from services.bootstrap import get_runtime, shutdown_runtime
@@ -19,14 +19,29 @@ from services.core.errors import ConfigurationError
 from services.core.log_setup import configure_logging, route_own_handlers_to_root
 from services.core.settings import Settings, load_settings
 
-# uvicorn (under Streamlit's server) would believe X-Forwarded-For from any loopback peer; the API decides
-# whom to believe itself, from TRUSTED_PROXIES (api/deps.py client_ip), so uvicorn's own trust is switched off.
-os.environ["FORWARDED_ALLOW_IPS"] = ""
-
 try:
-    configure_logging(load_settings())
+    _settings: Settings | None = load_settings()
 except ConfigurationError:
-    configure_logging(Settings.model_construct())  # defaults; the lifespan's start-up names the bad setting
+    _settings = None  # the lifespan's start-up names the bad setting
+configure_logging(_settings or Settings.model_construct())
+
+
+def apply_browser_safety(settings: Settings) -> None:
+    """Production hides tracebacks from the browser, and listens only where SERVER_ADDRESS says."""
+    if settings.ENVIRONMENT != "production":
+        return
+    st_config.set_option("client.showErrorDetails", "none")  # the logs keep every detail
+    # Streamlit has bound its socket before importing this module, so a wrong address can only be refused here.
+    address = st_config.get_option("server.address") or "0.0.0.0"  # unset: Streamlit listens on every interface
+    if address not in (settings.SERVER_ADDRESS or "127.0.0.1", "localhost"):
+        raise ConfigurationError(
+            f"Invalid configuration: SERVER_ADDRESS: the app listens on {address}, but production serves only "
+            "on 127.0.0.1 unless SERVER_ADDRESS names the address (start with --server.address $SERVER_ADDRESS)."
+        )
+
+
+if _settings is not None:
+    apply_browser_safety(_settings)
 
 
 @asynccontextmanager

@@ -6,13 +6,25 @@ import streamlit as st
 
 from services.core.log_setup import bound
 from ui.auth import render_account_box, render_sign_in, signed_in_user
+from ui.database_restart import wait_for_the_database
 from ui.offline_banner import render_offline_banner
+from ui.presentation import PRESENT_PARAM, render_owner_presentation
+from ui.review_page import REVIEW_PARAM
 from ui.session import cached_runtime
 from ui.wizard_context import WORKFLOW_PARAM
 from ui.wizard_view import WIZARD_STEPS, WizardStep
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()
+if runtime.database_restarting():  # nothing below can read its data until it is back
+    wait_for_the_database(runtime)
+    st.stop()
+if st.query_params.get(REVIEW_PARAM):
+    # A stakeholder's review link (/?review=<token>): public, before the sign-in gate, with no navigation or sidebar.
+    # The page sees only what the token grants; the signed-in account (if any) plays no part.
+    review = st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", url_path="review", default=True)
+    st.navigation([review], position="hidden").run()
+    st.stop()
 user = signed_in_user(runtime)
 STEP_HELP = {
     WizardStep.BRIEF: "Title, prompt, audience, tone, duration, aspect ratio and style: the brief that starts a video.",
@@ -75,9 +87,13 @@ wizard = [
 ]
 pages = {"Studio": studio, "Video Wizard": wizard}
 # Signed out, the pages stay registered (hidden) so the URL, and the workflow in it, survive signing in.
-navigation = st.navigation(pages, position="sidebar" if user else "hidden")
+presenting = user is not None and bool(st.query_params.get(PRESENT_PARAM)) and bool(st.query_params.get(WORKFLOW_PARAM))
+navigation = st.navigation(pages, position="sidebar" if user and not presenting else "hidden")
 if user is None:
     render_sign_in(runtime)
+    st.stop()
+if presenting:  # full screen: the owner's storyboard as slides, then the video
+    render_owner_presentation(runtime, user.id, str(st.query_params.get(WORKFLOW_PARAM)))
     st.stop()
 render_account_box(user, runtime)
 render_offline_banner(runtime.settings)

@@ -30,6 +30,8 @@ STATUS_OF: list[tuple[type[errors.StudioError], int]] = [
     (errors.AuthenticationError, 401),
     (WebhookVerificationError, 401),
     (errors.ForbiddenError, 403),
+    (errors.PasscodeRequiredError, 403),
+    (errors.LinkGoneError, 410),
     (errors.NotFoundError, 404),
     (errors.ValidationError, 422),
     (errors.InvalidTransitionError, 409),

@@ -12,15 +12,19 @@ from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from api.body_limit import BodySizeLimit
+from api.database_guard import DatabaseRestartGuard
 from api.errors import install_error_handlers
 from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
 from api.routes.callbacks import callbacks_router
+from api.routes.docs import docs_assets, docs_router
 from api.routes.lab import lab_router
 from api.routes.lab_variations import variations_router
 from api.routes.media import media_router
 from api.routes.models import models_router
 from api.routes.monitoring import monitoring_router
+from api.routes.review import owner_router as review_owner_router
+from api.routes.review import public_router as review_public_router
 from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
 from api.routes.workflows import router as workflows_router
@@ -87,7 +91,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         title="Video Workflow Studio API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by api/routes/docs.py from pinned, installed assets
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     api.state.runtime_provider = runtime_provider
@@ -99,6 +104,8 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         workflows_router,
         lab_router,
         variations_router,
+        review_owner_router,
+        review_public_router,
         media_router,
         webhooks_router,
         callbacks_router,
@@ -108,6 +115,9 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
     )
     for router in routers:
         api.include_router(router)
+    api.include_router(docs_router)
+    api.router.routes.append(docs_assets())
+    api.add_middleware(DatabaseRestartGuard, restarting=lambda: runtime_provider().database_restarting())
     api.add_middleware(RequestObservability)  # outermost: it times and tags everything, body limit included
     # Every method of every path, so a 405 can list them all in Allow.
     api.state.route_methods = [

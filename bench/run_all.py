@@ -18,7 +18,18 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH / "results"
 # Quick ones first, the 10-minute soak last, so a broken set-up shows within a minute.
-SCRIPTS = ("first_run", "frames_parallel", "prompt_cache", "animatic", "jobs", "list_query", "api_load", "ui_render", "soak")
+SCRIPTS = (
+    "first_run",
+    "frames_parallel",
+    "prompt_cache",
+    "animatic",
+    "jobs",
+    "media_store",
+    "list_query",
+    "api_load",
+    "ui_render",
+    "soak",
+)
 
 
 def run(name: str) -> dict:

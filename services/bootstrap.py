@@ -33,8 +33,13 @@ from services.providers.media_capture import system_resolver
 from services.providers.registry import ModelRegistry
 from services.providers.status import ProviderStatus
 from services.providers.wiring import Transports, build_media_fetcher, build_registry
+from services.review.guard import TokenGuard
+from services.review.repository import ReviewRepository, ensure_review_indexes
+from services.review.service import ReviewService
+from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
 from services.storage.embedded_db import EmbeddedDatabase
-from services.storage.media_store import FileMediaStore, MediaStore
+from services.storage.media_store import MediaStore
+from services.storage.selection import build_media_store
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
 from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
@@ -71,8 +76,14 @@ class Runtime:
     provider_status: ProviderStatus | None = None  # Settings → Provider status, make doctor, the background check
     model_checker: PeriodicReconciler | None = None  # re-checks model availability every few hours (with keys)
     lab: PromptLab | None = None  # the Prompt Lab
+    review: ReviewService | None = None  # stakeholder review links
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
+    supervisor: DatabaseSupervisor | None = None  # restarts the embedded database this process started, if it dies
     _closed: bool = field(default=False, repr=False)
+
+    def database_restarting(self) -> bool:
+        """True while the supervisor restarts the embedded database (requests are refused at once meanwhile)."""
+        return self.supervisor is not None and self.supervisor.state is DatabaseState.RESTARTING
 
     def sign_media_url(self, key: str, ttl: int | None = None) -> str:
         """A relative URL (/api/media/signed/...) serving key with no bearer token until it expires."""
@@ -95,13 +106,19 @@ class Runtime:
 
     def readiness(self) -> dict[str, str]:
         """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
-        checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        if self.database_restarting():
+            checks = {"database": "restarting"}
+        else:
+            checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        checks["mediaStore"] = self.media.health()  # a full or read-only disk is reported, not found by a failed job
         for name, url in redis_dependencies(self.settings).items():
             checks[name] = "ok" if redis_answers(url) else "unreachable"
         return checks
 
     def start_background(self) -> None:
         """Start this process's job workers (embedded mode) or its reconciler (inline mode), and the model check."""
+        if self.supervisor is not None:
+            self.supervisor.start()
         status = self.provider_status
         if self.model_checker is None and status is not None and status.has_keys():
             # At start-up and every few hours: a model found missing is disabled before anyone pays for it.
@@ -131,6 +148,8 @@ class Runtime:
             self.deliverer.stop()
         if self.model_checker is not None:
             self.model_checker.stop()
+        if self.supervisor is not None:
+            self.supervisor.stop()  # before the server is stopped on purpose
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -228,6 +247,24 @@ def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
     )
 
 
+def build_review(
+    db: Database, service: VideoWorkflowService, api: ApiServices, *, events: OutgoingWebhooks | None
+) -> ReviewService:
+    """Review links over this workflow service; wrong tokens are counted in the API's rate-limit storage."""
+    ensure_review_indexes(db)
+    settings = service.settings
+    guard = TokenGuard(storage=api.rate_limits.storage, audit=api.audit, limit=settings.REVIEW_TOKEN_FAILURES_PER_IP)
+    return ReviewService(
+        repository=ReviewRepository(db),
+        workflows=service,
+        guard=guard,
+        audit=api.audit,
+        settings=settings,
+        clock=utc_now,
+        events=events,
+    )
+
+
 def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
     """Signed media URLs under MEDIA_URL_SIGNING_KEY (a kept development key without)."""
     configured = settings.MEDIA_URL_SIGNING_KEY
@@ -254,6 +291,13 @@ def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDi
     from services.jobs.queue import RedisJobQueue  # imported only in scale-out mode
 
     return RedisJobQueue(settings)
+
+
+def supervise(embedded: EmbeddedDatabase | None) -> DatabaseSupervisor | None:
+    """A supervisor for a database this process started; a server it only connected to is reported, not restarted."""
+    if embedded is None or not embedded.owned:
+        return None
+    return DatabaseSupervisor(embedded, on_restart=metrics.embedded_db_restarted)
 
 
 def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
@@ -287,7 +331,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     ensure_job_indexes(db)
     ensure_campaign_indexes(db)
     migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
-    media = FileMediaStore(settings.media_dir)
+    media = build_media_store(settings, db)
     master_keys = settings.PROVIDER_KEY_MASTER_KEYS
     vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
     media_links = build_media_links(settings, media)
@@ -323,6 +367,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         service=service,
         users=users,
         embedded=embedded,
+        supervisor=supervise(embedded),
         vault=vault,
         campaigns=campaigns,
         api=api,
@@ -331,6 +376,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         analytics=AnalyticsService(db, users=users),
         provider_status=ProviderStatus(models, settings),
         lab=build_lab(db, service),
+        review=build_review(db, service, api, events=callbacks),
         media_links=media_links,
     )
 

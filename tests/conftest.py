@@ -21,7 +21,7 @@ from services.core.settings import Settings
 from services.jobs.store import ensure_job_indexes
 from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
-from services.storage.media_store import FileMediaStore
+from services.storage.selection import build_media_store
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import NewWorkflow, VideoWorkflowService
@@ -150,7 +150,7 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
         ensure_campaign_indexes(db)
         return VideoWorkflowService(
             repository=MongoWorkflowRepository(db),
-            media=FileMediaStore(effective.media_dir),
+            media=build_media_store(effective, db),  # files unless MEDIA_STORE=gridfs is passed
             models=models or build_model_registry(effective),
             jobs=build_job_runner(db, effective),
             settings=effective,

@@ -71,6 +71,15 @@ def test_bootstrap_grants_listed_users_once_and_names_the_missing_ones(db, users
     assert audit_events(db) == [("admin_granted", "settings:ADMIN_USERNAMES", "maya")]
 
 
+def test_a_listed_name_registered_after_it_was_first_seen_is_never_made_admin_by_the_setting(db, users, roles):
+    assert roles.bootstrap(["zoe"]) == ["zoe"]  # listed before anyone has the name
+    register(users, "zoe")  # a stranger signs up with it
+    assert roles.bootstrap(["zoe"]) == ["zoe"], "the next start does not grant it"
+    assert not is_admin(users.get_by_username("zoe"))
+    roles.grant(username="zoe", actor="cli:operator")  # the command still can, on purpose
+    assert is_admin(users.get_by_username("zoe"))
+
+
 def test_admin_usernames_are_read_comma_separated_and_lower_cased(settings: Settings):
     assert settings.admin_usernames == []
     assert settings.model_copy(update={"ADMIN_USERNAMES": " Maya, root ,,"}).admin_usernames == ["maya", "root"]

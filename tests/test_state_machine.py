@@ -20,7 +20,7 @@ EXPECTED_ALLOWED = {
     S.FRAME_GENERATION: {A.GENERATE_FRAMES},  # a failed generation is retried from here
     S.FRAME_REVIEW: {A.REVIEW_FRAMES, A.REGENERATE_FRAMES, A.RESTORE_FRAME_VERSION, A.GENERATE_VIDEO},
     S.VIDEO_GENERATION: {A.GENERATE_VIDEO, A.REOPEN_FRAMES},  # a failed video is retried, or its frames reopened
-    S.COMPLETED: set(),
+    S.COMPLETED: {A.REOPEN_FRAMES},  # a stakeholder's feedback on the finished video is used (review links)
 }
 EXPECTED_LANDING = {
     A.REFINE_PROMPT: S.PROMPT_REFINEMENT,
@@ -55,8 +55,8 @@ def test_the_refusal_lists_what_is_allowed_next():
         check_transition(S.PROMPT_REFINEMENT, A.GENERATE_VIDEO)
 
 
-def test_a_completed_workflow_says_it_is_finished():
-    with pytest.raises(InvalidTransitionError, match="the workflow is finished"):
+def test_a_completed_workflow_can_only_reopen_its_storyboard():
+    with pytest.raises(InvalidTransitionError, match="Allowed next: go back to the frames.$"):
         check_transition(S.COMPLETED, A.REFINE_PROMPT)
 
 

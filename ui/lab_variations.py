@@ -7,7 +7,8 @@ import streamlit as st
 from services.bootstrap import Runtime
 from services.core.errors import StudioError
 from services.lab.domain import FrameComparison, VideoVariationSet
-from services.lab.variations import FRAME_MODELS, LabVariations, VariationSpec
+from services.lab.frames_ab import FRAME_MODELS
+from services.lab.variations import LabVariations, VariationSpec
 from services.providers.registry import ModelRole
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from ui.prompt_lab import lab_of, user_workflows
@@ -81,7 +82,7 @@ def _comparison(runtime: Runtime, user_id: str, comparison: FrameComparison) -> 
                     ("offline" if candidate.provider == "offline" else candidate.provider, "gray"),
                     (seed, "blue"),
                     (f"{candidate.latency_ms} ms", "violet"),
-                    (f"${candidate.cost_usd:.4f}", "green"),
+                    (f"≈ ${candidate.cost_usd:.4f} (estimate)", "green"),
                 ]
             )
             if candidate.error:
@@ -165,7 +166,7 @@ def _variation_set(runtime: Runtime, user_id: str, set_id: str) -> None:
                 [
                     (video.provider, "gray"),
                     (f"{video.duration_ms / 1000:.1f} s to render", "violet"),
-                    (f"${video.cost_usd:.2f}", "green"),
+                    (f"≈ ${video.cost_usd:.2f} (estimate)", "green"),
                 ]
             )
             if variation_set.picked_index == variation.index:

@@ -16,7 +16,9 @@ from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowSte
 from services.workflows.rules import FrameReview
 from ui.media import media_url
 from ui.model_picker import model_picker
-from ui.widgets import act, show_error
+from ui.review_comments import render_frame_comments, stakeholder_comments
+from ui.review_links import render_share_panel
+from ui.widgets import act, model_ran, show_error
 from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
@@ -38,11 +40,20 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         _generate_form(ctx, workflow)
     if not workflow.generated_frames:
         return
+    render_share_panel(ctx.runtime, ctx.user_id, workflow)
     _enlarged(ctx, workflow)
+    comments = stakeholder_comments(ctx.runtime, ctx.user_id, workflow)
     columns = st.columns(GALLERY_COLUMNS)
     for index, frame in enumerate(workflow.generated_frames):
         with columns[index % GALLERY_COLUMNS]:
             _frame_card(ctx, workflow, frame, reviewing=reviewing)
+            render_frame_comments(  # stakeholders' decisions from review links, under their frame
+                ctx.runtime,
+                ctx.user_id,
+                workflow,
+                comments.get(frame.frame_number, []),
+                on_used=lambda _comment, frame=frame: open_feedback_box(workflow, frame.frame_number),
+            )
     for frame in workflow.generated_frames:
         if frame.history:
             _versions(ctx, workflow, frame, reviewing=reviewing)
@@ -130,6 +141,14 @@ def _frame_card(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFra
             _reject_form(ctx, workflow, frame)
 
 
+def open_feedback_box(workflow: VideoWorkflow, frame_number: int) -> None:
+    """Open a frame's feedback box, drawn afresh from the stored feedback (after "Use as feedback")."""
+    frame = workflow.frame(frame_number)
+    st.session_state.setdefault(_rejecting_key(workflow), set()).add(frame_number)
+    if frame is not None:
+        st.session_state.pop(f"reject-feedback-{frame_number}-v{frame.version}", None)
+
+
 def _reject_form(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame) -> None:
     """Feedback for a rejection; empty feedback is refused here, next to the frame."""
     n = frame.frame_number
@@ -171,7 +190,7 @@ def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame
         with columns[0]:
             st.image(
                 media_url(ctx.runtime, frame.image_key),
-                caption=f"Current · v{frame.version} · {frame.model}",
+                caption=f"Current · v{frame.version} · {model_ran(frame.model, frame.requested_model, ctx.runtime.models)}",
             )
         for column, version in zip(columns[1:], reversed(frame.history), strict=True):
             with column:

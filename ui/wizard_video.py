@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from services.core.errors import StudioError
 from services.providers.registry import ModelRole
+from services.review.domain import ReviewComment
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from ui.media import media_url
 from ui.model_picker import model_picker
+from ui.review_comments import render_all_comments
+from ui.review_links import render_share_panel
 from ui.widgets import act, badge_row, model_ran
 from ui.wizard_context import WizardContext
+from ui.wizard_frames import open_feedback_box
 from ui.wizard_view import WizardStep, quota_text
 
 
@@ -102,6 +108,9 @@ def render_result(ctx: WizardContext, workflow: VideoWorkflow) -> None:
             (cost, "green"),
         ]
     )
+    render_share_panel(ctx.runtime, ctx.user_id, workflow)
+    # Using a stakeholder's frame comment reopens the storyboard; the Frames step is where it is acted on.
+    render_all_comments(ctx.runtime, ctx.user_id, workflow, on_used=partial(_act_on_frame, ctx, workflow))
     download_col, new_col, close_col = st.columns(3)
     # The same signed URL as the player, as an attachment: the file streams from the media route, not the websocket.
     download_col.link_button(
@@ -111,3 +120,10 @@ def render_result(ctx: WizardContext, workflow: VideoWorkflow) -> None:
         ctx.start_over()
     if ctx.on_close is not None and close_col.button("Close Wizard", key="close-wizard"):
         ctx.on_close()
+
+
+def _act_on_frame(ctx: WizardContext, workflow: VideoWorkflow, comment: ReviewComment) -> None:
+    """A stakeholder's comment became that frame's feedback: go to Frames with its feedback box open."""
+    if comment.frame_number is not None:
+        open_feedback_box(workflow, comment.frame_number)
+    ctx.go(WizardStep.FRAMES)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, limit_per_ip
+from api.deps import PrincipalDep, RuntimeDep, limit_per_ip
 from api.errors import error_responses
 from api.lab_schemas import (
     AdoptRequest,
@@ -19,7 +19,6 @@ from api.lab_schemas import (
 )
 from api.routes.workflows import _json, _view
 from api.schemas import WorkflowResponse
-from services.accounts.rate_limits import REFINEMENT
 from services.lab.service import PromptLab
 
 lab_router = APIRouter(prefix="/prompt-lab", tags=["prompt lab"], dependencies=[Depends(limit_per_ip)])
@@ -63,17 +62,16 @@ def estimate_run(body: LabRunRequest, lab: LabDep, principal: PrincipalDep) -> l
     responses=WRITE,
     summary="Refine one brief with 2–4 models in parallel (each model counts as one refinement)",
 )
-def create_run(body: LabRunRequest, lab: LabDep, api: ApiServicesDep, principal: PrincipalDep) -> Response:
-    # Each model is one refinement call, as in the wizard; a refused run is refunded.
-    with api.rate_limits.charging(REFINEMENT, user_id=principal.user_id, key_id=principal.key_id, units=len(body.models)):
-        run = lab.run(
-            user_id=principal.user_id,
-            models=body.models,
-            brief=body.brief,
-            title=body.title,
-            workflow_id=body.workflow_id,
-            additional_info=body.additional_info,
-        )
+def create_run(body: LabRunRequest, lab: LabDep, principal: PrincipalDep) -> Response:
+    run = lab.run(  # each model counts as one refinement, charged by the lab once the run passes its checks
+        user_id=principal.user_id,
+        models=body.models,
+        brief=body.brief,
+        title=body.title,
+        workflow_id=body.workflow_id,
+        additional_info=body.additional_info,
+        key_id=principal.key_id,
+    )
     return _json(LabRunOut.of(run), 201)
 
 

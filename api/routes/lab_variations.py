@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.deps import ApiServicesDep, PrincipalDep, limit_per_ip
+from api.deps import PrincipalDep, limit_per_ip
 from api.lab_schemas import (
     AdoptFrameRequest,
     FrameComparisonOut,
@@ -18,7 +18,6 @@ from api.lab_schemas import (
 from api.routes.lab import READ, WRITE, LabDep
 from api.routes.workflows import _json, _view, media_base
 from api.schemas import WorkflowResponse
-from services.accounts.rate_limits import FRAMES, VIDEO
 from services.lab.service import PromptLab
 from services.lab.variations import LabVariations, VariationSpec
 
@@ -40,13 +39,14 @@ def _variations(lab: PromptLab) -> LabVariations:
     responses=WRITE,
     summary="Render one frame's prompt on two frame models with the same seed (counts as one frame generation)",
 )
-def compare_frame(
-    request: Request, body: FrameComparisonRequest, lab: LabDep, api: ApiServicesDep, principal: PrincipalDep
-) -> Response:
-    with api.rate_limits.charging(FRAMES, user_id=principal.user_id, key_id=principal.key_id):  # refunded if refused
-        comparison = _variations(lab).compare_frame(
-            user_id=principal.user_id, workflow_id=body.workflow_id, frame_number=body.frame_number, models=body.models
-        )
+def compare_frame(request: Request, body: FrameComparisonRequest, lab: LabDep, principal: PrincipalDep) -> Response:
+    comparison = _variations(lab).compare_frame(  # one frame generation, charged once the comparison passes its checks
+        user_id=principal.user_id,
+        workflow_id=body.workflow_id,
+        frame_number=body.frame_number,
+        models=body.models,
+        key_id=principal.key_id,
+    )
     return _json(FrameComparisonOut.of(comparison, media_base=media_base(request)), 201)
 
 
@@ -84,14 +84,11 @@ def adopt_frame(
     responses=WRITE,
     summary="Render 1–2 videos from the approved frames with another model, seed or fps (counts as one video)",
 )
-def render_variations(
-    request: Request, body: VideoVariationsRequest, lab: LabDep, api: ApiServicesDep, principal: PrincipalDep
-) -> Response:
-    with api.rate_limits.charging(VIDEO, user_id=principal.user_id, key_id=principal.key_id):  # refunded if refused
-        specs = [VariationSpec(model=v.model, seed=v.seed, fps=v.fps, duration=v.duration) for v in body.variations]
-        variation_set = _variations(lab).request_video_variations(
-            user_id=principal.user_id, workflow_id=body.workflow_id, specs=specs
-        )
+def render_variations(request: Request, body: VideoVariationsRequest, lab: LabDep, principal: PrincipalDep) -> Response:
+    specs = [VariationSpec(model=v.model, seed=v.seed, fps=v.fps, duration=v.duration) for v in body.variations]
+    variation_set = _variations(lab).request_video_variations(  # one video, charged once the request passes its checks
+        user_id=principal.user_id, workflow_id=body.workflow_id, specs=specs, key_id=principal.key_id
+    )
     done = all(v.status != "QUEUED" for v in variation_set.variations)
     return _json(VideoVariationSetOut.of(variation_set, media_base=media_base(request)), 200 if done else 202)
 

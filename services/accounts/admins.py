@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 
+from pymongo import ReturnDocument
+
 from services.accounts.audit import AuditLog
 from services.accounts.users import User, UserService
 
 log = logging.getLogger(__name__)
 
 ADMIN_ROLE = "admin"
+ADMIN_BOOTSTRAP = "admin_bootstrap"  # when each ADMIN_USERNAMES entry was first seen
 
 
 def is_admin(user: User) -> bool:
@@ -40,19 +43,31 @@ class AdminRoles:
         return [user for user in self.users.everyone() if ADMIN_ROLE in user.roles]
 
     def bootstrap(self, usernames: list[str]) -> list[str]:
-        """Grant the role to the listed users who exist and lack it (ADMIN_USERNAMES); returns the names not found."""
-        missing = []
+        """Grant the role to listed users (ADMIN_USERNAMES) whose account existed before the name was first listed.
+
+        The first start that sees a name records when (`admin_bootstrap`); an account registered after that
+        moment is never granted by the setting (open sign-up would let anyone claim a listed name), only by
+        command. Returns the names not granted.
+        """
+        seen = self.users.collection.database[ADMIN_BOOTSTRAP]
+        refused = []
         for username in usernames:
+            now = self.users.clock()
+            first = seen.find_one_and_update(
+                {"_id": username}, {"$setOnInsert": {"firstSeenAt": now}}, upsert=True, return_document=ReturnDocument.AFTER
+            )["firstSeenAt"]
             user = self.users.get_by_username(username)
-            if user is None:
-                missing.append(username)
+            if user is None or user.created_at >= first:
+                refused.append(username)
             elif ADMIN_ROLE not in user.roles:
                 self.grant(username=username, actor="settings:ADMIN_USERNAMES")
-        if missing:
+        if refused:
             log.warning(
-                "ADMIN_USERNAMES names users that do not exist yet: %s. Create them, then restart.", ", ".join(missing)
+                "ADMIN_USERNAMES: %s not granted: no such account, or it was registered after the name was first "
+                "listed (anyone may sign up). Grant by command: make grant-admin ADMIN=<name>.",
+                ", ".join(refused),
             )
-        return missing
+        return refused
 
     def _set(self, username: str, *, actor: str, granted: bool) -> User:
         user = self.users.set_role(username=username, role=ADMIN_ROLE, granted=granted)

@@ -149,8 +149,24 @@ class MediaStoreError(StudioError):
 
     code = "media_store_error"
 
+    def __init__(self, message: str, *, condition: str = "unwritable") -> None:
+        super().__init__(message)
+        self.condition = condition  # full | read-only | unwritable: what /api/ready reports
+
 
 class MediaLinkError(ForbiddenError):
     """A signed media URL that is expired, altered, or made for another file."""
 
     code = "media_link_invalid"
+
+
+class LinkGoneError(StudioError):
+    """A review link that was revoked or has expired (its workflow may be gone too)."""
+
+    code = "link_gone"
+
+
+class PasscodeRequiredError(StudioError):
+    """A review link with a passcode, opened without it or with a wrong one."""
+
+    code = "passcode_required"

@@ -42,6 +42,8 @@ SECRET_SHAPES = re.compile(
     r"|(?i:api[_-]?key|password|secret|token)[\"']?\s*[:=]\s*[\"']?[^\s\"',}]{4,}"
 )
 KEY_LIST_SETTINGS = ("JWT_SIGNING_KEYS", "PROVIDER_KEY_MASTER_KEYS")
+SAFE_CONTEXT_VALUE = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
+MAX_CONTEXT_LENGTH = 64
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [request=%(request_id)s workflow=%(workflow_id)s]: %(message)s"
 JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id", "workflow_id", "job_id"]
 # Loggers that ship their own handler and do not propagate; routed through ours so every line has one format.
@@ -51,13 +53,21 @@ OWN_HANDLER_LOGGERS = ("uvicorn", "uvicorn.error", "dramatiq")
 
 @contextmanager
 def bound(**values: str | None) -> Iterator[None]:
-    """Put request_id / workflow_id / job_id on every log line written inside the block."""
-    tokens = [(_CONTEXT[name], _CONTEXT[name].set(value)) for name, value in values.items()]
+    """Put request_id / workflow_id / job_id on every log line written inside the block (values made log-safe)."""
+    tokens = [(_CONTEXT[name], _CONTEXT[name].set(log_safe(value))) for name, value in values.items()]
     try:
         yield
     finally:
         for variable, token in reversed(tokens):
             variable.reset(token)
+
+
+def log_safe(value: str | None) -> str | None:
+    """A context value as it may appear in a log line: ids pass as they are; anything else (a raw URL parameter
+    with a line break, say) is escaped and cut short, so it can never start a forged line of its own."""
+    if value is None or SAFE_CONTEXT_VALUE.match(value):
+        return value
+    return "!" + value[:MAX_CONTEXT_LENGTH].encode("unicode_escape").decode("ascii").replace(" ", "\\x20")
 
 
 class ContextFilter(logging.Filter):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import string
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -89,6 +93,10 @@ class Settings(BaseSettings):
     PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
     PROVIDER_READ_TIMEOUT_SECONDS: float = Field(60.0, gt=0, le=600)
     PROVIDER_MAX_ATTEMPTS: int = Field(4, ge=1, le=10)
+    # Circuit breaker per provider model: this many transient failures in a row (timeouts, 5xx) open it, and calls
+    # then fail fast for the cooldown before one probe is let through.
+    CIRCUIT_BREAKER_FAILURES: int = Field(5, ge=1, le=100)
+    CIRCUIT_BREAKER_COOLDOWN_SECONDS: float = Field(30.0, gt=0, le=3600)
     PROVIDER_BACKOFF_SECONDS: float = Field(0.5, ge=0, le=30)
     PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
     PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)
@@ -130,6 +138,11 @@ class Settings(BaseSettings):
     RATE_LIMIT_API_KEYS: str = "20/day"  # API keys a user may create (revoking one gives nothing back)
     RATE_LIMIT_EXEMPT_KEYS: str = ""  # comma-separated API key ids or user ids
     RATE_LIMIT_TIERS: str = ""  # JSON: {"pro": {"frames": "30/minute;1000/day", "video": "5/hour"}}
+
+    # Stakeholder review links.
+    REVIEW_LINK_DEFAULT_DAYS: int = Field(7, ge=1, le=365)
+    REVIEW_LINK_MAX_DAYS: int = Field(90, ge=1, le=365)
+    REVIEW_TOKEN_FAILURES_PER_IP: str = "30/minute"  # wrong review tokens or passcodes per client IP before 429
     MAX_REQUEST_BODY_BYTES: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
     IDEMPOTENCY_TTL_SECONDS: int = Field(86_400, ge=60)
 
@@ -156,6 +169,7 @@ class Settings(BaseSettings):
     AUDIT_LOG_TTL_DAYS: int = Field(400, ge=1, le=36_500)
     WEBHOOK_ALLOWED_PORTS: str = ""  # comma-separated ports callback URLs may use besides 443
     TRUSTED_PROXIES: str = ""  # comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed
+    SERVER_ADDRESS: str | None = None  # unset: the app listens on 127.0.0.1 only (put a proxy in front)
 
     @field_validator("MONGODB_URI")
     @classmethod
@@ -169,6 +183,24 @@ class Settings(BaseSettings):
     def _media_key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_JWT_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_JWT_SECRET_LENGTH} random characters")
+        return value
+
+    @field_validator("REVIEW_TOKEN_FAILURES_PER_IP")
+    @classmethod
+    def _review_limit_parses(cls, value: str) -> str:
+        try:
+            if not parse_many(value):
+                raise ValueError
+        except ValueError:
+            raise ValueError("must be a rate limit such as 30/minute") from None
+        return value
+
+    @field_validator("REVIEW_LINK_MAX_DAYS")
+    @classmethod
+    def _review_default_within_max(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
+        default = info.data.get("REVIEW_LINK_DEFAULT_DAYS")
+        if default is not None and value < default:
+            raise ValueError(f"must be at least REVIEW_LINK_DEFAULT_DAYS ({default})")
         return value
 
     @field_validator("JOB_HEARTBEAT_SECONDS")
@@ -214,6 +246,26 @@ class Settings(BaseSettings):
                     f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.ENVIRONMENT != "production":
+            return self
+        problems = []
+        if self.METRICS_TOKEN is None:
+            problems.append("METRICS_TOKEN is required in production (without it /api/metrics is open to anyone)")
+        elif estimated_entropy_bits(self.METRICS_TOKEN.get_secret_value()) < MIN_SECRET_BITS:
+            problems.append(f"METRICS_TOKEN is too guessable (under {MIN_SECRET_BITS} bits); {GENERATE}")
+        if self.WEBHOOK_ALLOW_PRIVATE_TARGETS:
+            problems.append("WEBHOOK_ALLOW_PRIVATE_TARGETS=true is for tests only: it lets callbacks reach private networks")
+        for kid, secret in self.jwt_signing_keys:
+            if estimated_entropy_bits(secret) < MIN_SECRET_BITS:
+                problems.append(
+                    f"JWT_SIGNING_KEYS: the secret of key {kid!r} has under {MIN_SECRET_BITS} bits of entropy; {GENERATE}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -277,6 +329,23 @@ class Settings(BaseSettings):
     def embedded_db_dir(self) -> Path:
         """The embedded database's WiredTiger home."""
         return self.DATA_DIR / "db"
+
+
+MIN_SECRET_BITS = 128
+GENERATE = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+_CHARACTER_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation)
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A conservative guess at a secret's entropy: its length times the smaller of the bits per character its
+    character classes allow and one more than its Shannon entropy per character ("a"*32 has none)."""
+    if not secret:
+        return 0.0
+    pool = sum(len(chars) for chars in _CHARACTER_CLASSES if any(c in chars for c in secret))
+    pool += len({c for c in secret if not any(c in chars for chars in _CHARACTER_CLASSES)})
+    counts = Counter(secret)
+    shannon = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return len(secret) * min(math.log2(max(pool, 2)), shannon + 1 if shannon > 0 else 0)
 
 
 def load_settings(**overrides: object) -> Settings:

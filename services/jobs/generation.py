@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
 from services.core import metrics
-from services.core.errors import JobCanceledError, JobSupersededError, ProviderError
+from services.core.errors import JobCanceledError, JobSupersededError, MediaStoreError, ProviderError
 from services.core.log_setup import bound
 from services.core.settings import Settings
 from services.jobs.context import ActiveJob, in_current_context, job_part, report_progress
@@ -158,7 +158,7 @@ class GenerationSteps:
             provider = result.provider or generator.provider_name
             cost = 0.0 if provider == "offline" else costs.frame_actual(generator.spec)
             key = frame_key(workflow.id, plan.frame_number)
-            self.media.put_bytes(key, result.image)
+            self.media.put_bytes(key, result.image, owner=workflow.user_id)
             frame = GeneratedFrame(
                 frame_number=plan.frame_number,
                 scene=plan.scene,
@@ -269,7 +269,7 @@ class GenerationSteps:
         duration_ms = int(1000 * (time.monotonic() - started))
         key = video_key(workflow.id)
         size = result.path.stat().st_size
-        self.media.put_file(key, result.path)
+        self.media.put_file(key, result.path, owner=workflow.user_id)
         provider = result.provider or generator.provider_name
         sound = workflow.metadata.sound and generator.spec is not None and generator.spec.sound
         cost = 0.0 if provider == "offline" else costs.video_actual(generator.spec, params["duration"], sound=sound)
@@ -320,7 +320,7 @@ def _owned(active: ActiveJob, mutate: Mutation) -> Mutation:
 
 def safe_message(model: ResolvedModel, error: BaseException | None) -> str:
     """A message fit for the user: the provider's own safe text, or the error's type only."""
-    if isinstance(error, ProviderError):
-        return error.message
+    if isinstance(error, ProviderError | MediaStoreError):
+        return error.message  # a full or read-only media store says so, and what to do
     log.error("provider %s (%s) failed unexpectedly", model.provider_name, model.model_id, exc_info=error)
     return f"{model.model_id} ({model.provider_name}) failed unexpectedly ({type(error).__name__})."

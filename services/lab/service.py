@@ -14,6 +14,7 @@ from services.core.settings import Settings
 from services.core.validation import clean_text
 from services.jobs.context import in_current_context
 from services.jobs.generation import safe_message
+from services.lab.charging import charged
 from services.lab.domain import MAX_MODELS, MIN_MODELS, LabResult, LabRun
 from services.lab.export import runs_as_csv, runs_as_json
 from services.lab.repository import LabRepository
@@ -23,6 +24,7 @@ from services.providers.registry import ModelRegistry
 from services.workflows import costs
 from services.workflows.domain import CostEstimate, RefinementIteration, VideoWorkflow
 from services.workflows.service import NewWorkflow, VideoWorkflowService
+from services.workflows.usage import REFINEMENT
 
 UNTITLED = "Prompt Lab brief"
 MAX_HISTORY_PAGE = 200
@@ -83,13 +85,21 @@ class PromptLab:
         title: str | None = None,
         workflow_id: str | None = None,
         additional_info: str | None = None,
+        key_id: str | None = None,
     ) -> LabRun:
-        """Refine with every model at once; each result keeps its latency, tokens and cost, or its error."""
+        """Refine with every model at once; each result keeps its latency, tokens and cost, or its error.
+
+        Each model counts as one refinement against the user's limits (as a wizard round does), charged after
+        every check and before any provider call.
+        """
         chosen = self._checked_models(models)
         source, request = self._request(user_id, brief=brief, title=title, workflow_id=workflow_id, notes=additional_info)
         estimates = {model: self._estimate(model, request).amount_usd for model in chosen}
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+        with (
+            charged(self.workflows.limits, REFINEMENT, user_id=user_id, key_id=key_id, units=len(chosen)),
+            ThreadPoolExecutor(max_workers=len(chosen)) as pool,
+        ):
             futures = [pool.submit(in_current_context(self._refine_one), model, request, user_id) for model in chosen]
             results = [future.result() for future in futures]
         for result in results:

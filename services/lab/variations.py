@@ -1,9 +1,8 @@
-"""Frames A/B and video variations: the same work on other models, seeds or frame rates, then adopt one.
+"""Video variations: videos from a workflow's approved frames with another model, seed or fps; pick one.
 
-A frame comparison renders one frame's prompt on two frame models with the frame's seed, in parallel,
-inside the call (about one frame's time). Video variations run as a durable job (JobKind.VIDEO_VARIATIONS)
-on the workflow service's workers; each finished variation is stored at once, and picking one makes it the
-workflow's video while every variation stays in the set.
+They run as a durable job (JobKind.VIDEO_VARIATIONS) on the workflow service's workers; each finished variation
+is stored at once, and picking one makes it the workflow's video while every variation stays in the set.
+Frames A/B (`frames_ab.FrameComparisons`) comes with this class.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,20 +17,22 @@ from bson import ObjectId
 
 from services.core.errors import JobSupersededError, NotFoundError, ValidationError
 from services.core.validation import check_int_range
-from services.jobs.context import ActiveJob, in_current_context, job_part
+from services.jobs.context import ActiveJob, job_part
 from services.jobs.generation import safe_message
 from services.jobs.store import JobKind
-from services.lab.domain import FrameCandidate, FrameComparison, VideoVariation, VideoVariationSet
+from services.lab.charging import charged
+from services.lab.domain import VideoVariation, VideoVariationSet
+from services.lab.frames_ab import FrameComparisons
 from services.lab.repository import LabRepository
-from services.providers.base import FrameRequest, VideoRequest
-from services.providers.catalog import check_frame, plan_video
-from services.storage.media_store import frame_key, video_key
+from services.providers.base import VideoRequest
+from services.providers.catalog import plan_video
+from services.storage.media_store import video_key
 from services.workflows import costs
-from services.workflows.domain import GeneratedFrame, VideoOutput, VideoWorkflow
+from services.workflows.domain import VideoOutput, VideoWorkflow
 from services.workflows.frame_planning import frame_size
 from services.workflows.service import VideoWorkflowService, new_job_id
+from services.workflows.usage import VIDEO
 
-FRAME_MODELS = ("stable-diffusion-xl", "flux-1.1-pro")  # dalle-3 is retired; flux-1.1-pro succeeds it (issue 18)
 MAX_VARIATIONS = 2
 
 
@@ -46,130 +46,23 @@ class VariationSpec:
     duration: int | None = None
 
 
-class LabVariations:
-    """Frame comparisons and video variation sets, owned by their user and tied to one workflow."""
+class LabVariations(FrameComparisons):
+    """Frame comparisons (inherited) and video variation sets, owned by their user and tied to one workflow."""
 
     def __init__(self, *, repository: LabRepository, workflows: VideoWorkflowService, clock: Callable[[], datetime]) -> None:
         self.repository, self.workflows, self.clock = repository, workflows, clock
         self.media, self.models, self.settings = workflows.media, workflows.models, workflows.settings
 
-    # ---- frames A/B -------------------------------------------------------------------------------
-
-    def compare_frame(
-        self, *, user_id: str, workflow_id: str, frame_number: int, models: list[str] | None = None
-    ) -> FrameComparison:
-        """Render the frame's current prompt on two frame models with the frame's seed, side by side."""
-        workflow = self.workflows.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        frame = workflow.frame(frame_number)
-        if frame is None:
-            raise ValidationError(f"Frame {frame_number} does not exist in this workflow.")
-        chosen = list(dict.fromkeys(models or FRAME_MODELS))
-        if len(chosen) != 2:
-            raise ValidationError("Compare exactly two different frame models.")
-        generators = [self.models.frame_generator(model) for model in chosen]
-        for generator in generators:  # refuse what a model can't draw before paying for the other
-            if generator.spec is not None:
-                check_frame(
-                    generator.spec, width=frame.width, height=frame.height, aspect_ratio=workflow.metadata.aspect_ratio
-                )
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(in_current_context(self._render_frame), workflow, frame, g.model_id) for g in generators]
-            candidates = [future.result() for future in futures]
-        comparison = FrameComparison(
-            id=str(ObjectId()),
-            user_id=user_id,
-            workflow_id=workflow_id,
-            frame_number=frame_number,
-            prompt=frame.prompt,
-            candidates=candidates,
-            total_cost_usd=round(sum(c.cost_usd for c in candidates), 6),
-            created_at=self.clock(),
-        )
-        self.repository.insert_comparison(comparison)
-        if comparison.total_cost_usd:
-            self.workflows.add_cost(user_id=user_id, workflow_id=workflow_id, amount=comparison.total_cost_usd)
-        return comparison
-
-    def _render_frame(self, workflow: VideoWorkflow, frame: GeneratedFrame, model: str) -> FrameCandidate:
-        generator = self.models.frame_generator(model)
-        seed_applied = not (generator.spec is not None and generator.spec.inputs == "dalle")  # DALL-E takes no seed
-        request = FrameRequest(
-            workflow_id=workflow.id,
-            frame_number=frame.frame_number,
-            frame_count=workflow.planned_frame_count or len(workflow.generated_frames),
-            scene=frame.scene,
-            prompt=frame.prompt,
-            width=frame.width,
-            height=frame.height,
-            seed=frame.seed,
-            model=model,
-            user_id=workflow.user_id,
-        )
-        started = time.perf_counter()
-        try:
-            result = generator.implementation.generate_frame(request)
-        except Exception as exc:  # noqa: BLE001 - one model failing still shows the other
-            latency = int(1000 * (time.perf_counter() - started))
-            return FrameCandidate(
-                model=model,
-                provider=generator.provider_name,
-                seed=frame.seed,
-                latency_ms=latency,
-                seed_applied=seed_applied,
-                error=safe_message(generator, exc),
-            )
-        latency = int(1000 * (time.perf_counter() - started))
-        key = frame_key(workflow.id, frame.frame_number)
-        self.media.put_bytes(key, result.image)
-        provider = result.provider or generator.provider_name
-        return FrameCandidate(
-            model=model,
-            provider=provider,
-            image_key=key,
-            seed=frame.seed,
-            seed_applied=seed_applied,
-            latency_ms=latency,
-            cost_usd=0.0 if provider == "offline" else costs.frame_actual(generator.spec),
-        )
-
-    def adopt_frame(self, *, user_id: str, comparison_id: str, model: str) -> VideoWorkflow:
-        """The candidate becomes the frame's next version; the current one goes into the frame's history."""
-        comparison = self.repository.get_comparison(user_id=user_id, comparison_id=comparison_id)
-        candidate = next((c for c in comparison.candidates if c.model == model), None)
-        if candidate is None or candidate.error or not candidate.image_key:
-            raise ValidationError(f"This comparison has no image from {model!r} to adopt.")
-        workflow = self.workflows.get_workflow(user_id=user_id, workflow_id=comparison.workflow_id)
-        current = workflow.frame(comparison.frame_number)
-        if current is None:
-            raise NotFoundError(f"Frame {comparison.frame_number} no longer exists in this workflow.")
-        adopted = current.model_copy(
-            update={
-                "prompt": comparison.prompt,
-                "image_key": candidate.image_key,
-                "model": candidate.model,
-                "provider": candidate.provider,
-                "seed": candidate.seed,
-                "approved": False,
-                "feedback": None,
-                "generated_at": self.clock(),
-                "cost_usd": candidate.cost_usd,
-                "duration_ms": candidate.latency_ms,
-                "lab_comparison_id": comparison.id,
-                "history": [],
-            }
-        )
-        updated = self.workflows.adopt_frame_version(user_id=user_id, workflow_id=comparison.workflow_id, frame=adopted)
-        self.repository.mark_adopted(comparison, model)
-        return updated
-
-    def get_comparison(self, *, user_id: str, comparison_id: str) -> FrameComparison:
-        """One of the user's frame comparisons."""
-        return self.repository.get_comparison(user_id=user_id, comparison_id=comparison_id)
-
     # ---- video variations ----------------------------------------------------------------------------
 
-    def request_video_variations(self, *, user_id: str, workflow_id: str, specs: list[VariationSpec]) -> VideoVariationSet:
-        """Plan 1–2 variations from the approved frames (refusing what can't be made) and queue their job."""
+    def request_video_variations(
+        self, *, user_id: str, workflow_id: str, specs: list[VariationSpec], key_id: str | None = None
+    ) -> VideoVariationSet:
+        """Plan 1–2 variations from the approved frames (refusing what can't be made) and queue their job.
+
+        The request counts as one video generation against the user's limits, charged after every check; over
+        the limit it is refused before anything is stored or started.
+        """
         workflow = self.workflows.get_workflow(user_id=user_id, workflow_id=workflow_id)
         if not workflow.frames_approved or not workflow.generated_frames:
             raise ValidationError("Approve every frame before rendering video variations.")
@@ -191,8 +84,9 @@ class LabVariations:
             variations=variations,
             created_at=self.clock(),
         )
-        self.repository.insert_variation_set(variation_set)  # before the job, which finds its set by job id
-        self._start_job(variation_set)
+        with charged(self.workflows.limits, VIDEO, user_id=user_id, key_id=key_id):
+            self.repository.insert_variation_set(variation_set)  # before the job, which finds its set by job id
+            self._start_job(variation_set)
         return self.repository.get_variation_set(user_id=user_id, set_id=variation_set.id)
 
     def _plan(self, workflow: VideoWorkflow, index: int, spec: VariationSpec) -> VideoVariation:

@@ -7,6 +7,7 @@ a bare URL, or an attachment) is downloaded at once through the safe media fetch
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ class PoeVideoGenerator:
             }
             report(0.0, f"{self.spec.model_id} is rendering {order.label}", None)
             # A bot reply is paid: resend only what surely created nothing (a 429).
-            data = call_with_retries(lambda: self._once(body, key), self.policy, should_retry=_rate_limited)
+            data = call_with_retries(functools.partial(self._once, body, key), self.policy, should_retry=_rate_limited)
             self.fetcher.fetch_video(video_url(data), order.path)
             return order.path
 

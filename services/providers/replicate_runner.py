@@ -150,7 +150,7 @@ class PredictionState:
             error=data.get("error"),
             model=data.get("model"),
             version=data.get("version"),
-            input=data.get("input") if isinstance(data.get("input"), dict) else {},
+            input=data["input"] if isinstance(data.get("input"), dict) else {},
             webhook=data.get("webhook"),
             logs=data.get("logs") if isinstance(data.get("logs"), str) else None,
         )

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import httpx
 
+from services.core import metrics
 from services.core.errors import ProviderError
 from services.core.settings import Settings
 from services.providers.base import FrameRequest, RefinementRequest, VideoRequest
 from services.providers.catalog import ModelSpec, Price, load_catalog
+from services.providers.circuit_breaker import CircuitBreakers, Guarded
 from services.providers.keys import ProviderKeyVault
 from services.providers.media_capture import MediaFetcher, Resolver, system_resolver
 from services.providers.offline_animatic import OfflineAnimaticRenderer
@@ -225,6 +227,11 @@ def build_registry(
     }
     registry = ModelRegistry()
     registry.catalog = catalog
+    registry.breakers = CircuitBreakers(
+        failure_threshold=settings.CIRCUIT_BREAKER_FAILURES,
+        cooldown_seconds=settings.CIRCUIT_BREAKER_COOLDOWN_SECONDS,
+        on_change=metrics.circuit_changed,
+    )
     for spec in catalog.values():
         role = ModelRole(spec.role)
         if spec.lifecycle.retired:
@@ -240,7 +247,7 @@ def build_registry(
             registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=stand_in, spec=free)
             continue
         factory = factory or ProviderFactory(settings, credentials, transports or Transports(), sign_media)
-        implementation = factory.real(spec)
+        implementation = Guarded(factory.real(spec), registry.breakers.for_model(spec.provider, spec.model_id))
         if not credentials.has_global(spec.provider):
             implementation = KeyOrOffline(implementation, stand_in, provider=spec.provider, credentials=credentials)
         registry.register(role, spec.model_id, provider_name=spec.provider, implementation=implementation, spec=spec)

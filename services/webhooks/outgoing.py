@@ -34,7 +34,7 @@ from services.workflows.domain import CamelModel
 
 log = logging.getLogger(__name__)
 ENDPOINTS, OUTBOX = "webhook_endpoints", "webhook_outbox"
-EVENT_TYPES = ("workflow.step_completed", "workflow.failed", "workflow.completed")
+EVENT_TYPES = ("workflow.step_completed", "workflow.failed", "workflow.completed", "review.comment_added")
 MAX_ENDPOINTS_PER_USER = 10
 Resolver = Callable[[str], list[str]]
 

@@ -199,7 +199,8 @@ def restore_frame_version(workflow: VideoWorkflow, frame_number: int, version: i
 
 
 def reopen_frames(workflow: VideoWorkflow, *, now: datetime, stale_after: timedelta) -> None:
-    """Back to reviewing the frames after a video that failed or was canceled; the frames stay as they are."""
+    """Back to reviewing the frames after a video that failed or was canceled, or after a finished one (stakeholder
+    feedback to act on: the video stays until a new one replaces it); the frames stay as they are."""
     ensure_not_busy(workflow, now=now, stale_after=stale_after)
     check_transition(workflow.current_step, WorkflowAction.REOPEN_FRAMES)
     workflow.current_step = WorkflowStep.FRAME_REVIEW

@@ -432,7 +432,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         return self._update(user_id, workflow_id, restore)
 
     def reopen_frames(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
-        """Back to Frames after a failed or canceled video: the frames can be reviewed and regenerated again."""
+        """Back to Frames after a failed or canceled video, or a finished one: frames can be reviewed and redone."""
         return self._update(
             user_id, workflow_id, lambda w: rules.reopen_frames(w, now=self.clock(), stale_after=self._stale_after)
         )

@@ -8,6 +8,7 @@ Flow (the spec's diagram):
     FRAME_REVIEW --review / regenerate / restore a version--> FRAME_REVIEW
     FRAME_REVIEW (all frames approved) --generate video--> VIDEO_GENERATION --> COMPLETED
     VIDEO_GENERATION (failed or canceled) --reopen frames--> FRAME_REVIEW
+    COMPLETED --go back to the frames (a stakeholder's feedback is used)--> FRAME_REVIEW (the video is kept)
 
 A failed step leaves the workflow at that step with status FAILED; the same action is
 allowed again from there, so FAILED is never a dead end.
@@ -29,7 +30,7 @@ class WorkflowAction(StrEnum):
     REGENERATE_FRAMES = "REGENERATE_FRAMES"
     RESTORE_FRAME_VERSION = "RESTORE_FRAME_VERSION"
     GENERATE_VIDEO = "GENERATE_VIDEO"
-    REOPEN_FRAMES = "REOPEN_FRAMES"
+    REOPEN_FRAMES = "REOPEN_FRAMES"  # back to frame review: after a failed video, or to use review-link feedback
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,10 @@ TRANSITIONS: dict[WorkflowAction, Transition] = {
         working_step=S.VIDEO_GENERATION,
         success_step=S.COMPLETED,
     ),
-    # Back to Frames after a video that failed or was canceled: review, regenerate or restore before rendering again.
+    # Back to Frames after a video that failed or was canceled, or after a finished one when a stakeholder's feedback
+    # is used: review, regenerate or restore before rendering again (a finished workflow keeps its video meanwhile).
     WorkflowAction.REOPEN_FRAMES: Transition(
-        frozenset({S.VIDEO_GENERATION}), working_step=S.FRAME_REVIEW, success_step=S.FRAME_REVIEW
+        frozenset({S.VIDEO_GENERATION, S.COMPLETED}), working_step=S.FRAME_REVIEW, success_step=S.FRAME_REVIEW
     ),
 }
 

@@ -19,7 +19,7 @@ from api.main import api_routes
 from services.accounts.api_services import build_api_services
 from services.accounts.rate_limits import ClockedMemoryStorage
 from services.accounts.users import UserService, ensure_user_indexes
-from services.bootstrap import Runtime, build_lab, build_media_links
+from services.bootstrap import Runtime, build_lab, build_media_links, build_review
 from services.core.clock import utc_now
 from services.providers.registry import ModelRegistry
 from services.workflows.service import VideoWorkflowService
@@ -116,6 +116,7 @@ def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowServi
             users=UserService(db, clock=utc_now, bcrypt_rounds=4),
             api=api_services,
             lab=build_lab(db, service),
+            review=build_review(db, service, api_services, events=None),
             media_links=build_media_links(service.settings, service.media),
         )
         url, stop = serve(Starlette(routes=api_routes(lambda: runtime)))

@@ -165,6 +165,7 @@ def test_a_200_mb_video_is_served_with_flat_memory_and_seeks_with_206(api_server
     for piece in _pattern(total):
         whole.update(piece)
     assert received == total and digest.hexdigest() == whole.hexdigest()
+    print(f"files store: serving 200 MB grew RSS by {memory.growth_mb:.1f} MB")
     assert memory.growth_mb < 20, f"serving 200 MB grew RSS by {memory.growth_mb:.1f} MB"
 
     part = owner.get(f"/media/{key}", headers={"Range": f"bytes=0-{2 * MIB - 1}"})

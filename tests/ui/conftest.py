@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from services.accounts.api_services import build_api_services
 from services.accounts.users import User, UserService, ensure_user_indexes
 from services.analytics.service import AnalyticsService
-from services.bootstrap import Runtime, build_lab, build_media_links, get_runtime, install_runtime
+from services.bootstrap import Runtime, build_lab, build_media_links, build_review, get_runtime, install_runtime
 from services.core.clock import utc_now
 from services.core.settings import Settings
 from services.providers.keys import ProviderKeyVault
@@ -34,6 +34,7 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
 
     def build(service: VideoWorkflowService, *, vault: ProviderKeyVault | None = None) -> Runtime:
         users = UserService(db, clock=utc_now, bcrypt_rounds=4)
+        api = build_api_services(service.settings, db, clock=utc_now)
         built = Runtime(
             settings=service.settings,
             client=db.client,
@@ -44,10 +45,11 @@ def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflo
             users=users,
             campaigns=service.campaigns or CampaignService(db, clock=utc_now),
             vault=vault,
-            api=build_api_services(service.settings, db, clock=utc_now),
+            api=api,
             analytics=AnalyticsService(db, users=users),
             media_links=build_media_links(service.settings, service.media),
             lab=build_lab(db, service),
+            review=build_review(db, service, api, events=None),
         )
         st.cache_resource.clear()
         install_runtime(built)
