@@ -190,10 +190,11 @@ def test_a_failed_prediction_is_recorded_on_the_workflow_with_the_models_text(db
     assert failed.errors[-1].provider == "replicate"
 
 
-def test_video_options_follow_the_model_veo_at_24_fps_and_its_joined_clips_offline_at_any_rate(wired):
+def test_video_options_offer_every_rate_veo_converted_from_its_24_fps_and_its_joined_clips(wired):
     service = wired[0]
     veo = service.video_options("veo-3")
-    assert (veo.frame_rates, veo.default_fps) == ((24,), 24)
+    every = tuple(range(service.settings.MIN_VIDEO_FPS, service.settings.MAX_VIDEO_FPS + 1))
+    assert (veo.frame_rates, veo.default_fps) == (every, 24), "Veo renders 24 fps; other rates are converted"
     assert veo.longest_seconds == min(service.settings.MAX_VIDEO_DURATION, 8 * 8)  # 8 s clips, up to 8 of them
     offline = service.video_options("offline-animatic")
     assert offline.frame_rates == tuple(range(service.settings.MIN_VIDEO_FPS, service.settings.MAX_VIDEO_FPS + 1))
