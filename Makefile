@@ -53,8 +53,9 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-## Run every benchmark in order (about 15 minutes, 10 of them the soak; SOAK_SECONDS=60 for a quick look),
-## print each one's time, and write bench/RESULTS.md. README, Benchmarks, explains the figures.
+## Run every benchmark in order (about 17 minutes, 10 of them the soak; SOAK_SECONDS=60 for a quick look,
+## SOAK_SECONDS=1800 for the full 30-minute soak), print each one's time, and write bench/RESULTS.md and
+## docs/CAPACITY.md. README, Benchmarks, explains the figures.
 bench: install-dev chromium redis-server
 	$(PY) bench/run_all.py
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.core.log_setup import bound
 from ui.auth import render_account_box, render_sign_in, signed_in_user
+from ui.database_restart import wait_for_the_database
 from ui.offline_banner import render_offline_banner
 from ui.presentation import PRESENT_PARAM, render_owner_presentation
 from ui.review_page import REVIEW_PARAM
@@ -15,6 +16,9 @@ from ui.wizard_view import WIZARD_STEPS, WizardStep
 
 st.set_page_config(page_title="Video Workflow Studio", page_icon="🎬", layout="wide")
 runtime = cached_runtime()
+if runtime.database_restarting():  # nothing below can read its data until it is back
+    wait_for_the_database(runtime)
+    st.stop()
 if st.query_params.get(REVIEW_PARAM):
     # A stakeholder's review link (/?review=<token>): public, before the sign-in gate, with no navigation or sidebar.
     # The page sees only what the token grants; the signed-in account (if any) plays no part.

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from api.body_limit import BodySizeLimit
+from api.database_guard import DatabaseRestartGuard
 from api.errors import install_error_handlers
 from api.observability import RequestObservability
 from api.routes.auth import auth_router, keys_router
@@ -116,6 +117,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         api.include_router(router)
     api.include_router(docs_router)
     api.router.routes.append(docs_assets())
+    api.add_middleware(DatabaseRestartGuard, restarting=lambda: runtime_provider().database_restarting())
     api.add_middleware(RequestObservability)  # outermost: it times and tags everything, body limit included
     # Every method of every path, so a 405 can list them all in Allow.
     api.state.route_methods = [

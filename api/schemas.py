@@ -199,6 +199,10 @@ class VideoOut(ResponseModel):
     fps: int  # the delivered frame rate
     final_prompt: str  # the prompt the video was rendered from
     timestamp: datetime  # the spec's name for generatedAt
+    model_fps: int | None = None  # the rate the model rendered at; fps was converted from it
+    aspect_ratio: str | None = None  # the delivered ratio
+    model_aspect_ratio: str | None = None  # the ratio the model rendered (reframed from it when it differs)
+    reframe: str | None = None  # crop or blurred-pad, when the model's ratio was reframed
     width: int
     height: int
     frame_count: int
@@ -258,8 +262,12 @@ class WorkflowResponse(ResponseModel):
 
 
 class JobProgressOut(ResponseModel):
-    percent: int
-    message: str
+    """What the job is doing now, as its record holds it."""
+
+    percent: int  # 0-100, never going backwards
+    message: str  # e.g. "Frame 2 of 3 · Middle", "Encoding frame 1,240 of 1,800", "veo-3 is rendering clip 2 of 4"
+    eta_seconds: int | None = None  # seconds left, as of updatedAt (None: not known yet)
+    updated_at: datetime | None = None  # when the progress was last reported
 
 
 class JobResponse(ResponseModel):
@@ -273,16 +281,15 @@ class JobResponse(ResponseModel):
     progress: JobProgressOut
     error: str | None = None
     created_at: datetime
+    started_at: datetime | None = None  # when a worker first took it
+    updated_at: datetime
     finished_at: datetime | None = None
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
         """The public view of a job (no lease or prediction internals)."""
-        return cls.model_validate(
-            job.model_dump(
-                include={"id", "workflow_id", "kind", "status", "attempts", "progress", "error", "created_at", "finished_at"}
-            )
-        )
+        fields = {"id", "workflow_id", "kind", "status", "attempts", "progress", "error", "created_at", "finished_at"}
+        return cls.model_validate(job.model_dump(include=fields | {"started_at", "updated_at"}))
 
 
 class WorkflowSummaryOut(ResponseModel):

@@ -131,6 +131,7 @@ st.dataframe(
             "Lifecycle": row.lifecycle,
             "Available": row.availability if row.availability == "available" else f"{row.availability}: {row.reason}",
             "Checked": f"{row.checked_at:%Y-%m-%d %H:%M} UTC" if row.checked_at else "-",
+            "Circuit": row.circuit,
             "Price (estimate)": row.price,
             "Price source": row.price_source or "-",
             "Lifecycle source": row.lifecycle_source or "-",

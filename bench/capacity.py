@@ -81,7 +81,7 @@ def measured() -> Measured:
     redis = _find(jobs, "redis")
     webhook = _find(jobs, "Webhook")
     listing = _find(lists, "List page")
-    rerun = _find(ui, "Wizard rerun")
+    rerun = _find(ui, "rerun")
     app_rss = _find(soak, "App server RSS")
     db_rss = _find(soak, "database RSS")
     loads = []
@@ -227,8 +227,9 @@ def render(m: Measured) -> str:
             "- **MongoDB:** the embedded SecantusDB is for one machine (`EMBEDDED_DB_CACHE_SIZE` bounds its memory). "
             "From about 100 users use a MongoDB replica set (`MONGODB_URI`): writes per brief are a few dozen small "
             "updates, job heartbeats every 5 s per running job, and the list is one index range per page. At 1,000 "
-            "users the media dominate: with media in MongoDB (GridFS, issue 17) the chunks collection grows by the "
-            "GB a day above, so size disks and the working set for it, shard `fs.chunks` on `files_id` when one "
+            "users the media dominate: with media in MongoDB (`MEDIA_STORE=gridfs`, the scale-out default) the "
+            "chunks collection grows by the GB a day above, so size disks and the working set for it, shard "
+            "`media.chunks` on `files_id` when one "
             "replica set's disk is not enough, and expire or archive old media; lists and reads do not touch the "
             "chunks, so their cost does not grow with it.",
             "",

@@ -36,6 +36,7 @@ from services.providers.wiring import Transports, build_media_fetcher, build_reg
 from services.review.guard import TokenGuard
 from services.review.repository import ReviewRepository, ensure_review_indexes
 from services.review.service import ReviewService
+from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import MediaStore
 from services.storage.selection import build_media_store
@@ -77,7 +78,12 @@ class Runtime:
     lab: PromptLab | None = None  # the Prompt Lab
     review: ReviewService | None = None  # stakeholder review links
     media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
+    supervisor: DatabaseSupervisor | None = None  # restarts the embedded database this process started, if it dies
     _closed: bool = field(default=False, repr=False)
+
+    def database_restarting(self) -> bool:
+        """True while the supervisor restarts the embedded database (requests are refused at once meanwhile)."""
+        return self.supervisor is not None and self.supervisor.state is DatabaseState.RESTARTING
 
     def sign_media_url(self, key: str, ttl: int | None = None) -> str:
         """A relative URL (/api/media/signed/...) serving key with no bearer token until it expires."""
@@ -100,13 +106,19 @@ class Runtime:
 
     def readiness(self) -> dict[str, str]:
         """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
-        checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        if self.database_restarting():
+            checks = {"database": "restarting"}
+        else:
+            checks = {"database": "ok" if self.database_ok() else "unreachable"}
+        checks["mediaStore"] = self.media.health()  # a full or read-only disk is reported, not found by a failed job
         for name, url in redis_dependencies(self.settings).items():
             checks[name] = "ok" if redis_answers(url) else "unreachable"
         return checks
 
     def start_background(self) -> None:
         """Start this process's job workers (embedded mode) or its reconciler (inline mode), and the model check."""
+        if self.supervisor is not None:
+            self.supervisor.start()
         status = self.provider_status
         if self.model_checker is None and status is not None and status.has_keys():
             # At start-up and every few hours: a model found missing is disabled before anyone pays for it.
@@ -136,6 +148,8 @@ class Runtime:
             self.deliverer.stop()
         if self.model_checker is not None:
             self.model_checker.stop()
+        if self.supervisor is not None:
+            self.supervisor.stop()  # before the server is stopped on purpose
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -279,6 +293,13 @@ def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDi
     return RedisJobQueue(settings)
 
 
+def supervise(embedded: EmbeddedDatabase | None) -> DatabaseSupervisor | None:
+    """A supervisor for a database this process started; a server it only connected to is reported, not restarted."""
+    if embedded is None or not embedded.owned:
+        return None
+    return DatabaseSupervisor(embedded, on_restart=metrics.embedded_db_restarted)
+
+
 def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
     """A client for MONGODB_URI, or for the embedded server (started here when none runs)."""
     embedded = None
@@ -346,6 +367,7 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
         service=service,
         users=users,
         embedded=embedded,
+        supervisor=supervise(embedded),
         vault=vault,
         campaigns=campaigns,
         api=api,

@@ -40,7 +40,7 @@ def test_streamlit_run_app_serves_the_ui_and_a_healthy_api_then_stops_its_databa
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "offlineRoles": ["refinement", "frames", "video"]}
         ready = httpx.get(base + "/api/ready", headers={"X-Request-ID": "readiness-probe-1"}, timeout=5)
-        assert ready.status_code == 200 and ready.json() == {"status": "ready", "database": "ok"}
+        assert ready.status_code == 200 and ready.json() == {"status": "ready", "database": "ok", "mediaStore": "ok"}
         assert ready.headers["X-Request-ID"] == "readiness-probe-1"
         assert (tmp_path / "data" / "db").is_dir(), "the embedded database keeps its data under DATA_DIR/db"
         page = httpx.get(base + "/", timeout=10)

@@ -54,5 +54,5 @@ def test_fifty_workflows_queued_from_two_apps_run_each_job_exactly_once_on_two_w
     jobs = list(db["jobs"].find())
     assert len(jobs) == WORKFLOWS and all(job["attempts"] == 1 for job in jobs), "each job ran exactly once"
     for workflow_id in workflow_ids:
-        assert predictions.creates(workflow_id) == {"frame-1": 1, "frame-2": 1}
+        assert predictions.creates(workflow_id) == {"frame-0": 1, "frame-1": 1}  # frames are numbered from 0
         assert apps[0].get_workflow(user_id=USER, workflow_id=workflow_id).current_step is WorkflowStep.FRAME_REVIEW

@@ -166,10 +166,19 @@ def test_three_frames_are_opening_middle_closing_and_other_counts_spread_evenly(
 
 @pytest.mark.parametrize(
     ("ratio", "size"),
-    [("16:9", (1024, 576)), ("9:16", (576, 1024)), ("1:1", (1024, 1024)), ("4:3", (1024, 768)), ("21:9", (1024, 448))],
+    [
+        ("16:9", (1024, 576)),
+        ("9:16", (576, 1024)),
+        ("1:1", (1024, 1024)),
+        ("4:3", (1024, 768)),
+        ("4:5", (816, 1020)),
+        ("21:9", (1008, 432)),
+    ],
 )
-def test_frame_size_follows_the_aspect_ratio(ratio: str, size: tuple[int, int]):
+def test_frame_size_is_exactly_the_aspect_ratio_with_even_sides(ratio: str, size: tuple[int, int]):
     assert frame_size(ratio) == size
+    width_part, height_part = (int(part) for part in ratio.split(":"))
+    assert size[0] * height_part == size[1] * width_part and size[0] % 4 == size[1] % 4 == 0
 
 
 def test_feedback_is_folded_into_the_prompt_in_order():

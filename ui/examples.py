@@ -9,6 +9,7 @@ from services.core.errors import StudioError
 from services.examples.seeder import FINISHED, FOR_REVIEW, ExampleSeeder
 from ui.widgets import show_error
 from ui.wizard_context import WORKFLOW_PARAM
+from ui.wizard_view import WizardStep
 
 
 def try_an_example(runtime: Runtime, user_id: str, *, key: str) -> None:
@@ -30,4 +31,4 @@ def try_an_example(runtime: Runtime, user_id: str, *, key: str) -> None:
             except StudioError as exc:
                 show_error(exc)
                 return
-    st.switch_page("app_pages/wizard.py", query_params={WORKFLOW_PARAM: finished.id})
+    st.switch_page(WizardStep.RESULT.page, query_params={WORKFLOW_PARAM: finished.id})  # straight to its player

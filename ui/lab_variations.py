@@ -84,7 +84,7 @@ def _comparison(runtime: Runtime, user_id: str, comparison: FrameComparison) -> 
                     ("offline" if candidate.provider == "offline" else candidate.provider, "gray"),
                     (seed, "blue"),
                     (f"{candidate.latency_ms} ms", "violet"),
-                    (f"${candidate.cost_usd:.4f}", "green"),
+                    (f"≈ ${candidate.cost_usd:.4f} (estimate)", "green"),
                 ]
             )
             if candidate.error:
@@ -171,7 +171,7 @@ def _variation_set(runtime: Runtime, user_id: str, set_id: str) -> None:
                 [
                     (video.provider, "gray"),
                     (f"{video.duration_ms / 1000:.1f} s to render", "violet"),
-                    (f"${video.cost_usd:.2f}", "green"),
+                    (f"≈ ${video.cost_usd:.2f} (estimate)", "green"),
                 ]
             )
             if variation_set.picked_index == variation.index:

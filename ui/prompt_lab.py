@@ -88,7 +88,7 @@ def render_run(runtime: Runtime, user_id: str, run: LabRun) -> None:
     st.markdown(f"#### {run.title}")
     st.caption(
         f"{len(run.results)} models in {run.elapsed_ms / 1000:.1f} s · estimate ${run.estimate_usd:.4f} · "
-        f"cost ${run.total_cost_usd:.4f}"
+        f"cost ≈ ${run.total_cost_usd:.4f} (estimated from configured prices)"
     )
     columns = st.columns(len(run.results))
     for column, result in zip(columns, run.results, strict=True):
@@ -107,7 +107,7 @@ def _result_card(runtime: Runtime, user_id: str, run: LabRun, result: LabResult)
             (label, "orange" if result.offline else "gray"),
             (f"{result.latency_ms} ms", "blue"),
             (f"{tokens} tokens", "violet"),
-            (f"${result.cost_usd:.4f}", "green"),
+            (f"≈ ${result.cost_usd:.4f} (estimate)", "green"),
         ]
     )
     if result.error:
@@ -198,7 +198,7 @@ def render_history(runtime: Runtime, user_id: str) -> None:
             info, action = st.columns([5, 1], vertical_alignment="center")
             starred = sum(r.starred for r in run.results)
             info.markdown(f"**{run.title}** · {run.created_at:%Y-%m-%d %H:%M} UTC · {', '.join(run.models)}")
-            info.caption(f"{run.brief[:160]} · ${run.total_cost_usd:.4f}" + (f" · ★ {starred}" if starred else ""))
+            info.caption(f"{run.brief[:160]} · ≈ ${run.total_cost_usd:.4f}" + (f" · ★ {starred}" if starred else ""))
             if action.button("Open", key=f"open-{run.id}"):
                 _show_run(run)
 

@@ -18,7 +18,7 @@ from ui.media import media_url
 from ui.model_picker import model_picker
 from ui.review_comments import render_frame_comments, stakeholder_comments
 from ui.review_links import render_share_panel
-from ui.widgets import act, show_error
+from ui.widgets import act, model_ran, show_error
 from ui.wizard_context import WizardContext
 from ui.wizard_view import (
     REFINEMENT_STEPS,
@@ -194,7 +194,7 @@ def _versions(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFrame
         with columns[0]:
             st.image(
                 media_url(ctx.runtime, frame.image_key),
-                caption=f"Current · v{frame.version} · {frame.model}",
+                caption=f"Current · v{frame.version} · {model_ran(frame.model, frame.requested_model, ctx.runtime.models)}",
             )
         for column, version in zip(columns[1:], reversed(frame.history), strict=True):
             with column:

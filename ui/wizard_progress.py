@@ -76,7 +76,17 @@ def failure_panel(ctx: WizardContext, workflow: VideoWorkflow, step: WizardStep)
     st.error(f"This step did not finish: {failure}", icon="⚠️")
     retry_col, back_col = st.columns(2)
     retry = _retry_action(ctx, workflow)
-    if retry is not None and retry_col.button("Retry", type="primary", key="wizard-retry", icon=":material/refresh:"):
+    out_of_videos = workflow.current_step is WorkflowStep.VIDEO_GENERATION and _no_videos_left(ctx)
+    if retry is not None and retry_col.button(
+        "Retry",
+        type="primary",
+        key="wizard-retry",
+        icon=":material/refresh:",
+        disabled=out_of_videos,
+        help="No videos left right now: the quota under the video settings says when the next one frees up."
+        if out_of_videos
+        else None,
+    ):
         act("Retrying…", retry)
     if workflow.current_step is WorkflowStep.VIDEO_GENERATION and back_col.button(
         "Back to Frames", key="wizard-back-to-frames", icon=":material/arrow_back:"
@@ -86,6 +96,11 @@ def failure_panel(ctx: WizardContext, workflow: VideoWorkflow, step: WizardStep)
             lambda: ctx.runtime.service.reopen_frames(user_id=ctx.user_id, workflow_id=workflow.id),
             then=lambda _: ctx.go(WizardStep.FRAMES),
         )
+
+
+def _no_videos_left(ctx: WizardContext) -> bool:
+    quota = ctx.runtime.service.remaining_quota(user_id=ctx.user_id)
+    return not quota.exempt and quota.remaining == 0
 
 
 def _retry_action(ctx: WizardContext, workflow: VideoWorkflow):  # type: ignore[no-untyped-def]

@@ -149,6 +149,10 @@ class MediaStoreError(StudioError):
 
     code = "media_store_error"
 
+    def __init__(self, message: str, *, condition: str = "unwritable") -> None:
+        super().__init__(message)
+        self.condition = condition  # full | read-only | unwritable: what /api/ready reports
+
 
 class MediaLinkError(ForbiddenError):
     """A signed media URL that is expired, altered, or made for another file."""

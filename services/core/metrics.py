@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -52,6 +52,15 @@ GENERATION_SECONDS = Histogram(
 )
 STEP_ERRORS = Counter(f"{PREFIX}_step_errors", "Generation steps that failed, by step and provider.", ["step", "provider"])
 RATE_LIMIT_REJECTIONS = Counter(f"{PREFIX}_rate_limit_rejections", "Requests refused by a rate limit (429).", ["operation"])
+EMBEDDED_DB_RESTARTS = Counter(
+    f"{PREFIX}_embedded_db_restarts", "Times the app restarted the embedded database it supervises after it died."
+)
+CIRCUIT_OPEN = Gauge(
+    f"{PREFIX}_provider_circuit_open",
+    "1 while a provider model's circuit breaker is open or probing (its calls fail fast), else 0.",
+    ["provider", "model"],
+    multiprocess_mode="max",
+)
 HTTP_REQUEST_SECONDS = Histogram(
     f"{PREFIX}_http_request_duration_seconds",
     "REST API request latency, by route.",
@@ -61,6 +70,14 @@ HTTP_REQUEST_SECONDS = Histogram(
 
 
 # ---- recording: one call per thing that happened ----------------------------------------------
+
+
+def embedded_db_restarted() -> None:
+    EMBEDDED_DB_RESTARTS.inc()
+
+
+def circuit_changed(provider: str, model: str, state: str) -> None:
+    CIRCUIT_OPEN.labels(provider=provider, model=model).set(0 if state == "closed" else 1)
 
 
 def workflow_created() -> None:

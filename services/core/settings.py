@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     PROVIDER_CONNECT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
     PROVIDER_READ_TIMEOUT_SECONDS: float = Field(60.0, gt=0, le=600)
     PROVIDER_MAX_ATTEMPTS: int = Field(4, ge=1, le=10)
+    # Circuit breaker per provider model: this many transient failures in a row (timeouts, 5xx) open it, and calls
+    # then fail fast for the cooldown before one probe is let through.
+    CIRCUIT_BREAKER_FAILURES: int = Field(5, ge=1, le=100)
+    CIRCUIT_BREAKER_COOLDOWN_SECONDS: float = Field(30.0, gt=0, le=3600)
     PROVIDER_BACKOFF_SECONDS: float = Field(0.5, ge=0, le=30)
     PROVIDER_MAX_RETRY_WAIT_SECONDS: float = Field(60.0, ge=0, le=600)
     PREDICTION_POLL_SECONDS: float = Field(2.0, gt=0, le=60)

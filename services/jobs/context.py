@@ -7,6 +7,7 @@ moment it exists, and report progress. With no active job (plain calls) they jus
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,18 +17,75 @@ from typing import Any, TypeVar
 
 from services.core.errors import ConflictError
 from services.jobs.store import Job, JobStatus, JobStore
+from services.jobs.timings import ModelTimings
 
 T = TypeVar("T")
 
 
+REPORT_EVERY = 0.25  # seconds between progress writes while the percent stays the same
+REPORT_AT_LEAST = 1.0  # ... and at least this often while messages change
+
+
 @dataclass
 class ActiveJob:
-    """A claimed job and its store; thread-safe, since frames run in parallel under one job."""
+    """A claimed job and its store; thread-safe, since frames run in parallel under one job.
+
+    Progress is kept per part (a frame, the video) as a fraction done; the job's percent is their mean over the
+    planned parts, so parallel frames add up instead of overwriting each other, and it never goes backwards.
+    """
 
     store: JobStore
     job: Job
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _canceled: threading.Event = field(default_factory=threading.Event, repr=False)
+    _parts: list[str] = field(default_factory=list, repr=False)
+    _fractions: dict[str, float] = field(default_factory=dict, repr=False)
+    _started: float = field(default_factory=time.monotonic, repr=False)
+    _base: float | None = field(default=None, repr=False)  # the fraction done when this attempt started
+    _written: tuple[float, int, str] = field(default=(0.0, -1, ""), repr=False)
+
+    def plan_parts(self, parts: list[str]) -> None:
+        """The parts this job makes (a frame each, or the video); those finished by an earlier attempt count as done."""
+        with self._lock:
+            done = set(self.job.params.get("completedParts", []))
+            self._parts = list(parts)
+            for part in parts:
+                if part in done:
+                    self._fractions[part] = 1.0
+            self._base = self._overall()
+            self._started = time.monotonic()
+
+    def report_fraction(self, part: str | None, fraction: float, message: str, *, eta_seconds: float | None = None) -> None:
+        """A part is `fraction` done: the job's percent, message and ETA follow (throttled; never backwards)."""
+        try:
+            with self._lock:
+                key = part or "job"
+                self._fractions[key] = max(self._fractions.get(key, 0.0), min(1.0, max(0.0, fraction)))
+                overall = self._overall()
+                now = time.monotonic()
+                percent = min(99, int(overall * 100))  # 100 only once the job has succeeded
+                last_at, last_percent, _ = self._written
+                if now - last_at < (REPORT_EVERY if percent != last_percent else REPORT_AT_LEAST):
+                    return
+                eta = eta_seconds if eta_seconds is not None else self._rate_eta(overall, now)
+                self.store.heartbeat(self.job, percent=percent, message=message, eta_seconds=_whole(eta))
+                self._written = (now, percent, message)
+                self.job.progress.percent = max(self.job.progress.percent, percent)
+                self.job.progress.message = message
+        except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
+            self.canceled()
+
+    def _overall(self) -> float:
+        parts = self._parts or list(self._fractions) or ["job"]
+        return sum(self._fractions.get(part, 0.0) for part in parts) / len(parts)
+
+    def _rate_eta(self, overall: float, now: float) -> float | None:
+        """Seconds left at the rate this attempt has gone so far (None until it has moved 1%)."""
+        base = self._base if self._base is not None else 0.0
+        moved = overall - base
+        if moved < 0.01:
+            return None
+        return (now - self._started) * (1 - overall) / moved
 
     def canceled(self) -> bool:
         """True once the user canceled this job (noticed by the heartbeat, or asked now)."""
@@ -76,19 +134,13 @@ class ActiveJob:
     def mark_done(self, part: str, *, percent: int | None = None, message: str | None = None) -> None:
         """Persist that this part is finished (and the progress it brings, in the same write)."""
         with self._lock:
+            self._fractions[part] = 1.0
+            if percent is None and self._parts:
+                percent = min(99, int(self._overall() * 100))
             self.store.mark_part_done(self.job, part=part, percent=percent, message=message)
             self.job.params.setdefault("completedParts", []).append(part)
             if percent is not None and message is not None:
                 self.job.progress.percent, self.job.progress.message = percent, message
-
-    def report(self, percent: int, message: str) -> None:
-        """Progress for the UI and API (also renews the lease); never breaks the provider call reporting it."""
-        try:
-            with self._lock:
-                self.store.heartbeat(self.job, percent=percent, message=message)
-                self.job.progress.percent, self.job.progress.message = percent, message
-        except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
-            self.canceled()
 
     def heartbeat(self) -> None:
         """Renew the lease without changing progress."""
@@ -199,13 +251,40 @@ def cancel_requested() -> bool:
 
 
 def progress(percent: int, message: str) -> None:
-    """Report progress of the current job, if any (providers call this while polling)."""
+    """Report the current job part's percent, if any (providers call this while polling)."""
+    report_progress(percent, 100, message)
+
+
+def report_progress(done: int, total: int, message: str, *, eta_seconds: float | None = None) -> None:
+    """`done` of `total` units of the current job part are finished (no-op outside a job)."""
     active = _active.get()
     if active is not None:
-        active.report(percent, message)
+        active.report_fraction(_part.get(), done / max(1, total), message, eta_seconds=eta_seconds)
 
 
 def in_current_context(function: Callable[..., T]) -> Callable[..., T]:
     """Wrap a function so a pool thread runs it with the caller's active job."""
     context = copy_context()
     return lambda *args, **kwargs: context.copy().run(function, *args, **kwargs)
+
+
+def expected_seconds(model: str, seconds: float, default: float) -> float:
+    """How long a call of `model` making `seconds` of output should take: its recent median, else `default`."""
+    active = _active.get()
+    if active is None:
+        return default
+    timings = ModelTimings(active.store.collection.database, clock=active.store.clock)
+    return timings.expected(model=model, seconds=seconds, default=default)
+
+
+def record_timing(model: str, seconds: float, took: float) -> None:
+    """Remember how long a finished call took (inside a job; the history feeds the next ETA)."""
+    active = _active.get()
+    if active is not None:
+        ModelTimings(active.store.collection.database, clock=active.store.clock).record(
+            model=model, seconds=seconds, took=took
+        )
+
+
+def _whole(seconds: float | None) -> int | None:
+    return None if seconds is None else max(0, round(seconds))

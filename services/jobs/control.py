@@ -30,6 +30,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+PROGRESS_EVENT_SECONDS = 2.0
+
+
+def job_progress(job: Job, *, now: datetime) -> dict:
+    """The job's progress as the record holds it; a running job's ETA counts down from its last report."""
+    running = job.status is JobStatus.RUNNING
+    eta = job.progress.eta_seconds
+    if running and eta is not None and job.progress.updated_at is not None:
+        eta = max(0, round(eta - (now - job.progress.updated_at).total_seconds()))
+    started = job.started_at
+    return {
+        "id": job.id,
+        "kind": job.kind.value,
+        "status": job.status.value,
+        "percent": job.progress.percent,
+        "message": job.progress.message,
+        "etaSeconds": eta if running else None,
+        "startedAt": started.isoformat() if started else None,
+        "updatedAt": (job.progress.updated_at or job.updated_at).isoformat(),
+        "elapsedSeconds": round((now - started).total_seconds()) if running and started else None,
+    }
+
+
 def snapshot_id(snapshot: dict) -> str:
     """A short, stable id of one progress snapshot (the server-sent event id)."""
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -70,18 +93,7 @@ class JobControl:
         }
         jobs = self.jobs.store.for_workflow(workflow_id)
         if jobs:
-            job = jobs[-1]
-            elapsed = max(0.0, (self.clock() - job.created_at).total_seconds())
-            percent = job.progress.percent
-            eta = round(elapsed * (100 - percent) / percent) if 0 < percent < 100 and job.status.value == "RUNNING" else None
-            snapshot["job"] = {
-                "id": job.id,
-                "kind": job.kind.value,
-                "status": job.status.value,
-                "percent": percent,
-                "message": job.progress.message,
-                "etaSeconds": eta,
-            }
+            snapshot["job"] = job_progress(jobs[-1], now=self.clock())
         return snapshot
 
     async def follow(
@@ -101,15 +113,16 @@ class JobControl:
         is not sent again what it already has.
         """
         deadline = time.monotonic() + max_seconds
-        last = last_event_id
+        last, sent = last_event_id, 0.0
         read = functools.partial(self.progress, user_id=user_id, workflow_id=workflow_id)
         while not await is_disconnected():
             snapshot = await anyio.to_thread.run_sync(read)
             event_id = snapshot_id(snapshot)
-            if event_id != last:
-                yield event_id, snapshot
-                last = event_id
             job_open = snapshot["job"] is not None and snapshot["job"]["status"] in ("QUEUED", "RUNNING")
+            # A running job is reported at least every PROGRESS_EVENT_SECONDS, changed or not (the ETA counts down).
+            if event_id != last or (job_open and time.monotonic() - sent >= PROGRESS_EVENT_SECONDS):
+                yield event_id, snapshot
+                last, sent = event_id, time.monotonic()
             if (snapshot["status"] != WorkflowStatus.PROCESSING.value and not job_open) or time.monotonic() > deadline:
                 return  # the job closes just after the workflow settles: wait for both
             await anyio.sleep(poll_seconds)

@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
 from services.core import metrics
-from services.core.errors import JobCanceledError, JobSupersededError, ProviderError
+from services.core.errors import JobCanceledError, JobSupersededError, MediaStoreError, ProviderError
 from services.core.log_setup import bound
 from services.core.settings import Settings
-from services.jobs.context import ActiveJob, in_current_context, job_part
+from services.jobs.context import ActiveJob, in_current_context, job_part, report_progress
 from services.jobs.store import JobKind
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
+from services.providers.catalog import plan_video
 from services.providers.registry import ModelRegistry, ResolvedModel
 from services.storage.media_store import MediaStore, frame_key, video_key
 from services.workflows import costs, rules
@@ -55,7 +56,16 @@ class GenerationSteps:
     if TYPE_CHECKING:  # provided by VideoWorkflowService
 
         def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
-        def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn: ...
+        def _fail(
+            self,
+            user_id: str,
+            workflow_id: str,
+            step: WorkflowStep,
+            provider: str,
+            message: str,
+            *,
+            job_id: str | None = None,
+        ) -> NoReturn: ...
         def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
         def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow: ...
 
@@ -94,7 +104,9 @@ class GenerationSteps:
         )
         tasks = [FrameTask(plan, plan.prompt, generator) for plan in plans if plan.frame_number not in done]
         self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_GENERATION, replacing=False)
-        framed = self._update(workflow.user_id, workflow.id, lambda w: rules.finish_frames(w, now=self.clock()))
+        framed = self._update(
+            workflow.user_id, workflow.id, _owned(active, lambda w: rules.finish_frames(w, now=self.clock()))
+        )
         self._notify(framed, "workflow.step_completed", step=WorkflowStep.FRAME_GENERATION)
 
     def _execute_regeneration(self, active: ActiveJob) -> None:
@@ -109,7 +121,9 @@ class GenerationSteps:
             prompt = prompt_with_feedback(frame.base_prompt, feedback)
             tasks.append(FrameTask(plan, prompt, self.models.frame_generator(frame.model)))
         self._run_frame_tasks(active, workflow, tasks, step=WorkflowStep.FRAME_REVIEW, replacing=True)
-        regenerated = self._update(workflow.user_id, workflow.id, lambda w: rules.finish_without_change(w, now=self.clock()))
+        regenerated = self._update(
+            workflow.user_id, workflow.id, _owned(active, lambda w: rules.finish_without_change(w, now=self.clock()))
+        )
         self._notify(regenerated, "workflow.step_completed", step=WorkflowStep.FRAME_REVIEW)
 
     def _run_frame_tasks(
@@ -119,6 +133,7 @@ class GenerationSteps:
         width, height = frame_size(workflow.metadata.aspect_ratio)
         count = workflow.planned_frame_count
         finished, lock = [0], threading.Lock()
+        active.plan_parts([f"frame-{task.plan.frame_number}" for task in tasks])
 
         def one(task: FrameTask) -> None:
             plan, generator = task.plan, task.generator
@@ -135,8 +150,9 @@ class GenerationSteps:
                 user_id=workflow.user_id,
             )
             part = f"frame-{plan.frame_number}"
+            label = f"Frame {plan.frame_number + 1} of {count} · {plan.scene}"
             started = time.monotonic()
-            result = self._frame_image(part, generator, request)
+            result = self._frame_image(part, generator, request, label)
             duration_ms = int(1000 * (time.monotonic() - started))
             metrics.generation_timed(step="frame", model=generator.model_id, seconds=duration_ms / 1000)
             provider = result.provider or generator.provider_name
@@ -165,11 +181,11 @@ class GenerationSteps:
                 costs.add_cost(w, cost)
                 store(w, frame.model_copy(deep=True), now=self.clock())
 
-            self._update(workflow.user_id, workflow.id, keep)
+            self._update(workflow.user_id, workflow.id, _owned(active, keep))  # a canceled job's frame is dropped
             with lock:
                 finished[0] += 1
-                percent, message = int(100 * finished[0] / len(tasks)), f"{finished[0]} of {len(tasks)} frames ready"
-            active.mark_done(part, percent=percent, message=message)
+                message = f"{label} ready ({finished[0]} of {len(tasks)} frames)"
+            active.mark_done(part, message=message)
 
         if not tasks:
             return
@@ -190,11 +206,13 @@ class GenerationSteps:
                 first.generator.provider_name,
                 f"Frame {numbers} could not be generated: {safe_message(first.generator, error)} "
                 f"{kept} finished frame(s) were kept; retry to generate the rest.",
+                job_id=active.job.id,
             )
 
     @staticmethod
-    def _frame_image(part: str, generator: ResolvedModel, request: FrameRequest) -> FrameResult:
+    def _frame_image(part: str, generator: ResolvedModel, request: FrameRequest, label: str) -> FrameResult:
         with job_part(part):  # prediction-based providers resume this part's prediction after a crash
+            report_progress(0, 1, label)  # what is happening now, before a provider says more
             return generator.implementation.generate_frame(request)
 
     # ---- video ------------------------------------------------------------------------------
@@ -205,6 +223,12 @@ class GenerationSteps:
         generator = self.models.video_generator(params["model"])
         width, height = frame_size(workflow.metadata.aspect_ratio)
         scratch = self.media.scratch_path(".mp4")
+        active.plan_parts(["video"])
+        plan = None
+        if generator.spec is not None:
+            plan = plan_video(
+                generator.spec, seconds=params["duration"], fps=params["fps"], aspect_ratio=workflow.metadata.aspect_ratio
+            )
 
         def render() -> VideoResult:
             request = VideoRequest(
@@ -218,9 +242,12 @@ class GenerationSteps:
                 model=generator.model_id,
                 user_id=workflow.user_id,
                 sound=workflow.metadata.sound,
+                aspect_ratio=workflow.metadata.aspect_ratio,
+                reframe=workflow.metadata.reframe,
                 frame_keys=tuple(f.image_key for f in workflow.generated_frames),
             )
             with job_part("video"):
+                report_progress(0, 1, f"{generator.model_id} is starting the video")
                 return generator.implementation.generate_video(request, scratch)
 
         started = time.monotonic()
@@ -237,6 +264,7 @@ class GenerationSteps:
                 WorkflowStep.VIDEO_GENERATION,
                 generator.provider_name,
                 safe_message(generator, exc),
+                job_id=active.job.id,
             )
         duration_ms = int(1000 * (time.monotonic() - started))
         key = video_key(workflow.id)
@@ -260,6 +288,10 @@ class GenerationSteps:
             generated_at=self.clock(),
             clips=params.get("clips", 1),
             final_prompt=workflow.final_refined_prompt or "",
+            model_fps=plan.model_fps if plan is not None else params["fps"],
+            aspect_ratio=workflow.metadata.aspect_ratio,
+            model_aspect_ratio=plan.model_aspect_ratio if plan is not None else workflow.metadata.aspect_ratio,
+            reframe=workflow.metadata.reframe if plan is not None and plan.reframed else None,
             cost_usd=cost,
             duration_ms=duration_ms,
         )
@@ -268,16 +300,27 @@ class GenerationSteps:
             costs.add_cost(w, cost)
             rules.attach_video(w, output, now=self.clock())
 
-        completed = self._update(workflow.user_id, workflow.id, attach)
+        completed = self._update(workflow.user_id, workflow.id, _owned(active, attach))
         metrics.generation_timed(step="video", model=generator.model_id, seconds=duration_ms / 1000)
         metrics.video_finished(model=generator.model_id, succeeded=True)
         active.mark_done("video")
         self._notify(completed, "workflow.completed", step=WorkflowStep.VIDEO_GENERATION)
 
 
+def _owned(active: ActiveJob, mutate: Mutation) -> Mutation:
+    """The mutation, applied only while the workflow still runs this job: a canceled or superseded job writes nothing."""
+
+    def guarded(workflow: VideoWorkflow) -> None:
+        if workflow.active_job_id != active.job.id or workflow.status is not WorkflowStatus.PROCESSING:
+            raise JobSupersededError(f"Workflow {workflow.id} has moved on from job {active.job.id}.")
+        mutate(workflow)
+
+    return guarded
+
+
 def safe_message(model: ResolvedModel, error: BaseException | None) -> str:
     """A message fit for the user: the provider's own safe text, or the error's type only."""
-    if isinstance(error, ProviderError):
-        return error.message
+    if isinstance(error, ProviderError | MediaStoreError):
+        return error.message  # a full or read-only media store says so, and what to do
     log.error("provider %s (%s) failed unexpectedly", model.provider_name, model.model_id, exc_info=error)
     return f"{model.model_id} ({model.provider_name}) failed unexpectedly ({type(error).__name__})."

@@ -44,8 +44,15 @@ FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED)
 
 
 class JobProgress(CamelModel):
+    """What the job is doing now: percent (0-100, never backwards), a message, and the seconds left if known."""
+
     percent: int = 0
     message: str = "Queued"
+    eta_seconds: int | None = None
+    updated_at: datetime | None = None
+
+
+STARTING = "Starting"  # a job a worker holds never says "Queued"
 
 
 class Job(CamelModel):
@@ -68,6 +75,7 @@ class Job(CamelModel):
     error: str | None = None
     created_at: datetime
     updated_at: datetime
+    started_at: datetime | None = None  # when a worker first took it
     finished_at: datetime | None = None
 
 
@@ -80,6 +88,20 @@ def ensure_job_indexes(db: Database) -> None:
             IndexModel([("workflowId", ASCENDING), ("createdAt", ASCENDING)], name="workflowId_createdAt"),
         ]
     )
+
+
+def _finished_progress(status: JobStatus, error: str | None, now: datetime) -> dict[str, Any]:
+    """How a finished job says it finished."""
+    message = {
+        JobStatus.SUCCEEDED: "Done",
+        JobStatus.FAILED: f"Failed: {error}" if error else "Failed",
+        JobStatus.CANCELED: error or "Canceled",
+    }[status]
+    return {
+        "progress.message": message,
+        "progress.etaSeconds": 0 if status is JobStatus.SUCCEEDED else None,
+        "progress.updatedAt": now,
+    }
 
 
 def _job_from(document: dict) -> Job:
@@ -127,7 +149,8 @@ class JobStore:
         )
         if claimed_by is not None:
             job.status, job.attempts, job.lease_owner = JobStatus.RUNNING, 1, claimed_by
-            job.lease_expires_at, job.heartbeat_at = now + self.lease, now
+            job.lease_expires_at, job.heartbeat_at, job.started_at = now + self.lease, now, now
+            job.progress = JobProgress(message=STARTING, updated_at=now)
         document = job.to_document()
         document["_id"] = document.pop("id")
         try:
@@ -181,17 +204,32 @@ class JobStore:
             sort=[("createdAt", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
-        return _job_from(document) if document else None
+        if document is None:
+            return None
+        if document.get("startedAt") is None:  # the first claim starts it; a takeover keeps the start and the message
+            started = {"startedAt": now, "progress.message": STARTING, "progress.updatedAt": now}
+            self.collection.update_one({"_id": document["_id"], "startedAt": None}, {"$set": started})
+            document["startedAt"] = now
+            document["progress"] = {**document.get("progress", {}), "message": STARTING, "updatedAt": now}
+        return _job_from(document)
 
-    def heartbeat(self, job: Job, *, percent: int | None = None, message: str | None = None) -> None:
-        """Renew the lease (and report progress); ConflictError if another worker took the job over."""
+    def heartbeat(
+        self, job: Job, *, percent: int | None = None, message: str | None = None, eta_seconds: int | None = None
+    ) -> None:
+        """Renew the lease (and report progress); ConflictError if another worker took the job over.
+
+        The percent only moves forward ($max), so parallel parts and retries never show it going backwards.
+        """
         now = self.clock()
         update: dict[str, Any] = {"heartbeatAt": now, "leaseExpiresAt": now + self.lease, "updatedAt": now}
+        change: dict[str, Any] = {"$set": update}
         if percent is not None:
-            update["progress.percent"] = max(0, min(100, percent))
+            change["$max"] = {"progress.percent": max(0, min(100, percent))}
         if message is not None:
             update["progress.message"] = message
-        self._owned_update(job, {"$set": update})
+            update["progress.etaSeconds"] = eta_seconds
+            update["progress.updatedAt"] = now
+        self._owned_update(job, change)
 
     def record_intent(self, job: Job, *, part: str, intent: str) -> None:
         """Persist the intent to create a prediction for this part, before the (paid) create call."""
@@ -230,21 +268,20 @@ class JobStore:
         if status not in FINISHED:
             raise ValueError(f"{status} is not a final status")
         now = self.clock()
-        percent = 100 if status is JobStatus.SUCCEEDED else job.progress.percent
-        self._owned_update(
-            job,
-            {
-                "$set": {
-                    "status": status.value,
-                    "error": error,
-                    "finishedAt": now,
-                    "updatedAt": now,
-                    "leaseOwner": None,
-                    "leaseExpiresAt": None,
-                    "progress.percent": percent,
-                }
-            },
-        )
+        change: dict[str, Any] = {
+            "$set": {
+                "status": status.value,
+                "error": error,
+                "finishedAt": now,
+                "updatedAt": now,
+                "leaseOwner": None,
+                "leaseExpiresAt": None,
+                **_finished_progress(status, error, now),
+            }
+        }
+        if status is JobStatus.SUCCEEDED:
+            change["$set"]["progress.percent"] = 100
+        self._owned_update(job, change)
 
     def request_cancel(self, job_id: str) -> bool:
         """Cancel a queued or running job; its worker notices at its next heartbeat. False if it already ended."""
@@ -259,6 +296,7 @@ class JobStore:
                     "updatedAt": now,
                     "leaseOwner": None,
                     "leaseExpiresAt": None,
+                    **_finished_progress(JobStatus.CANCELED, "Canceled by the user.", now),
                 }
             },
         )
@@ -289,6 +327,7 @@ class JobStore:
                     "updatedAt": now,
                     "leaseOwner": None,
                     "leaseExpiresAt": None,
+                    **_finished_progress(status, error, now),
                 }
             },
         )

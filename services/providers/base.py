@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -77,6 +78,16 @@ class VideoRequest:
     sound: bool = True  # ask models that can make a soundtrack for one (Veo's generate_audio)
     frame_keys: tuple[str, ...] = ()  # the media keys of frame_images, when they are stored frames (signed URLs)
     seed: int | None = None  # a Prompt Lab variation's seed (models that take one); None: the model's own
+    aspect_ratio: str = ""  # the brief's ratio (width x height is it exactly); "" means width:height reduced
+    reframe: str = "crop"  # how a ratio the model lacks is reached: crop, or blurred-pad
+
+    @property
+    def ratio(self) -> str:
+        """The delivered aspect ratio, e.g. '4:5'."""
+        if self.aspect_ratio:
+            return self.aspect_ratio
+        divisor = math.gcd(self.width, self.height)
+        return f"{self.width // divisor}:{self.height // divisor}"
 
 
 @dataclass(frozen=True)

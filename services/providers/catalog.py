@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,7 @@ class ModelSpec:
     fps: tuple[int, ...] | None = None
     first_frame: bool = False
     sound: bool = False  # the model can make a soundtrack (Veo's generate_audio)
+    expected_seconds: float | None = None  # how long one call usually takes, for progress until there is history
     price: Price = Price()
     lifecycle: Lifecycle = Lifecycle(status="available")
 
@@ -96,15 +98,30 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class VideoPlan:
-    """How a requested video is made: one or more clips joined, at one frame rate."""
+    """How a requested video is made: the model's clips, at its rate and native ratio, finished to what was asked."""
 
     clips: tuple[int, ...]
-    fps: int
+    fps: int  # delivered
+    seconds: int  # delivered (the clips may add up to a little more: the result is trimmed)
+    aspect_ratio: str  # delivered
+    model_fps: int  # what the model renders at (converted to fps when they differ)
+    model_aspect_ratio: str  # what the model renders (reframed to aspect_ratio when they differ)
 
     @property
-    def seconds(self) -> int:
-        """Length of the joined video."""
+    def rendered_seconds(self) -> int:
+        """Length of the clips joined, before trimming: what the provider bills."""
         return sum(self.clips)
+
+    @property
+    def reframed(self) -> bool:
+        """True when the model cannot make the ratio itself and the result is reframed."""
+        return self.model_aspect_ratio != self.aspect_ratio
+
+    @property
+    def needs_finishing(self) -> bool:
+        """True when the clips must be joined, trimmed, converted or reframed after rendering."""
+        converted = self.model_fps != self.fps or self.reframed
+        return converted or len(self.clips) > 1 or self.rendered_seconds != self.seconds
 
 
 def load_catalog(path: Path | None = None, *, usd_per_point: float = 0.0) -> dict[str, ModelSpec]:
@@ -171,6 +188,7 @@ def _spec(model_id: str, entry: dict, usd_per_point: float) -> ModelSpec:
             fps=tuple(entry["fps"]) if "fps" in entry else None,
             first_frame=bool(entry.get("first_frame", False)),
             sound=bool(entry.get("sound", False)),
+            expected_seconds=float(entry["expected_seconds"]) if "expected_seconds" in entry else None,
             price=Price(source="built-in offline renderer: free")
             if entry["provider"] == "offline"
             else _price(entry, usd_per_point),
@@ -199,18 +217,31 @@ def _price(entry: dict, usd_per_point: float) -> Price:
     return Price(**given, source=source, checked=str(entry.get("price_checked", "")), known=known)
 
 
-def check_aspect_ratio(spec: ModelSpec, aspect_ratio: str) -> None:
-    """Refuse an aspect ratio the model cannot make."""
-    if spec.aspect_ratios is not None and aspect_ratio not in spec.aspect_ratios:
-        raise UnsupportedRequestError(
-            f"{spec.model_id} makes {' or '.join(spec.aspect_ratios)} only, not {aspect_ratio}. "
-            "Pick another aspect ratio or another model."
-        )
+def native_aspect_ratio(spec: ModelSpec, aspect_ratio: str) -> str:
+    """The ratio the model renders for a requested one: itself when native, else the nearest native one."""
+    if spec.aspect_ratios is None or aspect_ratio in spec.aspect_ratios:
+        return aspect_ratio
+    wanted = _ratio_value(aspect_ratio)
+    return min(spec.aspect_ratios, key=lambda native: abs(math.log(_ratio_value(native) / wanted)))
+
+
+def ratio_size(aspect_ratio: str, long_side: int) -> tuple[int, int]:
+    """The largest size of exactly this ratio with its long side at most long_side, both sides multiples of 4.
+
+    16:9 at 1024 is 1024x576, 4:5 is 816x1020, 21:9 is 1008x432: exact ratios, even sides for H.264.
+    """
+    width_part, height_part = (int(part) for part in aspect_ratio.split(":"))
+    unit = max(4, long_side // max(width_part, height_part) // 4 * 4)
+    return width_part * unit, height_part * unit
+
+
+def _ratio_value(aspect_ratio: str) -> float:
+    width, height = (int(part) for part in aspect_ratio.split(":"))
+    return width / height
 
 
 def check_frame(spec: ModelSpec, *, width: int, height: int, aspect_ratio: str) -> None:
-    """Refuse a frame the model cannot draw."""
-    check_aspect_ratio(spec, aspect_ratio)
+    """Refuse a frame the model cannot draw (a ratio it lacks is drawn at the nearest one and reframed)."""
     if spec.max_side is not None and max(width, height) > spec.max_side:
         raise UnsupportedRequestError(
             f"{spec.model_id} draws at most {spec.max_side} px per side; {width}x{height} was asked for."
@@ -218,32 +249,29 @@ def check_frame(spec: ModelSpec, *, width: int, height: int, aspect_ratio: str) 
 
 
 def plan_video(spec: ModelSpec, *, seconds: int, fps: int, aspect_ratio: str) -> VideoPlan:
-    """The clips that make a video of `seconds`, or UnsupportedRequestError saying why it can't be made."""
-    check_aspect_ratio(spec, aspect_ratio)
-    if spec.fps is not None and fps not in spec.fps:
-        raise UnsupportedRequestError(
-            f"{spec.model_id} renders at {' or '.join(map(str, spec.fps))} fps only, not {fps} fps."
-        )
+    """The clips that make a video of `seconds` at `fps` and `aspect_ratio`, or UnsupportedRequestError saying why not.
+
+    A rate the model lacks is converted from its own; a ratio it lacks is rendered at the nearest native ratio and
+    reframed; a length its clips cannot add up to is planned one clip longer and trimmed. Only a video longer than
+    its clips joined can ever be refused.
+    """
+    model_fps = fps if spec.fps is None or fps in spec.fps else min(spec.fps, key=lambda rate: (abs(rate - fps), rate))
+    native = native_aspect_ratio(spec, aspect_ratio)
     if spec.clip_seconds is None:
-        return VideoPlan(clips=(seconds,), fps=fps)
-    clips = _fewest_clips(seconds, spec.clip_seconds)
+        return VideoPlan((seconds,), fps, seconds, aspect_ratio, model_fps, native)
     lengths = ", ".join(f"{c} s" for c in sorted(spec.clip_seconds))
-    if clips is None:
-        shorter = [s for s in range(seconds - 1, 0, -1) if _fewest_clips(s, spec.clip_seconds)][:1]
-        longer = [
-            s for s in range(seconds + 1, seconds + max(spec.clip_seconds) + 1) if _fewest_clips(s, spec.clip_seconds)
-        ][:1]
-        hint = f" Try {' or '.join(f'{s} s' for s in shorter + longer)}." if shorter + longer else ""
-        raise UnsupportedRequestError(
-            f"{spec.model_id} makes clips of {lengths}; {seconds} s cannot be built from them.{hint}"
-        )
-    if len(clips) > spec.max_clips:
-        longest = spec.max_clips * max(spec.clip_seconds)
+    longest = spec.max_clips * max(spec.clip_seconds)
+    clips = None
+    for total in range(seconds, seconds + max(spec.clip_seconds) + 1):  # exact if possible, else the shortest longer
+        clips = _fewest_clips(total, spec.clip_seconds)
+        if clips is not None:
+            break
+    if clips is None or len(clips) > spec.max_clips:
         raise UnsupportedRequestError(
             f"{spec.model_id} makes clips of {lengths} and joins at most {spec.max_clips}, so its longest video "
             f"is {longest} s; {seconds} s was asked for."
         )
-    return VideoPlan(clips=clips, fps=fps)
+    return VideoPlan(clips, fps, seconds, aspect_ratio, model_fps, native)
 
 
 def _fewest_clips(seconds: int, lengths: tuple[int, ...]) -> tuple[int, ...] | None:

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from services.providers.base import VideoRequest, VideoResult
+from services.providers.progress import job_progress
 
 ZOOM_RANGE = 0.12  # each shot moves through 12% of zoom: visible, never dizzying
 CROSSFADE_SECONDS = 0.5
@@ -49,7 +50,8 @@ class OfflineAnimaticRenderer:
         self.encoder = encoder or EncoderSettings()
 
     def generate_video(self, request: VideoRequest, output_path: Path, progress: Progress | None = None) -> VideoResult:
-        """Encode the animatic to output_path, calling progress(n, total) as each frame is encoded."""
+        """Encode the animatic to output_path, calling progress(n, total) as each frame is encoded (default: the job's)."""
+        report = progress or _report_to_job
         shots = [_decode_rgb(image, request.width, request.height) for image in request.frame_images]
         total = request.duration * request.fps
         with av.open(str(output_path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
@@ -62,8 +64,7 @@ class OfflineAnimaticRenderer:
                 frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
                 frame.pts = index
                 container.mux(stream.encode(frame))
-                if progress is not None:
-                    progress(index + 1, total)
+                report(index + 1, total)
             container.mux(stream.encode(None))
         return VideoResult(path=output_path, frame_count=total)
 
@@ -167,3 +168,8 @@ def _camera(shot: int, progress: float, width: int, height: int) -> tuple[float,
     zoom = 1 + ZOOM_RANGE * (progress if shot % 2 == 0 else 1 - progress)
     drift = progress if shot % 2 == 0 else 1 - progress
     return zoom, (width - width / zoom) * drift, (height - height / zoom) / 2
+
+
+def _report_to_job(done: int, total: int) -> None:
+    """Frames encoded, told to the generation job this render runs under (if any)."""
+    job_progress(done, total, f"Encoding frame {done:,} of {total:,}")

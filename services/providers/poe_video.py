@@ -7,6 +7,7 @@ a bare URL, or an attachment) is downloaded at once through the safe media fetch
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,16 @@ from typing import Any
 import httpx
 
 from services.core.errors import ProviderError
+from services.jobs.context import report_progress
 from services.providers.base import VideoRequest, VideoResult
-from services.providers.catalog import ModelSpec, plan_video
+from services.providers.catalog import ModelSpec, plan_video, ratio_size
+from services.providers.clip_video import ClipOrder, Report, render_planned
 from services.providers.media_capture import MediaFetcher
 from services.providers.poe import PROVIDER, error_for
-from services.providers.replicate_models import aspect_ratio_of, join_clips
 from services.providers.retrying import KeySource, RetryPolicy, call_with_retries
 
 URL = re.compile(r"https://[^\s)\]\"'<>]+")
+CLIP_LONG_SIDE = 1280  # the opening frame is sent at the bot's ratio, 720p-sized
 VIDEO_HINT = re.compile(r"\.(mp4|mov|webm)(\?|$)|/video/", re.IGNORECASE)
 
 
@@ -34,26 +37,32 @@ class PoeVideoGenerator:
         self.http, self.spec, self.api_key, self.policy, self.fetcher = http, spec, api_key, policy, fetcher
 
     def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
-        """Plan the clips (refusing what the bot can't do), ask the bot for each, capture and join them."""
-        ratio = aspect_ratio_of(request.width, request.height)
-        plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=ratio)
+        """Plan the clips (refusing only what can't be delivered), ask the bot for each, capture and finish them."""
+        plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=request.ratio)
         key = self.api_key(request.user_id)
-        paths = []
-        for index, seconds in enumerate(plan.clips):
-            opening = None
-            if self.spec.first_frame and request.frame_images:
-                opening = request.frame_images[index * len(request.frame_images) // len(plan.clips)]
+
+        def render_clip(order: ClipOrder, report: Report) -> Path:
+            opening = order.opening if self.spec.first_frame else None
             body = {
                 "model": self.spec.reference,
-                "messages": [clip_message(request, seconds, ratio, opening)],
+                "messages": [clip_message(request, order.seconds, order.aspect_ratio, opening, prompt=order.prompt)],
                 "stream": False,
             }
+            report(0.0, f"{self.spec.model_id} is rendering {order.label}", None)
             # A bot reply is paid: resend only what surely created nothing (a 429).
-            data = call_with_retries(lambda body=body: self._once(body, key), self.policy, should_retry=_rate_limited)
-            path = output_path.with_name(f"{output_path.stem}-clip{index}.mp4")
-            self.fetcher.fetch_video(video_url(data), path)
-            paths.append(path)
-        return VideoResult(path=output_path, frame_count=join_clips(paths, output_path), provider=PROVIDER)
+            data = call_with_retries(functools.partial(self._once, body, key), self.policy, should_retry=_rate_limited)
+            self.fetcher.fetch_video(video_url(data), order.path)
+            return order.path
+
+        frames = render_planned(
+            plan,
+            request,
+            output_path,
+            clip_size=lambda ratio: ratio_size(ratio, CLIP_LONG_SIDE),
+            render_clip=render_clip,
+            report=lambda fraction, message, eta: report_progress(round(fraction * 10_000), 10_000, message),
+        )
+        return VideoResult(path=output_path, frame_count=frames, provider=PROVIDER)
 
     def _once(self, body: dict, key: str) -> dict[str, Any]:
         try:
@@ -74,9 +83,11 @@ def _rate_limited(error: ProviderError) -> bool:
     return error.status == 429
 
 
-def clip_message(request: VideoRequest, seconds: int, ratio: str, opening: bytes | None) -> dict[str, Any]:
+def clip_message(
+    request: VideoRequest, seconds: int, ratio: str, opening: bytes | None, *, prompt: str | None = None
+) -> dict[str, Any]:
     """The user turn: the prompt with length and shape, and the opening frame as an image part."""
-    text = f"{request.prompt}\n\nDuration: {seconds} seconds. Aspect ratio: {ratio}."
+    text = f"{prompt or request.prompt}\n\nDuration: {seconds} seconds. Aspect ratio: {ratio}."
     if opening is None:
         return {"role": "user", "content": text}
     kind = "image/jpeg" if opening[:3] == b"\xff\xd8\xff" else "image/png"

@@ -17,6 +17,7 @@ from services.core.errors import ModelUnavailableError, ProviderModelMissingErro
 from services.providers.availability import UNAVAILABLE, AvailabilityBoard, ModelAvailability
 from services.providers.base import FrameGenerator, PromptRefiner, VideoGenerator
 from services.providers.catalog import Lifecycle, ModelSpec
+from services.providers.circuit_breaker import CircuitBreakers
 
 
 class ModelRole(StrEnum):
@@ -77,6 +78,7 @@ class ModelRegistry:
         self._retired: dict[str, Lifecycle] = {}
         self.availability = availability or AvailabilityBoard()
         self.catalog: dict[str, ModelSpec] = {}  # the configuration it was built from (empty for test registries)
+        self.breakers = CircuitBreakers()  # one per real provider model (build_registry configures them)
 
     def register(
         self, role: ModelRole, model_id: str, *, provider_name: str, implementation: object, spec: ModelSpec | None = None
@@ -163,8 +165,8 @@ class ModelRegistry:
                     model=model_id,
                     successor=None,
                 )
-            successor = self._resolve(role, retired.successor, _depth=_depth + 1)
-            return dataclasses.replace(successor, requested_id=model_id, retired_on=retired.retired_on)
+            runs = self._resolve(role, retired.successor, _depth=_depth + 1)
+            return dataclasses.replace(runs, requested_id=model_id, retired_on=retired.retired_on)
         missing = self.availability.unavailable_reason(model_id)
         if missing is not None:
             successor = self._suggestion(role, model_id)

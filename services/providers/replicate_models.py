@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any
 
-import av
+from PIL import Image
 
+from services.jobs.context import cancel_requested, expected_seconds, report_progress
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
-from services.providers.catalog import ModelSpec, plan_video
+from services.providers.catalog import ModelSpec, native_aspect_ratio, plan_video, ratio_size
+from services.providers.clip_video import ClipOrder, Report, render_planned
 from services.providers.media_capture import MediaFetcher
 from services.providers.replicate_runner import (  # noqa: F401 - re-exported: the adapter's public surface
+    DEFAULT_EXPECTED_SECONDS,
     PROVIDER,
     Attachment,
     ClientFactory,
@@ -23,7 +27,9 @@ from services.providers.replicate_runner import (  # noqa: F401 - re-exported: t
     output_urls,
     raise_for_rate_limit,
 )
+from services.providers.video_finishing import CROP, reframe_image
 
+VEO_720P_LONG_SIDE = 1280  # clips are asked for at 720p: 1280x720 or 720x1280
 NEGATIVE_PROMPT = "text, watermark, logo, blurry, deformed, extra limbs, low quality"
 
 
@@ -43,12 +49,14 @@ class ReplicateFrameGenerator:
 
     def frame_input(self, request: FrameRequest) -> dict[str, Any]:
         """The model input for one frame; the workflow's seed keeps frames consistent."""
+        # A ratio the model lacks is drawn at its nearest native one and cropped to the brief's (generate_frame).
+        ratio = native_aspect_ratio(self.spec, aspect_ratio_of(request.width, request.height))
         if self.spec.inputs == "dalle":
-            return {"prompt": request.prompt, "aspect_ratio": aspect_ratio_of(request.width, request.height)}
+            return {"prompt": request.prompt, "aspect_ratio": ratio}
         if self.spec.inputs == "flux":  # an aspect ratio and a seed; PNG so nothing is lost before we store it
             return {
                 "prompt": request.prompt,
-                "aspect_ratio": aspect_ratio_of(request.width, request.height),
+                "aspect_ratio": ratio,
                 "seed": request.seed,
                 "output_format": "png",
             }
@@ -62,13 +70,17 @@ class ReplicateFrameGenerator:
         }
 
     def generate_frame(self, request: FrameRequest) -> FrameResult:
-        """Run the prediction and capture its first image right away."""
-        prediction = self.runner.run(self.spec, self.frame_input(request), request.user_id)
-        return FrameResult(image=self.fetcher.fetch_image(output_urls(prediction)[0]), provider=PROVIDER)
+        """Run the prediction and capture its first image right away, at exactly the size (and ratio) asked."""
+        label = f"Frame {request.frame_number + 1} of {request.frame_count} · {request.scene}"
+        prediction = self.runner.run(self.spec, self.frame_input(request), request.user_id, label=label)
+        image = self.fetcher.fetch_image(output_urls(prediction)[0])
+        if image_size(image) != (request.width, request.height):
+            image = reframe_image(image, request.width, request.height, CROP)
+        return FrameResult(image=image, provider=PROVIDER)
 
 
 class ReplicateVideoGenerator:
-    """Veo video: one clip, or several planned clips joined, each opening on an approved frame."""
+    """Veo video: the planned clips at 24 fps and a native ratio, each opening on an approved frame, then finished."""
 
     def __init__(self, spec: ModelSpec, runner: PredictionRunner, fetcher: MediaFetcher) -> None:
         self.spec = spec
@@ -76,15 +88,17 @@ class ReplicateVideoGenerator:
         self.fetcher = fetcher
 
     def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
-        """Plan the clips (refusing what the model can't do), render and capture each, then join them."""
-        ratio = aspect_ratio_of(request.width, request.height)
-        plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=ratio)
-        clip_paths = []
-        for index, seconds in enumerate(plan.clips):
+        """Plan the clips (refusing only what can't be delivered), render and capture each, then finish them."""
+        plan = plan_video(self.spec, seconds=request.duration, fps=request.fps, aspect_ratio=request.ratio)
+        expected = expected_seconds(
+            self.spec.model_id, max(plan.clips), self.spec.expected_seconds or DEFAULT_EXPECTED_SECONDS
+        )
+
+        def render_clip(order: ClipOrder, report: Report) -> Path:
             model_input: dict[str, Any] = {
-                "prompt": _clip_prompt(request.prompt, index, len(plan.clips)),
-                "duration": seconds,
-                "aspect_ratio": ratio,
+                "prompt": order.prompt,
+                "duration": order.seconds,
+                "aspect_ratio": order.aspect_ratio,
                 "resolution": "720p",
             }
             if self.spec.sound:  # sent explicitly: Veo's default (true) bills the dearer per-second price
@@ -92,47 +106,38 @@ class ReplicateVideoGenerator:
             if request.seed is not None:
                 model_input["seed"] = request.seed
             attachments = {}
-            if self.spec.first_frame and request.frame_images:
-                which = index * len(request.frame_images) // len(plan.clips)
-                key = request.frame_keys[which] if which < len(request.frame_keys) else None
-                attachments["image"] = Attachment(request.frame_images[which], media_key=key)
+            if self.spec.first_frame and order.opening is not None:
+                # As stored (its media key lets a signed URL name it) unless it had to be padded to the native ratio.
+                attachments["image"] = Attachment(order.opening, media_key=order.opening_key)
             prediction = self.runner.run(
-                self.spec, model_input, request.user_id, sub=f"clip-{index}", attachments=attachments
+                self.spec,
+                model_input,
+                request.user_id,
+                sub=f"clip-{order.index}",
+                attachments=attachments,
+                label=f"{self.spec.model_id} is rendering {order.label}",
+                output_seconds=order.seconds,
+                report=report,
+                eta_after=expected * (order.count - order.index - 1),
             )
-            path = output_path.with_name(f"{output_path.stem}-clip{index}.mp4")
-            self.fetcher.fetch_video(output_urls(prediction)[0], path)
-            clip_paths.append(path)
-        frames = join_clips(clip_paths, output_path)
+            self.fetcher.fetch_video(output_urls(prediction)[0], order.path)
+            return order.path
+
+        frames = render_planned(
+            plan,
+            request,
+            output_path,
+            clip_size=lambda ratio: ratio_size(ratio, VEO_720P_LONG_SIDE),
+            render_clip=render_clip,
+            report=lambda fraction, message, eta: report_progress(
+                round(fraction * 10_000), 10_000, message, eta_seconds=eta
+            ),
+            canceled=cancel_requested,
+        )
         return VideoResult(path=output_path, frame_count=frames, provider=PROVIDER)
 
 
-def _clip_prompt(prompt: str, index: int, count: int) -> str:
-    if count == 1:
-        return prompt
-    return f"{prompt}\n\nThis is part {index + 1} of {count} of one continuous video; continue seamlessly."
-
-
-def join_clips(clips: list[Path], output_path: Path) -> int:
-    """Concatenate clips into output_path (one clip is kept as is, audio included); returns the frame count."""
-    if len(clips) == 1:
-        clips[0].replace(output_path)
-        with av.open(str(output_path)) as container:
-            return sum(1 for _ in container.decode(video=0))
-    frames = 0
-    with av.open(str(output_path), "w", format="mp4") as out:
-        stream = None
-        for clip in clips:
-            with av.open(str(clip)) as source:
-                rate = source.streams.video[0].average_rate or 24
-                for frame in source.decode(video=0):
-                    if stream is None:
-                        stream = out.add_stream("libx264", rate=rate)
-                        stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
-                    picture = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
-                    picture.pts = frames
-                    out.mux(stream.encode(picture))
-                    frames += 1
-            clip.unlink(missing_ok=True)
-        if stream is not None:
-            out.mux(stream.encode(None))
-    return frames
+def image_size(image: bytes) -> tuple[int, int]:
+    """(width, height) of an image."""
+    with Image.open(io.BytesIO(image)) as picture:
+        return picture.size

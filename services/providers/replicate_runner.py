@@ -30,8 +30,15 @@ import replicate
 from replicate.exceptions import ReplicateError
 
 from services.core.errors import JobCanceledError, ProviderError, ProviderModelMissingError
-from services.jobs.context import cancel_requested, resumable_intent_prediction
+from services.jobs.context import (
+    cancel_requested,
+    expected_seconds,
+    record_timing,
+    report_progress,
+    resumable_intent_prediction,
+)
 from services.providers.catalog import ModelSpec
+from services.providers.prediction_progress import elapsed_fraction, logged_fraction
 from services.providers.retrying import RetryPolicy, call_with_retries, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -129,6 +136,7 @@ class PredictionState:
     version: str | None = None
     input: dict[str, Any] = field(default_factory=dict)
     webhook: str | None = None
+    logs: str | None = None  # what the model printed so far (SDXL logs its steps as percentages)
 
     @classmethod
     def of(cls, data: Any) -> PredictionState:
@@ -142,8 +150,9 @@ class PredictionState:
             error=data.get("error"),
             model=data.get("model"),
             version=data.get("version"),
-            input=data.get("input") if isinstance(data.get("input"), dict) else {},
+            input=data["input"] if isinstance(data.get("input"), dict) else {},
             webhook=data.get("webhook"),
+            logs=data.get("logs") if isinstance(data.get("logs"), str) else None,
         )
 
 
@@ -198,8 +207,16 @@ class PredictionRunner:
         *,
         sub: str = "",
         attachments: dict[str, Attachment] | None = None,
+        label: str | None = None,
+        output_seconds: float = 1.0,
+        report: Report | None = None,
+        eta_after: float = 0.0,
     ) -> PredictionState:
         """The finished, succeeded prediction; failed, canceled or aborted ones raise with the reason.
+
+        While it runs, progress is reported (to `report`, else to the current job part): the step percentages a
+        model logs (SDXL), or, for a model that reports nothing (Veo), elapsed time over the expected time (the
+        median of its last 20 runs of similar length, else the registry's `expected_seconds`), capped at 95%.
 
         `attachments` are image inputs: small ones go inline as `data:` URLs, larger ones as file URLs.
         Inside a durable job the prediction is created at most once per job part (`sub` names a piece of
@@ -232,8 +249,14 @@ class PredictionRunner:
         prediction = created.get(prediction_id) or call_with_retries(
             functools.partial(self._get, client, prediction_id), self.policy
         )
-        deadline = self.clock() + self.deadline_seconds
+        started = self.clock()
+        deadline = started + self.deadline_seconds
+        expected = expected_seconds(spec.model_id, output_seconds, spec.expected_seconds or DEFAULT_EXPECTED_SECONDS)
+        tell = report or _job_part_report
         while prediction.status not in TERMINAL:
+            _report_running(
+                tell, prediction, label or f"{spec.model_id} is working", self.clock() - started, expected, eta_after
+            )
             if cancel_requested():
                 self._cancel(client, prediction.id)
                 raise JobCanceledError(f"{spec.model_id} prediction {prediction.id} was canceled.")
@@ -245,7 +268,10 @@ class PredictionRunner:
                 )
             self.policy.sleep(self.poll_seconds)
             prediction = call_with_retries(functools.partial(self._get, client, prediction.id), self.policy)
-        return _succeeded(spec, prediction)
+        succeeded = _succeeded(spec, prediction)
+        record_timing(spec.model_id, output_seconds, self.clock() - started)
+        tell(1.0, f"{label or spec.model_id}: done", eta_after)
+        return succeeded
 
     def _ship(self, client: replicate.Client, item: Attachment, intent: str) -> str | None:
         """None: small enough to go inline. Else a URL Replicate can fetch: signed on our server, or an upload."""
@@ -344,6 +370,25 @@ class PredictionRunner:
             return PredictionState.of(client._request("GET", f"/v1/predictions/{prediction_id}").json())
         except Exception as error:  # noqa: BLE001
             raise map_replicate_error(error, during="checking the prediction") from None
+
+
+DEFAULT_EXPECTED_SECONDS = 60.0  # a model with neither history nor an expected_seconds entry
+Report = Callable[[float, str, float | None], None]  # (fraction of this call done, message, seconds left if known)
+
+
+def _job_part_report(fraction: float, message: str, eta: float | None) -> None:
+    report_progress(round(fraction * 1000), 1000, message, eta_seconds=eta)
+
+
+def _report_running(
+    report: Report, prediction: PredictionState, label: str, elapsed: float, expected: float, after: float
+) -> None:
+    """The model's own percentage when it logs one; else elapsed over expected, capped, with the time left."""
+    logged = logged_fraction(prediction.logs)
+    if logged is not None:
+        report(logged, f"{label}: {round(100 * logged)}%", None)
+        return
+    report(elapsed_fraction(elapsed, expected), label, max(0.0, expected - elapsed) + after)
 
 
 def _succeeded(spec: ModelSpec, prediction: PredictionState) -> PredictionState:

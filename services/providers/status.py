@@ -37,6 +37,7 @@ class ProviderStatusRow:
     checked_at: datetime | None
     price: str
     price_source: str
+    circuit: str = "closed"  # the circuit breaker: closed, or open / half-open with when it is tried again
 
 
 class ProviderStatus:
@@ -121,7 +122,14 @@ class ProviderStatus:
             checked_at=live.checked_at,
             price=price_text(spec),
             price_source=f"{spec.price.source}{price_checked}" if spec.price.source else "",
+            circuit=self._circuit(spec.model_id),
         )
+
+    def _circuit(self, model_id: str) -> str:
+        breaker = self.registry.breakers.state_of(model_id)
+        if breaker is None or breaker.retry_at() is None:
+            return "closed"
+        return f"{breaker.state.value}: failing fast until {breaker.retry_at():%H:%M:%S} UTC"
 
 
 def price_text(spec: ModelSpec) -> str:

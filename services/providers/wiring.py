@@ -11,13 +11,16 @@ from pathlib import Path
 
 import httpx
 
+from services.core import metrics
 from services.core.errors import ProviderError
 from services.core.settings import Settings
 from services.providers.base import FrameRequest, RefinementRequest, VideoRequest
-from services.providers.catalog import ModelSpec, load_catalog
+from services.providers.catalog import ModelSpec, Price, load_catalog
+from services.providers.circuit_breaker import CircuitBreakers, Guarded
 from services.providers.keys import ProviderKeyVault
 from services.providers.media_capture import MediaFetcher, Resolver, system_resolver
 from services.providers.offline_animatic import OfflineAnimaticRenderer
+from services.providers.offline_clips import OfflineClipVideo
 from services.providers.offline_refiner import OfflineRefiner
 from services.providers.offline_storyboard import OfflineStoryboardRenderer
 from services.providers.poe import PoeRefiner
@@ -222,11 +225,13 @@ def build_registry(
         ModelRole.FRAMES: OfflineStoryboardRenderer(),
         ModelRole.VIDEO: OfflineAnimaticRenderer(),
     }
-    offline_spec = {
-        role: next((s for s in catalog.values() if s.is_offline and s.role == role.value), None) for role in ModelRole
-    }
     registry = ModelRegistry()
     registry.catalog = catalog
+    registry.breakers = CircuitBreakers(
+        failure_threshold=settings.CIRCUIT_BREAKER_FAILURES,
+        cooldown_seconds=settings.CIRCUIT_BREAKER_COOLDOWN_SECONDS,
+        on_change=metrics.circuit_changed,
+    )
     for spec in catalog.values():
         role = ModelRole(spec.role)
         if spec.lifecycle.retired:
@@ -235,14 +240,15 @@ def build_registry(
         if spec.is_offline:
             registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=offline[role], spec=spec)
             continue
+        stand_in = OfflineClipVideo(spec) if role is ModelRole.VIDEO and spec.clip_seconds else offline[role]
         if not credentials.has_global(spec.provider) and vault is None:
-            registry.register(
-                role, spec.model_id, provider_name=OFFLINE, implementation=offline[role], spec=offline_spec[role]
-            )
+            # The real model's limits and clip plan, so a demo accepts and refuses what production would; no price.
+            free = dataclasses.replace(spec, price=Price())
+            registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=stand_in, spec=free)
             continue
         factory = factory or ProviderFactory(settings, credentials, transports or Transports(), sign_media)
-        implementation = factory.real(spec)
+        implementation = Guarded(factory.real(spec), registry.breakers.for_model(spec.provider, spec.model_id))
         if not credentials.has_global(spec.provider):
-            implementation = KeyOrOffline(implementation, offline[role], provider=spec.provider, credentials=credentials)
+            implementation = KeyOrOffline(implementation, stand_in, provider=spec.provider, credentials=credentials)
         registry.register(role, spec.model_id, provider_name=spec.provider, implementation=implementation, spec=spec)
     return registry

@@ -70,9 +70,11 @@ class EmbeddedDatabase:
         port: int,
         log_path: Path | None = None,
         start_timeout: float = 30.0,
-        cache_size: str = DEFAULT_CACHE_SIZE,
+        cache_size: str | None = None,
     ) -> None:
         self.storage_path = storage_path
+        # None: SecantusDB's own default (1G). An in-memory server keeps all its data in the cache, so tests and
+        # benchmarks leave it at that; the app's on-disk server gets EMBEDDED_DB_CACHE_SIZE and evicts to disk.
         self.cache_size = cache_size
         self.host, self.port = host, port
         self.log_path = log_path
@@ -104,8 +106,7 @@ class EmbeddedDatabase:
             "--storage-path",
             str(self.storage_path),
             "--sync-on-commit",
-            "--cache-size",
-            self.cache_size,
+            *(("--cache-size", self.cache_size) if self.cache_size else ()),
             "--oplog-retention-seconds",
             str(OPLOG_RETENTION_SECONDS),
             "--oplog-max-entries",
@@ -119,6 +120,22 @@ class EmbeddedDatabase:
         self._wait_until_ready()
         log.info("embedded database started (pid %s) at %s:%s", self.process.pid, self.host, self.port)
         return self.uri
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, when this object started it."""
+        return self.process.pid if self.process is not None else None
+
+    def exit_code(self) -> int | None:
+        """The server's exit status once a server this object started has died (reaping it), else None."""
+        return self.process.poll() if self.process is not None else None
+
+    def restart(self) -> str:
+        """Start the server again on the same data and port after it died; returns its URI."""
+        if self.process is not None and self.process.poll() is None:
+            return self.uri
+        self.process = None
+        return self.start()
 
     def _wait_until_ready(self) -> None:
         assert self.process is not None

@@ -6,6 +6,7 @@ Two stores implement `MediaStore`: `FileMediaStore` (files under one directory, 
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import re
@@ -83,9 +84,31 @@ class MediaStore(Protocol):
     def get_bytes(self, key: str) -> bytes: ...
     def open(self, key: str) -> StoredMedia: ...
     def exists(self, key: str) -> bool: ...
+    def health(self) -> str: ...
     def scratch_path(self, suffix: str) -> Path: ...
     def delete_workflow(self, workflow_id: str) -> None: ...
     def workflow_ids(self) -> set[str]: ...
+
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
+REFUSES_WRITES = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def write_failure(key: str, error: OSError) -> MediaStoreError:
+    """The error a failed write becomes: a full disk and a read-only path say so, and what to do."""
+    if error.errno in FULL:
+        return MediaStoreError(
+            f"The media store is full, so {key} could not be saved. Free some space (or point MEDIA_DIR at a larger "
+            "disk), then retry the step.",
+            condition="full",
+        )
+    if error.errno in REFUSES_WRITES:
+        return MediaStoreError(
+            f"The media store refuses writes (read-only or not permitted), so {key} could not be saved. Make MEDIA_DIR "
+            "writable, then retry the step.",
+            condition="read-only",
+        )
+    return MediaStoreError(f"Media {key} could not be written: {error.strerror or error}.", condition="unwritable")
 
 
 def missing(key: str) -> NotFoundError:
@@ -132,7 +155,7 @@ class FileMediaStore:
                     handle.write(piece)
         except OSError as exc:
             scratch.unlink(missing_ok=True)
-            raise MediaStoreError(f"Media {key} could not be written: {exc.strerror or exc}.") from exc
+            raise write_failure(key, exc) from exc
         self.put_file(key, scratch, owner=owner)
 
     def put_file(self, key: str, source: Path, *, owner: str | None = None) -> None:
@@ -145,7 +168,8 @@ class FileMediaStore:
             os.chmod(source, 0o644)  # mkstemp makes 0600; media is served by this same process anyway
             os.replace(source, target)
         except OSError as exc:
-            raise MediaStoreError(f"Media {key} could not be stored: {exc.strerror or exc}.") from exc
+            source.unlink(missing_ok=True)  # nothing half-stored stays behind for a reader or the disk
+            raise write_failure(key, exc) from exc
 
     def get_bytes(self, key: str) -> bytes:
         """The stored bytes, or NotFoundError."""
@@ -172,9 +196,24 @@ class FileMediaStore:
 
     def scratch_path(self, suffix: str) -> Path:
         """A temporary path inside the store, on the same filesystem so the final move is atomic."""
-        handle, name = tempfile.mkstemp(suffix=suffix, dir=self.root / "tmp")
+        try:
+            handle, name = tempfile.mkstemp(suffix=suffix, dir=self.root / "tmp")
+        except OSError as exc:
+            raise write_failure("a new file", exc) from exc
         os.close(handle)
         return Path(name)
+
+    def health(self) -> str:
+        """'ok' when a small file can be written and removed, else what is wrong ('full', 'read-only', ...)."""
+        try:
+            probe = self.scratch_path(".probe")
+            probe.write_bytes(b"ok" * 2048)
+            probe.unlink()
+        except MediaStoreError as exc:
+            return exc.condition
+        except OSError as exc:
+            return write_failure("a probe", exc).condition
+        return "ok"
 
     def delete_workflow(self, workflow_id: str) -> None:
         """Remove every file of a workflow (hard delete)."""

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING
 from pymongo.database import Database
 
 from services.core.validation import check_int_range
 from services.workflows.domain import VideoOutput
+from services.workflows.listing import key_range
 from services.workflows.repository import WORKFLOWS
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
-NEWEST_FIRST = [("lastActivity", DESCENDING), ("_id", DESCENDING)]
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,10 @@ class CreativesQuery:
     ) -> CreativesPage[VideoCreative]:
         """A page of the user's workflows that have a video, and how many there are."""
         _check_page(page, page_size)
-        query = {**_owned(user_id, campaign_id), "videoOutput": {"$ne": None}}
+        key, owned = key_range(user_id, campaign_id)  # the list's own index: live workflows, newest activity first
+        query = {**owned, "videoOutput": {"$ne": None}}
         fields = {"title": 1, "campaignId": 1, "videoOutput": 1, "generatedFrames.imageKey": 1, "example": 1}
-        cursor = self.collection.find(query, fields).sort(NEWEST_FIRST).skip((page - 1) * page_size).limit(page_size)
+        cursor = self.collection.find(query, fields).sort(key, ASCENDING).skip((page - 1) * page_size).limit(page_size)
         items = [
             VideoCreative(
                 workflow_id=d["_id"],
@@ -95,9 +96,10 @@ class CreativesQuery:
     ) -> CreativesPage[FrameCreative]:
         """A page of the approved frames across the user's workflows, and how many there are."""
         _check_page(page, page_size)
+        key, owned = key_range(user_id, campaign_id)
         pipeline = [
-            {"$match": {**_owned(user_id, campaign_id), "generatedFrames.approved": True}},
-            {"$sort": dict(NEWEST_FIRST)},
+            {"$match": {**owned, "generatedFrames.approved": True}},
+            {"$sort": {key: 1}},
             {
                 "$project": {
                     "title": 1,
@@ -131,13 +133,6 @@ class CreativesQuery:
         ]
         total = result["total"][0]["n"] if result["total"] else 0
         return CreativesPage(items, total, page, page_size)
-
-
-def _owned(user_id: str, campaign_id: str | None) -> dict:
-    query: dict = {"userId": user_id, "deletedAt": None}
-    if campaign_id is not None:
-        query["campaignId"] = campaign_id
-    return query
 
 
 def _check_page(page: int, page_size: int) -> None:

@@ -135,6 +135,10 @@ class VideoOutput(CamelModel):
     generated_at: datetime
     clips: int = 1  # provider clips joined into this video
     final_prompt: str = ""  # the prompt it was rendered from (the workflow's final refined prompt then)
+    model_fps: int | None = None  # the rate the model rendered at (fps is the delivered one, converted from it)
+    aspect_ratio: str | None = None  # the delivered ratio (the brief's)
+    model_aspect_ratio: str | None = None  # the ratio the model rendered (its nearest native one)
+    reframe: str | None = None  # how the model's ratio was brought to the brief's: crop or blurred-pad (None: not needed)
     cost_usd: float = 0.0
     duration_ms: int = 0  # how long the provider took to render it
     seed: int | None = None  # the seed a Prompt Lab variation was rendered with

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from services.core.errors import ValidationError
 from services.core.settings import ASPECT_RATIOS
+from services.providers.catalog import ratio_size
 
 LONG_SIDE = 1024
-SIZE_STEP = 64  # image models and H.264 both prefer dimensions on a coarse grid
 
 
 @dataclass(frozen=True)
@@ -19,17 +19,10 @@ class PlannedFrame:
 
 
 def frame_size(aspect_ratio: str) -> tuple[int, int]:
-    """Pixel size for an aspect ratio: the long side is 1024, so 16:9 gives 1024x576."""
+    """Pixel size of exactly the ratio, long side at most 1024: 16:9 is 1024x576, 4:5 816x1020, 21:9 1008x432."""
     if aspect_ratio not in ASPECT_RATIOS:
         raise ValidationError(f"Unknown aspect ratio {aspect_ratio!r}. Use one of: {', '.join(ASPECT_RATIOS)}.")
-    width_part, height_part = (int(part) for part in aspect_ratio.split(":"))
-    if width_part >= height_part:
-        return LONG_SIDE, _snap(LONG_SIDE * height_part / width_part)
-    return _snap(LONG_SIDE * width_part / height_part), LONG_SIDE
-
-
-def _snap(value: float) -> int:
-    return max(SIZE_STEP, round(value / SIZE_STEP) * SIZE_STEP)
+    return ratio_size(aspect_ratio, LONG_SIDE)
 
 
 def scene_labels(frame_count: int) -> list[str]:

@@ -33,11 +33,8 @@ class StepOptions:
     def video_options(self, model: str) -> VideoOptions:
         """What a video model can be asked for: its frame rates and its longest video (its clips, joined)."""
         s, spec = self.settings, self.models.video_generator(model).spec
-        rates = [
-            r
-            for r in (spec.fps if spec is not None and spec.fps else range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
-            if s.MIN_VIDEO_FPS <= r <= s.MAX_VIDEO_FPS
-        ]
+        # Every allowed rate: a model with a fixed rate (Veo's 24) is converted to the one asked for.
+        rates = list(range(s.MIN_VIDEO_FPS, s.MAX_VIDEO_FPS + 1))
         longest = s.MAX_VIDEO_DURATION
         if spec is not None and spec.clip_seconds:
             longest = min(longest, max(spec.clip_seconds) * spec.max_clips)

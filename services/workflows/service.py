@@ -19,6 +19,7 @@ from services.core.clock import utc_now
 from services.core.errors import (
     ConflictError,
     ForbiddenError,
+    JobSupersededError,
     NotFoundError,
     StepFailedError,
     ValidationError,
@@ -31,7 +32,7 @@ from services.jobs.generation import GenerationSteps, safe_message
 from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind
 from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
-from services.providers.catalog import check_aspect_ratio, check_frame, plan_video
+from services.providers.catalog import check_frame, plan_video
 from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
 from services.workflows import costs, rules
@@ -138,9 +139,6 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         )
         if brief.reframe not in REFRAME_MODES:
             raise ValidationError(f"Unknown reframing {brief.reframe!r}. Use one of: {', '.join(REFRAME_MODES)}.")
-        for chosen in (self.models.frame_generator(selections.frames), self.models.video_generator(selections.video)):
-            if chosen.spec is not None:  # refuse now what the model could never make, not after paying for frames
-                check_aspect_ratio(chosen.spec, brief.aspect_ratio)
         campaign_id = clean_text(brief.campaign_id, field="Campaign", max_length=100, required=False) or None
         if campaign_id is not None and self.campaigns is not None:
             self.campaigns.ensure(user_id=user_id, campaign_id=campaign_id)  # the user's own, found or created
@@ -583,12 +581,15 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
                 log.exception("could not queue %s for workflow %s", event_type, workflow.id)
         return workflow
 
-    def _fail(self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str) -> NoReturn:
-        failed = self._update(
-            user_id,
-            workflow_id,
-            lambda w: rules.record_failure(w, step=step, message=message, provider=provider, now=self.clock()),
-        )
+    def _fail(
+        self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str, *, job_id: str | None = None
+    ) -> NoReturn:
+        def record(workflow: VideoWorkflow) -> None:
+            if job_id is not None and workflow.active_job_id != job_id:  # canceled or superseded: not its failure
+                raise JobSupersededError(f"Workflow {workflow.id} has moved on from job {job_id}.")
+            rules.record_failure(workflow, step=step, message=message, provider=provider, now=self.clock())
+
+        failed = self._update(user_id, workflow_id, record)
         metrics.step_failed(step=step.value, provider=provider)
         self._notify(failed, "workflow.failed", step=step)
         raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)

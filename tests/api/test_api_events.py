@@ -53,3 +53,34 @@ def test_a_settled_workflow_sends_one_event_and_another_users_gets_403(api_serve
     updates = events(owner, f"/video-workflows/{workflow['id']}/events")
     assert [(u["status"], u["job"]) for u in updates] == [("IN_PROGRESS", None)]
     assert api_server.client(bob["accessToken"]).get(f"/video-workflows/{workflow['id']}/events").status_code == 403
+
+
+def test_a_running_job_sends_a_progress_event_at_least_every_2_seconds(api_server: ApiServer):
+    import threading
+    import time
+
+    _, tokens = api_server.sign_up()
+    client = api_server.client(tokens["accessToken"])
+    brief = {"title": "Slow", "initialPrompt": "A long render", "metadata": {"duration": 40}}
+    steps = f"/video-workflows/{client.post('/video-workflows', json=brief).json()['id']}"
+    client.post(f"{steps}/refine-prompt", json={})
+    client.post(f"{steps}/generate-frames", json={"frameCount": 1})
+    client.post(f"{steps}/review-frames", json={"frameReviews": [{"frameNumber": 0, "approved": True}]})
+    render = threading.Thread(
+        target=lambda: client.post(f"{steps}/generate-video", json={"model": "offline-animatic", "fps": 12}, timeout=600)
+    )
+    render.start()
+    while client.get(steps).json()["status"] != "PROCESSING":
+        time.sleep(0.05)
+    arrivals: list[tuple[float, dict]] = []
+    with client.stream("GET", f"{steps}/events", timeout=600) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append((time.monotonic(), json.loads(line.removeprefix("data: "))))
+    render.join()
+    running = [at for at, update in arrivals if update["job"] and update["job"]["status"] == "RUNNING"]
+    assert len(running) >= 5
+    gaps = [later - earlier for earlier, later in zip(running, running[1:], strict=False)]
+    assert max(gaps) <= 2.5, gaps  # 2 s, plus one poll and a loaded machine's margin
+    update = next(update for _, update in arrivals if update["job"]["status"] == "RUNNING" and update["job"]["percent"])
+    assert update["job"]["message"].startswith("Encoding frame ") and update["job"]["startedAt"]

@@ -11,14 +11,14 @@ from tests.conftest import free_port
 def test_ready_when_the_database_answers_and_not_ready_when_it_does_not(api_server: ApiServer):
     client = api_server.client()
     assert client.get("/health").json() == {"status": "ok", "offlineRoles": ["refinement", "frames", "video"]}
-    assert client.get("/ready").json() == {"status": "ready", "database": "ok"}
+    assert client.get("/ready").json() == {"status": "ready", "database": "ok", "mediaStore": "ok"}
 
     unreachable: MongoClient = MongoClient(f"mongodb://127.0.0.1:{free_port()}", serverSelectionTimeoutMS=300)
     healthy_db, api_server.runtime.db = api_server.runtime.db, unreachable["studio"]
     try:
         ready = client.get("/ready")
         assert ready.status_code == 503 and ready.headers["Retry-After"] == "5"
-        assert ready.json() == {"status": "not ready", "database": "unreachable"}
+        assert ready.json() == {"status": "not ready", "database": "unreachable", "mediaStore": "ok"}
         assert client.get("/health").status_code == 200, "liveness does not depend on the database"
     finally:
         api_server.runtime.db = healthy_db
@@ -27,7 +27,12 @@ def test_ready_when_the_database_answers_and_not_ready_when_it_does_not(api_serv
 
 def test_scale_out_readiness_includes_redis(make_api_server, redis_url: str):
     live = make_api_server(JOB_BACKEND="redis", REDIS_URL=redis_url).client().get("/ready")
-    assert live.status_code == 200 and live.json() == {"status": "ready", "database": "ok", "redis": "ok"}
+    assert live.status_code == 200 and live.json() == {
+        "status": "ready",
+        "database": "ok",
+        "mediaStore": "ok",
+        "redis": "ok",
+    }
 
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"
     down = make_api_server(JOB_BACKEND="redis", REDIS_URL=dead_redis).client().get("/ready")

@@ -55,39 +55,44 @@ def test_every_video_request_is_either_planned_exactly_or_refused_with_a_reason(
                 except UnsupportedRequestError as refusal:
                     refused += 1
                     assert spec.model_id in refusal.message and len(refusal.message) > 40
+                    assert spec.clip_seconds is not None and seconds > spec.max_clips * max(spec.clip_seconds)
                     continue
                 planned += 1
-                assert plan.seconds == seconds and plan.fps == fps
+                assert (plan.seconds, plan.fps, plan.aspect_ratio) == (seconds, fps, aspect), "delivered as asked"
                 assert len(plan.clips) <= spec.max_clips
                 assert spec.clip_seconds is None or set(plan.clips) <= set(spec.clip_seconds)
-                assert spec.aspect_ratios is None or aspect in spec.aspect_ratios
+                assert seconds <= plan.rendered_seconds < seconds + (max(spec.clip_seconds or (1,)))
+                assert spec.aspect_ratios is None or plan.model_aspect_ratio in spec.aspect_ratios
+                assert spec.fps is None or plan.model_fps in spec.fps
     assert planned > 0
     unlimited = spec.clip_seconds is None and spec.aspect_ratios is None and spec.fps is None  # the bot decides
-    assert refused > 0 or spec.is_offline or unlimited
+    assert refused > 0 or spec.is_offline or unlimited or max(spec.clip_seconds or (0,)) * spec.max_clips >= 90
 
 
-def test_veo_refuses_square_and_over_long_videos_and_plans_thirty_seconds_as_four_clips():
+def test_veo_plans_every_ratio_rate_and_length_it_can_deliver_and_refuses_only_the_over_long():
     veo = CATALOG["veo-3"]
-    with pytest.raises(UnsupportedRequestError, match="16:9 or 9:16 only, not 1:1"):
-        plan_video(veo, seconds=8, fps=24, aspect_ratio="1:1")
+    square = plan_video(veo, seconds=8, fps=24, aspect_ratio="1:1")
+    assert (square.model_aspect_ratio, square.aspect_ratio, square.reframed) == ("16:9", "1:1", True)
+    assert plan_video(veo, seconds=8, fps=24, aspect_ratio="4:5").model_aspect_ratio == "9:16"
+    assert plan_video(veo, seconds=8, fps=24, aspect_ratio="21:9").model_aspect_ratio == "16:9"
+    five = plan_video(veo, seconds=5, fps=24, aspect_ratio="16:9")
+    assert (five.clips, five.seconds, five.needs_finishing) == ((6,), 5, True), "one clip longer, trimmed"
+    thirty = plan_video(veo, seconds=30, fps=30, aspect_ratio="16:9")
+    assert (thirty.clips, thirty.model_fps, thirty.fps) == ((8, 8, 8, 6), 24, 30), "rendered at 24, delivered at 30"
     with pytest.raises(UnsupportedRequestError, match="longest video is 64 s; 90 s was asked for"):
         plan_video(veo, seconds=90, fps=24, aspect_ratio="16:9")
-    with pytest.raises(UnsupportedRequestError, match="5 s cannot be built from them. Try 4 s or 6 s"):
-        plan_video(veo, seconds=5, fps=24, aspect_ratio="16:9")
-    assert plan_video(veo, seconds=30, fps=24, aspect_ratio="16:9").clips == (8, 8, 8, 6)
 
 
-def test_every_frame_model_accepts_its_aspect_ratios_and_refuses_the_others_with_a_reason():
+def test_frame_models_are_refused_only_for_sizes_they_cannot_draw():
     from services.workflows.frame_planning import frame_size
 
     for spec in (s for s in CATALOG.values() if s.role == "frames"):
         for aspect in ASPECT_RATIOS:
             width, height = frame_size(aspect)
-            if spec.aspect_ratios is None or aspect in spec.aspect_ratios:
-                check_frame(spec, width=width, height=height, aspect_ratio=aspect)
-            else:
-                with pytest.raises(UnsupportedRequestError, match=f"{spec.model_id} makes .* only, not {aspect}"):
-                    check_frame(spec, width=width, height=height, aspect_ratio=aspect)
+            check_frame(spec, width=width, height=height, aspect_ratio=aspect)  # a ratio it lacks is reframed
+        if spec.max_side is not None:
+            with pytest.raises(UnsupportedRequestError, match=f"{spec.model_id} draws at most"):
+                check_frame(spec, width=spec.max_side + 64, height=64, aspect_ratio="16:9")
 
 
 def test_a_model_configuration_file_overrides_the_default_and_mistakes_name_the_entry(tmp_path):

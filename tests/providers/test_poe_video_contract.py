@@ -65,7 +65,7 @@ def test_a_poe_video_bot_reply_link_is_downloaded_from_poes_media_host_into_the_
     text, image = body["messages"][0]["content"]
     assert "Duration: 5 seconds" in text["text"] and image["image_url"]["url"].startswith("data:image/png;base64,")
     assert [str(r.url) for r in media.requests] == [POE_VIDEO]
-    assert result.frame_count == 24 and (tmp_path / "out.mp4").exists()
+    assert result.frame_count == 5 * 24 and (tmp_path / "out.mp4").exists(), "exactly the 5 s asked for"
 
 
 def test_a_bot_reply_without_a_video_fails_with_what_the_bot_said(tmp_path):

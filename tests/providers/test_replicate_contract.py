@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from services.core.errors import ProviderError
-from services.providers.catalog import UnsupportedRequestError
 from services.providers.wiring import build_registry
 from tests.providers.support import (
     SDXL_VERSION,
@@ -171,38 +170,40 @@ def test_the_first_frame_opens_the_veo_clip_and_the_mp4_is_captured_and_decoded(
     replicate, generator = video_with(tmp_path, "veo-3")
     target = tmp_path / "out.mp4"
 
-    result = generator.generate_video(a_video_request(frames=(png_bytes(), b"second"), duration=8), target)
+    result = generator.generate_video(a_video_request(frames=(png_bytes(), png_bytes(32, 18)), duration=8), target)
 
     create = replicate.requests[0]
     assert create.url.path == "/v1/models/google/veo-3/predictions"
     model_input = json.loads(create.content)["input"]
     assert model_input["image"].startswith("data:image/png;base64,")
     assert (model_input["duration"], model_input["aspect_ratio"]) == (8, "16:9")
-    assert result.frame_count == 24 and result.provider == "replicate"
+    assert result.frame_count == 8 * 24 and result.provider == "replicate", "exactly the 8 s asked for"
     with av.open(str(target)) as container:
-        assert container.streams.video[0].frames in (0, 24)
+        assert sum(1 for _ in container.decode(video=0)) == 8 * 24
 
 
 def test_a_video_longer_than_one_clip_is_planned_as_joined_clips_each_opening_on_a_frame(tmp_path):
     replicate, generator = video_with(tmp_path, "veo-3-fast")
-    frames = (png_bytes(64, 36), png_bytes(32, 18))
+    green = io.BytesIO()
+    Image.new("RGB", (32, 18), (10, 200, 10)).save(green, format="PNG")
+    frames = (png_bytes(64, 36), green.getvalue())  # two different approved frames
 
     result = generator.generate_video(a_video_request(frames=frames, duration=14), tmp_path / "joined.mp4")
 
     inputs = [json.loads(r.content)["input"] for r in replicate.requests]
     assert [i["duration"] for i in inputs] == [8, 6]
     assert inputs[0]["image"] != inputs[1]["image"]
-    assert result.frame_count == 48
+    assert result.frame_count == 14 * 24
 
 
-def test_veo_refuses_a_square_video_before_any_call(tmp_path):
-    replicate = Recorder(prediction("succeeded", output="https://replicate.delivery/v.mp4"))
-    registry = build_registry(provider_settings(tmp_path), transports=transports(replicate=replicate))
-    with pytest.raises(UnsupportedRequestError, match="16:9 or 9:16 only, not 1:1"):
-        registry.video_generator("veo-3").implementation.generate_video(
-            a_video_request(width=1024, height=1024), tmp_path / "x.mp4"
-        )
-    assert replicate.requests == []
+def test_veo_renders_a_square_video_at_16_9_and_it_is_reframed_to_square(tmp_path):
+    replicate, generator = video_with(tmp_path, "veo-3")
+    target = tmp_path / "square.mp4"
+    generator.generate_video(a_video_request(width=1024, height=1024, duration=4, frames=(png_bytes(),)), target)
+    assert json.loads(replicate.requests[0].content)["input"]["aspect_ratio"] == "16:9"
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (1024, 1024)
 
 
 def test_a_prediction_that_outlives_the_deadline_is_canceled_and_reported(tmp_path):

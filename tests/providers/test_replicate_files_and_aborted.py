@@ -33,8 +33,8 @@ FILE_URL = "https://api.replicate.com/v1/files/ZTg4ZjAxNzItYWY0NC00NjRmLWE2NjgtY
 
 
 def large_png() -> bytes:
-    """A 600x600 noise PNG: about 1 MB, four times Replicate's 256 kB limit for data: URLs."""
-    image = Image.frombytes("RGB", (600, 600), os.urandom(600 * 600 * 3))
+    """A 640x360 noise PNG (a 16:9 brief's frame): about 700 kB, past Replicate's 256 kB limit for data: URLs."""
+    image = Image.frombytes("RGB", (640, 360), os.urandom(640 * 360 * 3))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from services.bootstrap import build_job_runner
 from services.core.clock import utc_now
-from services.core.errors import StepFailedError
+from services.core.errors import StepFailedError, ValidationError
 from services.providers.catalog import UnsupportedRequestError
 from services.providers.wiring import build_registry
 from services.storage.media_store import FileMediaStore
@@ -142,24 +143,31 @@ def test_each_step_is_estimated_before_and_costed_after_with_a_running_total(wir
     assert sum(b"/predictions" in r.url.raw_path for r in replicate.requests) == 5
 
 
-def test_a_square_brief_is_refused_at_creation_when_veo_would_have_to_make_it(wired):
+def test_a_square_brief_for_veo_is_accepted_with_its_reframing_recorded(wired):
     service, *_ = wired
-    with pytest.raises(UnsupportedRequestError, match="veo-3 makes 16:9 or 9:16 only, not 1:1"):
-        service.create_workflow(user_id=ALICE, brief=a_brief(aspect_ratio="1:1"))
-    assert service.create_workflow(user_id=ALICE, brief=a_brief(aspect_ratio="1:1", video_model="offline-animatic"))
+    square = service.create_workflow(user_id=ALICE, brief=a_brief(aspect_ratio="1:1"))
+    assert (square.metadata.aspect_ratio, square.metadata.reframe) == ("1:1", "crop")
+    padded = service.create_workflow(user_id=ALICE, brief=a_brief(aspect_ratio="4:5", reframe="blurred-pad"))
+    assert padded.metadata.reframe == "blurred-pad"
+    with pytest.raises(ValidationError, match="Unknown reframing 'stretch'"):
+        service.create_workflow(user_id=ALICE, brief=a_brief(aspect_ratio="1:1", reframe="stretch"))
 
 
-def test_an_impossible_video_length_is_refused_before_any_call_and_leaves_the_step_retryable(wired):
+def test_only_a_video_longer_than_veo_can_join_is_refused_before_any_call_and_5_s_is_one_clip_trimmed(wired):
     service, _, replicate, _ = wired
+    service.settings = service.settings.model_copy(update={"MAX_VIDEO_DURATION": 90})
     workflow = service.create_workflow(user_id=ALICE, brief=a_brief(duration=8))
     service.refine_prompt(user_id=ALICE, workflow_id=workflow.id)
     service.generate_frames(user_id=ALICE, workflow_id=workflow.id)
     service.review_frames(user_id=ALICE, workflow_id=workflow.id, reviews=[FrameReview(n, True) for n in (0, 1, 2)])
     calls = len(replicate.requests)
-    with pytest.raises(UnsupportedRequestError, match="5 s cannot be built"):
-        service.generate_video(user_id=ALICE, workflow_id=workflow.id, duration=5)
+    with pytest.raises(UnsupportedRequestError, match="longest video is 64 s; 65 s was asked for"):
+        service.generate_video(user_id=ALICE, workflow_id=workflow.id, duration=65)
     assert len(replicate.requests) == calls
-    assert service.generate_video(user_id=ALICE, workflow_id=workflow.id, duration=8).video_output.clips == 1
+    video = service.generate_video(user_id=ALICE, workflow_id=workflow.id, duration=5).video_output
+    assert (video.clips, video.duration, video.frame_count) == (1, 5, 5 * 24)
+    clip = [json.loads(r.content)["input"] for r in replicate.requests[calls:] if b'"duration"' in r.content]
+    assert [i["duration"] for i in clip] == [6], "one clip longer, trimmed to the 5 s asked for"
 
 
 def test_a_failed_prediction_is_recorded_on_the_workflow_with_the_models_text(db, tmp_path):

@@ -52,3 +52,20 @@ def test_a_copied_cookie_stops_working_when_its_owner_signs_out(tmp_path: Path):
         stolen.reload()
         settle(stolen)
         _signed_out(stolen)  # ... and not a moment after its owner signed out
+
+
+def test_a_forged_or_garbage_cookie_just_shows_the_sign_in_screen(tmp_path: Path):
+    import jwt
+
+    forged = jwt.encode({"username": "admin", "exp_date": 9_999_999_999}, key="", algorithm="none")
+    with running_app(tmp_path / "data") as app, chromium() as browser:
+        for value in (forged, "garbage", "vwss_" + "A" * 43):
+            context = browser.new_context()
+            context.add_cookies([{"name": "vws_session", "value": value, "url": app.url}])
+            page = context.new_page()
+            page.set_default_timeout(ACTION_TIMEOUT_MS)
+            page.goto(app.url)
+            settle(page)
+            _signed_out(page)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            context.close()

@@ -8,7 +8,7 @@ from pymongo.database import Database
 from services.accounts.users import User
 from services.bootstrap import Runtime
 from services.workflows.creatives import CreativesQuery
-from services.workflows.repository import WORKFLOWS
+from services.workflows.repository import WORKFLOWS, document_to_workflow
 from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
 from tests.ui.conftest import open_app
@@ -35,11 +35,10 @@ def seed(db: Database, runtime: Runtime, user: User) -> None:
     """150 workflows in the real database: 40 finished (2 approved frames each), 10 framed (1 approved), 100 briefs."""
     finished, framed = template(runtime, user, finish=True), template(runtime, user, finish=False)
     brief = runtime.db[WORKFLOWS].find_one({"_id": runtime.service.create_workflow(user_id=user.id, brief=a_brief()).id})
-    copies = []
-    for index in range(WORKFLOWS_TOTAL - 3):
+    for index in range(WORKFLOWS_TOTAL - 3):  # through the repository, which keeps the list keys and counts
         source = finished if index < FINISHED - 1 else framed if index < FINISHED + FRAMED - 2 else brief
-        copies.append({**source, "_id": str(ObjectId()), "title": f"Workflow {index:03d}"})
-    db[WORKFLOWS].insert_many(copies)
+        copy = document_to_workflow({**source, "_id": str(ObjectId())})
+        runtime.service.repository.insert(copy.model_copy(update={"title": f"Workflow {index:03d}", "version": 0}))
 
 
 def test_creatives_shows_all_40_videos_over_its_pages_and_the_true_approved_frame_count(

@@ -1,0 +1,21 @@
+"""How providers report progress: a plain callback `progress(done, total, message)`.
+
+`job_progress` is the default: it reports to the generation job the calling code runs under (a no-op outside
+one). Renderers call it per unit of work; the job layer maps it into the current span, keeps the percent from
+going backwards, works out the ETA and throttles the writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Progress = Callable[[int, int, str], None]
+
+
+def job_progress(done: int, total: int, message: str) -> None:
+    """Report done/total of the current job's current span (no-op outside a job)."""
+    from services.jobs import context  # late: the jobs layer imports the providers' protocols
+
+    report = getattr(context, "report_progress", None)
+    if report is not None:
+        report(done, total, message)
