@@ -22,6 +22,7 @@ SCRIPTS = (
     "first_run",
     "frames_parallel",
     "prompt_cache",
+    "prompt_lab",
     "animatic",
     "jobs",
     "media_store",

@@ -253,7 +253,7 @@ def build_review(
     """Review links over this workflow service; wrong tokens are counted in the API's rate-limit storage."""
     ensure_review_indexes(db)
     settings = service.settings
-    guard = TokenGuard(storage=api.rate_limits.storage, audit=api.audit, limit=settings.REVIEW_TOKEN_FAILURES_PER_IP)
+    guard = TokenGuard(limiter=api.rate_limits.limiter, audit=api.audit, limit=settings.REVIEW_TOKEN_FAILURES_PER_IP)
     return ReviewService(
         repository=ReviewRepository(db),
         workflows=service,

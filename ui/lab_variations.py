@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from services.bootstrap import Runtime
@@ -96,8 +98,11 @@ def _comparison(runtime: Runtime, user_id: str, comparison: FrameComparison) -> 
             ):
                 act(
                     "Adopting…",
-                    lambda m=candidate.model: _variations(runtime).adopt_frame(
-                        user_id=user_id, comparison_id=comparison.id, model=m
+                    partial(
+                        _variations(runtime).adopt_frame,
+                        user_id=user_id,
+                        comparison_id=comparison.id,
+                        model=candidate.model,
                     ),
                 )
 
@@ -174,6 +179,6 @@ def _variation_set(runtime: Runtime, user_id: str, set_id: str) -> None:
             elif st.button("Pick this one", key=f"pick-{set_id}-{variation.index}", type="primary"):
                 act(
                     "Setting the workflow's video…",
-                    lambda i=variation.index: _variations(runtime).pick_video(user_id=user_id, set_id=set_id, index=i),
+                    partial(_variations(runtime).pick_video, user_id=user_id, set_id=set_id, index=variation.index),
                     then=lambda _w: st.rerun(scope="app"),
                 )

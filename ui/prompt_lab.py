@@ -133,7 +133,7 @@ def _result_card(runtime: Runtime, user_id: str, run: LabRun, result: LabResult)
         act(
             "Adding it to the workflow…",
             lambda: lab.adopt(user_id=user_id, run_id=run.id, model=result.model, workflow_id=str(target)),
-            then=lambda w: st.success(f"Added as iteration {len(w.refinement_iterations)} of “{w.title}”."),
+            then=_added,
         )
     if st.button("Start a new workflow", key=f"start-{key}"):
         act(
@@ -141,6 +141,10 @@ def _result_card(runtime: Runtime, user_id: str, run: LabRun, result: LabResult)
             lambda: lab.start_workflow(user_id=user_id, run_id=run.id, model=result.model),
             then=_open_in_wizard,
         )
+
+
+def _added(workflow: VideoWorkflow) -> None:
+    st.success(f"Added as iteration {len(workflow.refinement_iterations)} of “{workflow.title}”.")
 
 
 def _open_in_wizard(workflow: VideoWorkflow) -> None:

@@ -52,7 +52,7 @@ def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
                 ctx.user_id,
                 workflow,
                 comments.get(frame.frame_number, []),
-                on_used=lambda _comment, frame=frame: open_feedback_box(workflow, frame.frame_number),
+                on_used=partial(_feedback_used, workflow, frame.frame_number),
             )
     for frame in workflow.generated_frames:
         if frame.history:
@@ -139,6 +139,10 @@ def _frame_card(ctx: WizardContext, workflow: VideoWorkflow, frame: GeneratedFra
             st.session_state.setdefault(_rejecting_key(workflow), set()).add(n)
         if n in st.session_state.get(_rejecting_key(workflow), set()):
             _reject_form(ctx, workflow, frame)
+
+
+def _feedback_used(workflow: VideoWorkflow, frame_number: int, _comment: object) -> None:
+    open_feedback_box(workflow, frame_number)
 
 
 def open_feedback_box(workflow: VideoWorkflow, frame_number: int) -> None:

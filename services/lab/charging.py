@@ -20,6 +20,7 @@ def charged(
                 charges.append(limits.charge(operation, user_id=user_id, key_id=key_id))
         yield
     except BaseException:
-        for charge in charges:
-            limits.refund(charge)  # type: ignore[union-attr] - charges exist only with limits
+        if limits is not None:
+            for charge in charges:
+                limits.refund(charge)
         raise

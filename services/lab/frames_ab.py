@@ -21,7 +21,8 @@ from services.lab.domain import FrameCandidate, FrameComparison
 from services.lab.repository import LabRepository
 from services.providers.base import FrameRequest
 from services.providers.catalog import check_frame
-from services.storage.media_store import frame_key
+from services.providers.registry import ModelRegistry
+from services.storage.media_store import MediaStore, frame_key
 from services.workflows import costs
 from services.workflows.domain import GeneratedFrame, VideoWorkflow
 from services.workflows.service import VideoWorkflowService
@@ -36,6 +37,8 @@ class FrameComparisons:
     repository: LabRepository
     workflows: VideoWorkflowService
     clock: Callable[[], datetime]
+    models: ModelRegistry
+    media: MediaStore
 
     def compare_frame(
         self,

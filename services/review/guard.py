@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from limits import parse_many
-from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from services.accounts.audit import AuditLog
@@ -21,9 +20,9 @@ class TokenGuard:
     """Counts failed link openings per client IP; over the limit every opening from that IP gets 429 until it resets."""
 
     def __init__(
-        self, *, storage: Storage, audit: AuditLog, limit: str, wall_clock: Callable[[], float] = time.time
+        self, *, limiter: MovingWindowRateLimiter, audit: AuditLog, limit: str, wall_clock: Callable[[], float] = time.time
     ) -> None:
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = limiter  # the API's limiter: the same storage (memory, or Redis shared by every process)
         self.items = tuple(parse_many(limit))
         self.audit, self.wall_clock = audit, wall_clock
 
