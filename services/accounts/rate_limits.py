@@ -24,7 +24,7 @@ from pymongo.database import Database
 from services.accounts.api_keys import KEY_CREATION
 from services.accounts.audit import AuditLog
 from services.core import metrics
-from services.core.errors import StudioError, ValidationError
+from services.core.errors import ConfigurationError, StudioError, ValidationError
 from services.core.settings import Settings
 from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, Quota
 
@@ -231,7 +231,9 @@ def _forget_latest(storage: Storage, key: str) -> None:
     elif isinstance(storage, RedisStorage):
         storage.get_connection().lpop(storage.prefixed_key(key))  # the moving window is a list, newest at the head
     else:  # pragma: no cover - settings accept only the storages above
-        raise NotImplementedError(f"cannot refund a rate-limit hit on {type(storage).__name__}")
+        raise ConfigurationError(
+            f"RATE_LIMIT_STORAGE_URI: {type(storage).__name__} cannot refund a refused request; use memory:// or redis://."
+        )
 
 
 class ClockedMemoryStorage(Storage, MovingWindowSupport):
