@@ -48,7 +48,8 @@ def _sample(client: httpx.Client, base: str, body: dict, every: float) -> tuple[
 def test_a_60_s_offline_render_shows_rising_percents_real_messages_and_an_eta_that_holds(api_server: ApiServer):
     _, client = api_server.user_client()
     base = _approved(client, seconds=60)
-    samples, finished = _sample(client, base, {"model": "offline-animatic", "fps": 12}, every=0.5)
+    # 30 fps so the render lasts a few seconds even on a quiet machine; sampled faster than the 0.25 s write throttle
+    samples, finished = _sample(client, base, {"model": "offline-animatic", "fps": 30}, every=0.1)
 
     assert finished["status"] == "COMPLETED" and finished["videoOutput"]["duration"] == 60
     running = [job for _, job in samples if job["status"] == "RUNNING"]
