@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run test lint bench clean test-api bench-api system-deps
+.PHONY: install install-dev run test check lint bench clean test-api bench-api system-deps
 
 # Installs go through uv: the same pins as pip, in seconds instead of a minute. INSTALLER=pip forces pip, which is
 # also the fallback (with a notice) when uv itself cannot be installed.
@@ -45,13 +45,18 @@ system-deps:
 run: install
 	FORWARDED_ALLOW_IPS="$${FORWARDED_ALLOW_IPS-}" $(VENV)/bin/streamlit run app.py $${SERVER_ADDRESS:+--server.address $$SERVER_ADDRESS}
 
-## Install what the tests need and run the whole suite.
-test: install-dev
+## Install what the tests need (Python packages, Chromium, Redis) and run the whole suite.
+test: install-dev chromium redis-server
 	$(PY) -m pytest
 
-lint: install-dev
+## Lint, format and types, as CI gates them (and the pre-commit hooks run): ruff check, ruff format --check, and
+## mypy over services, api, ui and app_pages (pyproject.toml, [tool.mypy]).
+check: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+lint: check
 
 ## Run every benchmark in order (about 17 minutes, 10 of them the soak; SOAK_SECONDS=60 for a quick look,
 ## SOAK_SECONDS=1800 for the full 30-minute soak), print each one's time, and write bench/RESULTS.md and
@@ -95,7 +100,6 @@ chromium:
 redis-server:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 
-test: chromium redis-server
 
 ## A scale-out job worker (JOB_BACKEND=redis, REDIS_URL and MONGODB_URI as for the app); run one per process.
 .PHONY: worker

@@ -117,8 +117,8 @@ st.caption(
     f"{runtime.settings.MODEL_CHECK_INTERVAL_SECONDS / 3600:g} h when keys are set), and its price with the source. "
     "Prices are estimates from the configuration; providers bill in their own units."
 )
-for key in status.missing_keys():
-    st.caption(f"{key} is not set: its models are not checked, and the offline renderers serve them.")
+for missing_key in status.missing_keys():
+    st.caption(f"{missing_key} is not set: its models are not checked, and the offline renderers serve them.")
 if status.has_keys() and st.button("Check Now", help="Read-only calls to the providers; nothing is paid for."):
     status.check_now()
     st.rerun()

@@ -117,4 +117,3 @@ def test_while_the_probe_runs_other_calls_still_fail_fast():
     release.set()
     probe.join(5)
     assert circuit.state is CircuitState.CLOSED
-

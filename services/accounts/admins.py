@@ -53,9 +53,11 @@ class AdminRoles:
         refused = []
         for username in usernames:
             now = self.users.clock()
-            first = seen.find_one_and_update(
+            seen_record = seen.find_one_and_update(
                 {"_id": username}, {"$setOnInsert": {"firstSeenAt": now}}, upsert=True, return_document=ReturnDocument.AFTER
-            )["firstSeenAt"]
+            )
+            assert seen_record is not None  # an upsert returning the document after it always has one
+            first = seen_record["firstSeenAt"]
             user = self.users.get_by_username(username)
             if user is None or user.created_at >= first:
                 refused.append(username)

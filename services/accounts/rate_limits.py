@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage, storage_from_string
@@ -99,7 +100,7 @@ class RateLimits:
         storage: Storage | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.storage = storage or storage_from_string(settings.RATE_LIMIT_STORAGE_URI)
+        self.storage: Storage = storage or _sync_storage(settings.RATE_LIMIT_STORAGE_URI)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.policies = _policies(settings)
         self.tiers = _tiers(settings)
@@ -220,6 +221,14 @@ class RateLimits:
         )
 
 
+def _sync_storage(uri: str) -> Storage:
+    """The limits storage for uri; an async-only scheme (async+redis://) is refused with what to use instead."""
+    storage = storage_from_string(uri)
+    if not isinstance(storage, Storage):
+        raise ConfigurationError(f"RATE_LIMIT_STORAGE_URI: {uri.split(':', 1)[0]} is async-only; use memory:// or redis://.")
+    return storage
+
+
 def _forget_latest(storage: Storage, key: str) -> None:
     """Remove the newest moving-window entry of key (the `limits` storages keep no other record of a hit)."""
     if isinstance(storage, ClockedMemoryStorage):
@@ -229,7 +238,8 @@ def _forget_latest(storage: Storage, key: str) -> None:
             if storage.events.get(key):
                 del storage.events[key][0]  # newest first
     elif isinstance(storage, RedisStorage):
-        storage.get_connection().lpop(storage.prefixed_key(key))  # the moving window is a list, newest at the head
+        connection: Any = storage.get_connection()  # a redis-py client; the library's protocol type omits lpop
+        connection.lpop(storage.prefixed_key(key))  # the moving window is a list, newest at the head
     else:  # pragma: no cover - settings accept only the storages above
         raise ConfigurationError(
             f"RATE_LIMIT_STORAGE_URI: {type(storage).__name__} cannot refund a refused request; use memory:// or redis://."

@@ -55,7 +55,7 @@ class RedisJobQueue:
         retried briefly, and if Redis is still down the job waits in the database, where every worker's
         reconciler claims queued jobs whose message never arrived.
         """
-        message = Message(queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(job.id,), kwargs={}, options={})
+        message: Message = Message(queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(job.id,), kwargs={}, options={})
         for wait in (*ENQUEUE_WAITS, None):
             try:
                 self.broker.enqueue(message)

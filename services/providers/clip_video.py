@@ -103,7 +103,6 @@ def render_planned(
             height=height,
             prompt=clip_prompt(request.prompt, index, count),
             # Frames are made at the brief's ratio; the model gets its part's at its native one, whole and centred.
-            # Frames are made at the brief's ratio; the model gets its part's at its native one, whole and centred.
             frames=frames,
             path=output_path.with_name(f"{output_path.stem}-clip{index}.mp4"),
             opening_key=request.frame_keys[first] if kept and first is not None else None,
@@ -118,7 +117,7 @@ def render_planned(
         notify(RENDER_SHARE + (1 - RENDER_SHARE) * done / max(1, frames), message, None)
 
     try:
-        frames = finish_video(
+        encoded = finish_video(
             paths,
             output_path,
             seconds=plan.seconds,
@@ -132,8 +131,8 @@ def render_planned(
     finally:
         for path in paths:
             path.unlink(missing_ok=True)
-    notify(1.0, f"Encoded all {frames:,} frames", 0.0)
-    return frames
+    notify(1.0, f"Encoded all {encoded:,} frames", 0.0)
+    return encoded
 
 
 def clip_prompt(prompt: str, index: int, count: int) -> str:

@@ -247,7 +247,9 @@ def build_registry(
             registry.register(role, spec.model_id, provider_name=OFFLINE, implementation=stand_in, spec=free)
             continue
         factory = factory or ProviderFactory(settings, credentials, transports or Transports(), sign_media)
-        implementation = Guarded(factory.real(spec), registry.breakers.for_model(spec.provider, spec.model_id))
+        implementation: Guarded | KeyOrOffline = Guarded(
+            factory.real(spec), registry.breakers.for_model(spec.provider, spec.model_id)
+        )
         if not credentials.has_global(spec.provider):
             implementation = KeyOrOffline(implementation, stand_in, provider=spec.provider, credentials=credentials)
         registry.register(role, spec.model_id, provider_name=spec.provider, implementation=implementation, spec=spec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -97,7 +97,7 @@ class CreativesQuery:
         """A page of the approved frames across the user's workflows, and how many there are."""
         _check_page(page, page_size)
         key, owned = key_range(user_id, campaign_id)
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": {**owned, "generatedFrames.approved": True}},
             {"$sort": {key: 1}},
             {
