@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run test check lint bench clean test-api bench-api system-deps
+.PHONY: install install-dev run test test-fast check lint bench clean test-api bench-api system-deps
 
 # Installs go through uv: the same pins as pip, in seconds instead of a minute. INSTALLER=pip forces pip, which is
 # also the fallback (with a notice) when uv itself cannot be installed.
@@ -48,6 +48,10 @@ run: install
 ## Install what the tests need (Python packages, Chromium, Redis) and run the whole suite.
 test: install-dev chromium redis-server
 	$(PY) -m pytest
+
+## The inner loop: everything but the end-to-end tier (marker e2e), on two processes (pytest-xdist).
+test-fast: install-dev
+	$(PY) -m pytest -m "not e2e" -n 2
 
 ## Lint, format and types, as CI gates them (and the pre-commit hooks run): ruff check, ruff format --check, and
 ## mypy over services, api, ui and app_pages (pyproject.toml, [tool.mypy]).

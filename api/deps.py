@@ -43,7 +43,6 @@ async def get_service(runtime: RuntimeDep) -> VideoWorkflowService:
 
 async def get_api_services(runtime: RuntimeDep) -> ApiServices:
     """Tokens, keys, limits and idempotency."""
-    assert runtime.api is not None, "the runtime was built without API services"
     return runtime.api
 
 

@@ -27,6 +27,7 @@ from api.routes.review import owner_router as review_owner_router
 from api.routes.review import public_router as review_public_router
 from api.routes.ui_session import ui_session_router
 from api.routes.webhooks import webhooks_router
+from api.routes.workflow_events import router as workflow_events_router
 from api.routes.workflows import router as workflows_router
 from services.bootstrap import Runtime, get_runtime
 
@@ -102,6 +103,7 @@ def create_api(runtime_provider: Callable[[], Runtime] = get_runtime) -> FastAPI
         auth_router,
         keys_router,
         workflows_router,
+        workflow_events_router,
         lab_router,
         variations_router,
         review_owner_router,

@@ -7,13 +7,11 @@ Responses carry no internal fields (seeds, versions, deletion marks) and add med
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
-from services.accounts.api_keys import ApiKey
-from services.jobs.store import Job
 from services.workflows.domain import (
     ModelSelections,
     ReviewTally,
@@ -119,19 +117,6 @@ class GenerateVideoRequest(RequestModel):
     model: ModelId | None = None
     duration: StrictInt | None = None
     fps: StrictInt | None = None
-
-
-class TokenRequest(RequestModel):
-    username: Annotated[str, Field(min_length=1, max_length=64)]
-    password: Annotated[str, Field(min_length=1, max_length=256)]
-
-
-class RefreshRequest(RequestModel):
-    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
-
-
-class CreateApiKeyRequest(RequestModel):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
 
 
 # ---- responses --------------------------------------------------------------------------------
@@ -261,37 +246,6 @@ class WorkflowResponse(ResponseModel):
         return cls.model_validate(data)
 
 
-class JobProgressOut(ResponseModel):
-    """What the job is doing now, as its record holds it."""
-
-    percent: int  # 0-100, never going backwards
-    message: str  # e.g. "Frame 2 of 3 · Middle", "Encoding frame 1,240 of 1,800", "veo-3 is rendering clip 2 of 4"
-    eta_seconds: int | None = None  # seconds left, as of updatedAt (None: not known yet)
-    updated_at: datetime | None = None  # when the progress was last reported
-
-
-class JobResponse(ResponseModel):
-    """A generation job: what runs, how far it got, and how it ended."""
-
-    id: str
-    workflow_id: str
-    kind: str
-    status: str
-    attempts: int
-    progress: JobProgressOut
-    error: str | None = None
-    created_at: datetime
-    started_at: datetime | None = None  # when a worker first took it
-    updated_at: datetime
-    finished_at: datetime | None = None
-
-    @classmethod
-    def of(cls, job: Job) -> JobResponse:
-        """The public view of a job (no lease or prediction internals)."""
-        fields = {"id", "workflow_id", "kind", "status", "attempts", "progress", "error", "created_at", "finished_at"}
-        return cls.model_validate(job.model_dump(include=fields | {"started_at", "updated_at"}))
-
-
 class WorkflowSummaryOut(ResponseModel):
     """A list row: what a workflow is and where it stands. GET the workflow by id for prompts, frames and errors."""
 
@@ -324,33 +278,3 @@ class WorkflowListResponse(ResponseModel):
     )
     page: int
     page_size: int
-
-
-class TokenResponse(ResponseModel):
-    access_token: str
-    token_type: Literal["Bearer"] = "Bearer"
-    expires_in: int
-    refresh_token: str
-    refresh_expires_in: int
-
-
-class ApiKeyOut(ResponseModel):
-    id: str
-    name: str
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None = None
-    revoked_at: datetime | None = None
-
-    @classmethod
-    def of(cls, key: ApiKey) -> ApiKeyOut:
-        """The public view of a key (never its secret)."""
-        return cls.model_validate(key.model_dump(exclude={"user_id"}))
-
-
-class ApiKeyCreatedResponse(ApiKeyOut):
-    key: str = Field(description="The secret. It is shown only in this response; store it now.")
-
-
-class ApiKeyListResponse(ResponseModel):
-    items: list[ApiKeyOut]

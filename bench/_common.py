@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -25,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 RESULTS_DIR = ROOT / "bench" / "results"
 
 import psutil
+from pymongo.database import Database
 
-from services.bootstrap import Runtime, start_runtime
+from services.bootstrap import Runtime, bootstrap
 from services.core.settings import Settings
+from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
 from tests.conftest import free_port
 
@@ -117,7 +119,14 @@ def in_memory_database() -> Iterator[str]:
             server.stop()
 
 
-def bench_runtime(uri: str, data_dir: Path, **settings: object) -> Runtime:
-    """The app's own wiring on this database; jobs run inside the calling thread unless JOB_BACKEND says otherwise."""
+def bench_runtime(
+    uri: str,
+    data_dir: Path,
+    *,
+    models: ModelRegistry | Callable[[Database], ModelRegistry] | None = None,
+    **settings: object,
+) -> Runtime:
+    """The app's own wiring (bootstrap) on this database, with these models if given; jobs run inside the calling
+    thread unless JOB_BACKEND says otherwise."""
     chosen = {"JOB_BACKEND": "inline", **settings}
-    return start_runtime(Settings(_env_file=None, MONGODB_URI=uri, DATA_DIR=data_dir, **chosen))  # type: ignore[arg-type]
+    return bootstrap(Settings(_env_file=None, MONGODB_URI=uri, DATA_DIR=data_dir, **chosen), models=models)  # type: ignore[arg-type]

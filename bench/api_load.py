@@ -41,7 +41,7 @@ def serve(port: int, mongo_uri: str, data_dir: str) -> None:
     from starlette.routing import Mount
 
     from api.main import create_api
-    from services.bootstrap import start_runtime
+    from services.bootstrap import bootstrap
     from services.core.settings import load_settings
     from services.workflows.list_counts import LIST_COUNTS
     from services.workflows.listing import SUMMARY_PROJECTION, key_range, owner_prefix
@@ -54,7 +54,7 @@ def serve(port: int, mongo_uri: str, data_dir: str) -> None:
         RATE_LIMIT_PER_IP="100000000/minute",
         RATE_LIMIT_LOGIN_PER_IP="100000/minute",
     )
-    runtime = start_runtime(settings)
+    runtime = bootstrap(settings)
     bare = FastAPI()
     collection = runtime.db["video_workflows"]
 

@@ -17,12 +17,22 @@ from services.workflows.service import NewWorkflow
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 
-def time_frames(runtime, *, concurrency: int, frames: int, delay: float) -> float:
-    """Seconds to generate `frames` frames with the given concurrency."""
-    service = runtime.service
-    service.settings = service.settings.model_copy(update={"FRAME_GENERATION_CONCURRENCY": concurrency})
+def time_frames(uri: str, data: Path, *, concurrency: int, frames: int, delay: float) -> float:
+    """Seconds to generate `frames` frames with the given concurrency, on a runtime of its own."""
     generator = ScriptedFrameGenerator(delay=delay, redraw=False)  # provider time is exactly `delay`
-    service.models = scripted_registry(ScriptedRefiner(), generator, ScriptedVideoGenerator())
+    runtime = bench_runtime(
+        uri,
+        data,
+        models=scripted_registry(ScriptedRefiner(), generator, ScriptedVideoGenerator()),
+        FRAME_GENERATION_CONCURRENCY=concurrency,
+    )
+    try:
+        return _timed_storyboard(runtime.service, frames)
+    finally:
+        runtime.close()
+
+
+def _timed_storyboard(service, frames: int) -> float:
     workflow = service.create_workflow(user_id="bench", brief=NewWorkflow(title="Bench", initial_prompt="A bench test"))
     service.refine_prompt(user_id="bench", workflow_id=workflow.id)
     started = time.perf_counter()
@@ -39,12 +49,8 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=1.0, help="seconds the scripted provider takes per frame")
     args = parser.parse_args()
     with in_memory_database() as uri, tempfile.TemporaryDirectory() as data:
-        runtime = bench_runtime(uri, Path(data))
-        try:
-            parallel = time_frames(runtime, concurrency=args.frames, frames=args.frames, delay=args.delay)
-            sequential = time_frames(runtime, concurrency=1, frames=args.frames, delay=args.delay)
-        finally:
-            runtime.close()
+        parallel = time_frames(uri, Path(data), concurrency=args.frames, frames=args.frames, delay=args.delay)
+        sequential = time_frames(uri, Path(data), concurrency=1, frames=args.frames, delay=args.delay)
     print(machine_line())
     print(f"frames: {args.frames}, provider time per frame: {args.delay:.2f} s")
     print(f"parallel:   {parallel:.3f} s  ({parallel / args.delay:.2f}x one frame's time; target < 1.2x)")

@@ -20,7 +20,6 @@ import redis
 from _common import Figure, bench_runtime, in_memory_database, machine_line, write_results
 from pydantic import SecretStr
 
-from services.bootstrap import build_dispatcher
 from services.core.clock import utc_now
 from services.webhooks.inbox import PROVIDER_PREDICTIONS, WebhookInbox
 from services.webhooks.signing import sign
@@ -161,9 +160,8 @@ def run_backend(uri: str, data: Path, backend: str, redis_url: str | None, args)
         REDIS_URL=SecretStr(redis_url) if redis_url else None,
         RECONCILE_INTERVAL_SECONDS=0.5,
         RATE_LIMIT_EXEMPT_KEYS=USER,  # 40 frame jobs at once by one user: the spec's 10 a minute would refuse most
+        models=lambda db: registry_with(MongoScriptedPredictions(db, seconds=0)),
     )
-    runtime.service.models = registry_with(MongoScriptedPredictions(runtime.db, seconds=0))
-    runtime.service.dispatcher = build_dispatcher(runtime.settings, runtime.service)
     workers = None
     try:
         if backend == "embedded":

@@ -57,7 +57,6 @@ BRIEF = NewWorkflow(
 def template_documents(runtime: Runtime) -> list[dict]:
     """Real workflow documents at four stages, written by the service with scripted (instant) providers."""
     service = runtime.service
-    service.models = scripted_registry(ScriptedRefiner(), ScriptedFrameGenerator(redraw=False), ScriptedVideoGenerator())
     ids = [service.create_workflow(user_id=TEMPLATE_USER, brief=BRIEF).id for _ in range(4)]
     for workflow_id in ids[1:]:
         service.refine_prompt(user_id=TEMPLATE_USER, workflow_id=workflow_id)
@@ -192,7 +191,12 @@ def main() -> None:
     args = parser.parse_args()
     heaviest = "user-0000"  # rank 0 has the largest weight
     with in_memory_database() as uri, tempfile.TemporaryDirectory() as data:
-        runtime = bench_runtime(uri, Path(data), MONGODB_DATABASE="bench_list_templates")
+        runtime = bench_runtime(
+            uri,
+            Path(data),
+            MONGODB_DATABASE="bench_list_templates",
+            models=scripted_registry(ScriptedRefiner(), ScriptedFrameGenerator(redraw=False), ScriptedVideoGenerator()),
+        )
         try:
             db = runtime.client["bench_list"]  # only the _id index until ensure_indexes below
             templates = template_documents(runtime)

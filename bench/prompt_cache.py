@@ -67,10 +67,11 @@ def main() -> None:
     args = parser.parse_args()
     refiner = SlowRefiner(args.provider_seconds)
     with in_memory_database() as uri, tempfile.TemporaryDirectory() as scratch:
-        runtime = bench_runtime(uri, Path(scratch))
+        runtime = bench_runtime(
+            uri, Path(scratch), models=scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator())
+        )
         try:
             service = runtime.service
-            service.models = scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator())
             brief = NewWorkflow(title="Launch", initial_prompt="A runner at dawn", duration=8)
             miss = refine_new(service, brief)
             hits = [refine_new(service, brief) for _ in range(args.rounds)]

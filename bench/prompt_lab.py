@@ -28,11 +28,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="lab runs to time")
     args = parser.parse_args()
     with in_memory_database() as uri, tempfile.TemporaryDirectory() as scratch:
-        runtime = bench_runtime(uri, Path(scratch), RATE_LIMIT_REFINEMENT="1000/minute")
+        runtime = bench_runtime(
+            uri,
+            Path(scratch),
+            RATE_LIMIT_REFINEMENT="1000/minute",
+            models=lab_registry(DELAYS, ScriptedFrameGenerator(), ScriptedVideoGenerator()),
+        )
         try:
             lab = runtime.lab
-            assert lab is not None
-            lab.models = runtime.service.models = lab_registry(DELAYS, ScriptedFrameGenerator(), ScriptedVideoGenerator())
             walls, latencies = [], []
             for round_number in range(args.rounds):
                 begun = time.perf_counter()

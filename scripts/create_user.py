@@ -13,7 +13,7 @@ import getpass
 import os
 import sys
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.errors import StudioError
 
 
@@ -24,7 +24,7 @@ def main() -> int:
     parser.add_argument("--name", default=None, help="display name (default: the username)")
     args = parser.parse_args()
     password = os.environ.get("STUDIO_PASSWORD") or getpass.getpass("Password (8+ characters): ")
-    runtime = start_runtime()
+    runtime = bootstrap()
     try:
         user = runtime.users.register(username=args.username, password=password, name=args.name or args.username)
     except StudioError as error:

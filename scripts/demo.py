@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.errors import StudioError
 from services.examples.seeder import EXAMPLE_KINDS, ExampleSeeder
 
@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("username")
     parser.add_argument("--only", choices=EXAMPLE_KINDS, help="make just this example")
     args = parser.parse_args(argv)
-    runtime = start_runtime()
+    runtime = bootstrap()
     try:
         user = runtime.users.get_by_username(args.username)
         if user is None:

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.errors import StudioError
 
 
@@ -24,13 +24,12 @@ def main() -> int:
     args = parser.parse_args()
     if (args.tier is None) != args.default:
         parser.error("name a TIER, or pass --default")
-    runtime = start_runtime()
+    runtime = bootstrap()
     try:
         user = runtime.users.get_by_username(args.username)
         if user is None:
             print(f"No user {args.username!r}.", file=sys.stderr)
             return 1
-        assert runtime.api is not None
         runtime.api.rate_limits.set_tier(user_id=user.id, tier=args.tier, actor=args.actor)
     except StudioError as error:
         print(error.message, file=sys.stderr)

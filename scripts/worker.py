@@ -10,7 +10,7 @@ import threading
 
 from prometheus_client import start_http_server
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core import metrics
 from services.core.clock import utc_now
 from services.core.log_setup import configure_logging
@@ -24,7 +24,7 @@ def main() -> None:
     configure_logging(settings)
     if settings.JOB_BACKEND != "redis":
         raise SystemExit("scripts/worker.py runs scale-out jobs: set JOB_BACKEND=redis and REDIS_URL.")
-    runtime = start_runtime(settings)
+    runtime = bootstrap(settings)
     if settings.WORKER_METRICS_PORT is not None:  # a worker on a host without an app server to scrape
         start_http_server(settings.WORKER_METRICS_PORT, registry=metrics.scrape_registry(runtime.db, utc_now))
     stop = threading.Event()

@@ -1,18 +1,18 @@
-"""The one place that wires settings, database, media store, providers and the service together."""
+"""The one composition root: `bootstrap` wires settings, database, media store, providers and every service."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
-from pymongo import MongoClient
+from limits.storage import Storage
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
 
 from services.accounts.admins import AdminRoles
 from services.accounts.api_services import ApiServices, build_api_services
@@ -22,7 +22,7 @@ from services.core import metrics
 from services.core.clock import utc_now
 from services.core.kept_secrets import kept_secret
 from services.core.settings import Settings, load_settings
-from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, PeriodicReconciler
+from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, JobHandlers
 from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind, JobStore, ensure_job_indexes
 from services.lab.repository import LabRepository, ensure_lab_indexes
@@ -36,8 +36,8 @@ from services.providers.wiring import Transports, build_media_fetcher, build_reg
 from services.review.guard import TokenGuard
 from services.review.repository import ReviewRepository, ensure_review_indexes
 from services.review.service import ReviewService
-from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
-from services.storage.embedded_db import EmbeddedDatabase
+from services.runtime import Runtime
+from services.storage.connection import connect, supervise
 from services.storage.media_store import MediaStore
 from services.storage.selection import build_media_store
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
@@ -51,132 +51,6 @@ from services.workflows.repository import MongoWorkflowRepository, ensure_indexe
 from services.workflows.service import VideoWorkflowService
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """Everything one app process holds for its lifetime."""
-
-    settings: Settings
-    client: MongoClient
-    db: Database
-    media: MediaStore
-    models: ModelRegistry
-    service: VideoWorkflowService
-    users: UserService
-    embedded: EmbeddedDatabase | None = None
-    vault: ProviderKeyVault | None = None  # users' own provider keys, when PROVIDER_KEY_MASTER_KEYS is set
-    background: EmbeddedWorkerPool | PeriodicReconciler | None = None
-    webhooks: WebhookInbox | None = None  # Replicate callbacks, when REPLICATE_WEBHOOK_SECRET is set
-    callbacks: OutgoingWebhooks | None = None  # users' callback URLs
-    deliverer: PeriodicReconciler | None = None
-    campaigns: CampaignService | None = None
-    api: ApiServices | None = None  # the REST API's tokens, keys, limits and idempotency
-    analytics: AnalyticsService | None = None  # the Analytics page's figures
-    provider_status: ProviderStatus | None = None  # Settings → Provider status, make doctor, the background check
-    model_checker: PeriodicReconciler | None = None  # re-checks model availability every few hours (with keys)
-    lab: PromptLab | None = None  # the Prompt Lab
-    review: ReviewService | None = None  # stakeholder review links
-    media_links: SignedMedia | None = None  # signed, expiring media URLs for browsers
-    supervisor: DatabaseSupervisor | None = None  # restarts the embedded database this process started, if it dies
-    _closed: bool = field(default=False, repr=False)
-
-    def database_restarting(self) -> bool:
-        """True while the supervisor restarts the embedded database (requests are refused at once meanwhile)."""
-        return self.supervisor is not None and self.supervisor.state is DatabaseState.RESTARTING
-
-    def sign_media_url(self, key: str, ttl: int | None = None) -> str:
-        """A relative URL (/api/media/signed/...) serving key with no bearer token until it expires."""
-        assert self.media_links is not None, "the runtime was built without signed media URLs"
-        return self.media_links.url(key, ttl)
-
-    def database_ok(self) -> bool:
-        """True when the database answers a ping."""
-        try:
-            self.db.command("ping")
-            return True
-        except PyMongoError:
-            return False
-
-    def providers(self) -> ProviderStatus:
-        """The provider status service (built on first use when the runtime was assembled by hand)."""
-        if self.provider_status is None:
-            self.provider_status = ProviderStatus(self.models, self.settings)
-        return self.provider_status
-
-    def readiness(self) -> dict[str, str]:
-        """Each dependency this process needs to serve: the database, and Redis in scale-out mode."""
-        if self.database_restarting():
-            checks = {"database": "restarting"}
-        else:
-            checks = {"database": "ok" if self.database_ok() else "unreachable"}
-        checks["mediaStore"] = self.media.health()  # a full or read-only disk is reported, not found by a failed job
-        for name, url in redis_dependencies(self.settings).items():
-            checks[name] = "ok" if redis_answers(url) else "unreachable"
-        return checks
-
-    def start_background(self) -> None:
-        """Start this process's job workers (embedded mode) or its reconciler (inline mode), and the model check."""
-        if self.supervisor is not None:
-            self.supervisor.start()
-        status = self.provider_status
-        if self.model_checker is None and status is not None and status.has_keys():
-            # At start-up and every few hours: a model found missing is disabled before anyone pays for it.
-            self.model_checker = PeriodicReconciler(
-                lambda: len(status.check_now()), interval=self.settings.MODEL_CHECK_INTERVAL_SECONDS
-            )
-            self.model_checker.start()
-        if self.background is not None or self.settings.JOB_BACKEND == "redis":
-            return  # redis mode: the Dramatiq workers run and reconcile the jobs
-        if isinstance(self.service.dispatcher, EmbeddedWorkerPool):
-            self.background = self.service.dispatcher
-        else:
-            self.background = PeriodicReconciler(self.service.reconcile, interval=self.settings.RECONCILE_INTERVAL_SECONDS)
-        self.background.start()
-        if self.callbacks is not None:
-            self.deliverer = PeriodicReconciler(self.callbacks.deliver_due, interval=1.0)
-            self.deliverer.start()
-
-    def close(self) -> None:
-        """Stop background work, close the client, and stop the embedded database if this process started it."""
-        if self._closed:
-            return
-        self._closed = True
-        if self.background is not None:
-            self.background.stop()
-        if self.deliverer is not None:
-            self.deliverer.stop()
-        if self.model_checker is not None:
-            self.model_checker.stop()
-        if self.supervisor is not None:
-            self.supervisor.stop()  # before the server is stopped on purpose
-        self.client.close()
-        if self.embedded is not None:
-            self.embedded.stop()
-
-
-def redis_dependencies(settings: Settings) -> dict[str, str]:
-    """The Redis servers scale-out mode relies on: the job queue and shared rate limits, by role."""
-    needed = {}
-    if settings.JOB_BACKEND == "redis" and settings.REDIS_URL is not None:
-        needed["redis"] = settings.REDIS_URL.get_secret_value()
-    limits_url = settings.RATE_LIMIT_STORAGE_URI
-    if limits_url.startswith(("redis://", "rediss://")) and limits_url != needed.get("redis"):
-        needed["rateLimitStorage"] = limits_url
-    return needed
-
-
-def redis_answers(url: str) -> bool:
-    """True when the Redis server at url answers PING within two seconds."""
-    import redis  # scale-out only
-
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 def build_model_registry(
@@ -236,7 +110,7 @@ def build_lab(db: Database, service: VideoWorkflowService) -> PromptLab:
     ensure_lab_indexes(db)
     repository = LabRepository(db)
     variations = LabVariations(repository=repository, workflows=service, clock=utc_now)
-    service.extra_job_steps[JobKind.VIDEO_VARIATIONS] = variations.execute_job
+    service.register_job_step(JobKind.VIDEO_VARIATIONS, variations.execute_job)
     return PromptLab(
         repository=repository,
         workflows=service,
@@ -276,15 +150,15 @@ def build_media_links(settings: Settings, media: MediaStore) -> SignedMedia:
     return SignedMedia(MediaUrlSigner(secret, ttl_seconds=settings.MEDIA_URL_TTL_SECONDS), media)
 
 
-def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDispatcher | None:
+def build_dispatcher(settings: Settings, handlers: JobHandlers) -> JobDispatcher | None:
     """None for inline jobs; the in-process worker pool for embedded mode; the Redis queue for scale-out."""
     if settings.JOB_BACKEND == "inline":
         return None
     if settings.JOB_BACKEND == "embedded":
         return EmbeddedWorkerPool(
-            service.jobs,
-            execute=service.execute_job,
-            fail_abandoned=service.fail_abandoned,
+            handlers.runner,
+            execute=handlers.execute,
+            fail_abandoned=handlers.fail_abandoned,
             threads=settings.JOB_WORKER_THREADS,
             poll_seconds=settings.RECONCILE_INTERVAL_SECONDS,
         )
@@ -293,91 +167,87 @@ def build_dispatcher(settings: Settings, service: VideoWorkflowService) -> JobDi
     return RedisJobQueue(settings)
 
 
-def supervise(embedded: EmbeddedDatabase | None) -> DatabaseSupervisor | None:
-    """A supervisor for a database this process started; a server it only connected to is reported, not restarted."""
-    if embedded is None or not embedded.owned:
-        return None
-    return DatabaseSupervisor(embedded, on_restart=metrics.embedded_db_restarted)
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    models: ModelRegistry | Callable[[Database], ModelRegistry] | None = None,
+    service: VideoWorkflowService | None = None,
+    vault: ProviderKeyVault | None = None,
+    callbacks: OutgoingWebhooks | None = None,
+    rate_limit_storage: Storage | None = None,
+    wall_clock: Callable[[], float] = time.time,
+    bcrypt_rounds: int | None = None,
+    check_models: bool = True,
+    inline_jobs: bool = False,
+    prompt_cache: bool = True,
+) -> Runtime:
+    """Connect (or start) the database, ensure indexes and build every service: the one composition root.
 
-
-def connect(settings: Settings) -> tuple[MongoClient, EmbeddedDatabase | None]:
-    """A client for MONGODB_URI, or for the embedded server (started here when none runs)."""
-    embedded = None
-    if settings.MONGODB_URI is not None:
-        uri = settings.MONGODB_URI.get_secret_value()
-    else:
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        embedded = EmbeddedDatabase(
-            storage_path=settings.embedded_db_dir.resolve(),
-            host=settings.EMBEDDED_DB_HOST,
-            port=settings.EMBEDDED_DB_PORT,
-            log_path=settings.DATA_DIR / "embedded-db.log",
-            start_timeout=settings.EMBEDDED_DB_START_TIMEOUT_SECONDS,
-            cache_size=settings.EMBEDDED_DB_CACHE_SIZE,
-        )
-        uri = embedded.start()
-    client: MongoClient = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
-    return client, embedded
-
-
-def start_runtime(settings: Settings | None = None) -> Runtime:
-    """Connect (or start) the database, ensure indexes and build the service."""
-    settings = settings or load_settings()
+    The keyword arguments replace one part each, for tests, benchmarks and test workers: a database already
+    connected, a model registry (or a function of the database that builds one), a prebuilt workflow service,
+    the key vault, the callback sender, the rate-limit storage and its clock, cheaper password hashing, no
+    background model checks, jobs run inside the request whatever JOB_BACKEND says, and no prompt cache.
+    """
+    settings = settings or (service.settings if service is not None else load_settings())
     metrics.check_multiprocess_setting(settings.PROMETHEUS_MULTIPROC_DIR)
-    client, embedded = connect(settings)
-    db = client[settings.MONGODB_DATABASE]
-    ensure_indexes(db)
-    ensure_user_indexes(db)
-    ensure_job_indexes(db)
-    ensure_campaign_indexes(db)
+    embedded = None
+    if db is None:
+        client, embedded = connect(settings)
+        db = client[settings.MONGODB_DATABASE]
+    for ensure in (ensure_indexes, ensure_user_indexes, ensure_job_indexes, ensure_campaign_indexes):
+        ensure(db)
     migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
-    media = build_media_store(settings, db)
-    master_keys = settings.PROVIDER_KEY_MASTER_KEYS
-    vault = build_vault(master_keys.get_secret_value() if master_keys else None, db, clock=utc_now)
-    media_links = build_media_links(settings, media)
-    models = build_model_registry(settings, vault=vault, media_links=media_links)
-    cache = build_prompt_cache(
-        db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
-    )
-    jobs = build_job_runner(db, settings)
+    api = build_api_services(settings, db, clock=utc_now, rate_limit_storage=rate_limit_storage, wall_clock=wall_clock)
+    callbacks = callbacks or build_outgoing_webhooks(settings, db)
     campaigns = CampaignService(db, clock=utc_now)
-    api = build_api_services(settings, db, clock=utc_now)
-    service = VideoWorkflowService(
-        repository=MongoWorkflowRepository(db),
-        media=media,
-        models=models,
-        jobs=jobs,
-        settings=settings,
-        prompt_cache=cache,
-        campaigns=campaigns,
-        limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
-    )
-    service.dispatcher = build_dispatcher(settings, service)
-    webhooks = build_webhook_inbox(settings, db, jobs=jobs.store, media=media)
-    callbacks = build_outgoing_webhooks(settings, db)
-    service.events = callbacks
-    users = UserService(db, clock=utc_now, bcrypt_rounds=settings.BCRYPT_ROUNDS)
+    if vault is None and settings.PROVIDER_KEY_MASTER_KEYS is not None:
+        vault = build_vault(settings.PROVIDER_KEY_MASTER_KEYS.get_secret_value(), db, clock=utc_now)
+    if service is None:
+        media = build_media_store(settings, db)
+        media_links = build_media_links(settings, media)
+        registry = models(db) if callable(models) else models
+        service = VideoWorkflowService(
+            repository=MongoWorkflowRepository(db),
+            media=media,
+            models=registry or build_model_registry(settings, vault=vault, media_links=media_links),
+            jobs=build_job_runner(db, settings),
+            settings=settings,
+            prompt_cache=build_prompt_cache(
+                db, ttl_seconds=settings.PROMPT_CACHE_TTL_SECONDS, shared=settings.PROMPT_CACHE_SHARED, clock=utc_now
+            )
+            if prompt_cache
+            else None,
+            campaigns=campaigns,
+            limits=api.rate_limits,  # one policy and one set of counters for the pages and the API
+            dispatch=None if inline_jobs else functools.partial(build_dispatcher, settings),
+            events=callbacks,
+        )
+    else:
+        media_links = build_media_links(settings, service.media)
+    users = UserService(db, clock=utc_now, bcrypt_rounds=bcrypt_rounds or settings.BCRYPT_ROUNDS)
     AdminRoles(users, api.audit).bootstrap(settings.admin_usernames)
     return Runtime(
         settings=settings,
-        client=client,
+        client=db.client,
         db=db,
-        media=media,
-        models=models,
+        media=service.media,
+        models=service.models,
         service=service,
         users=users,
-        embedded=embedded,
-        supervisor=supervise(embedded),
-        vault=vault,
-        campaigns=campaigns,
+        campaigns=service.campaigns or campaigns,
         api=api,
-        webhooks=webhooks,
-        callbacks=callbacks,
         analytics=AnalyticsService(db, users=users),
-        provider_status=ProviderStatus(models, settings),
+        provider_status=ProviderStatus(service.models, settings),
+        callbacks=callbacks,
         lab=build_lab(db, service),
         review=build_review(db, service, api, events=callbacks),
         media_links=media_links,
+        embedded=embedded,
+        supervisor=supervise(embedded),
+        vault=vault,
+        webhooks=build_webhook_inbox(settings, db, jobs=service.jobs.store, media=service.media),
+        check_models=check_models,
     )
 
 
@@ -390,7 +260,7 @@ def get_runtime() -> Runtime:
     global _current
     with _lock:
         if _current is None:
-            _current = start_runtime()
+            _current = bootstrap()
             _current.start_background()
         return _current
 

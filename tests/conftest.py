@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import redis
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from services.bootstrap import build_job_runner, build_model_registry
+from services.bootstrap import build_dispatcher, build_job_runner, build_model_registry
 from services.core.clock import utc_now
 from services.core.settings import Settings
 from services.jobs.store import ensure_job_indexes
@@ -23,8 +24,10 @@ from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
 from services.storage.selection import build_media_store
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
+from services.workflows.prompt_cache import PromptCache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import NewWorkflow, VideoWorkflowService
+from services.workflows.writer import EventSink
 from tests import log_audit
 
 _real_connect = socket.socket.connect
@@ -36,8 +39,30 @@ def pytest_configure(config: pytest.Config) -> None:
     log_audit.watch_secrets()
 
 
+# The end-to-end tier: real Chromium, `streamlit run`, several processes, kill -9 loops, Redis, the fuzzer.
+# `make test-fast` leaves it out; `make test` (CI) runs it. Marked by file so new tests there are counted too.
+E2E_FILES = (
+    "tests/ui/test_browser_",
+    "tests/test_app_server.py",
+    "tests/test_database_restart.py",
+    "tests/test_kill_recovery.py",
+    "tests/test_media_kill_upload.py",
+    "tests/test_pip_fallback_install.py",
+    "tests/test_production_start.py",
+    "tests/test_scale_out",
+    "tests/test_video_kill_resume.py",
+    "tests/api/test_api_fuzz.py",
+    "tests/api/test_api_rate_limits_redis.py",
+    "tests/api/test_redis_outage.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked runs_last go last (stable: the rest keep their order)."""
+    """Mark the end-to-end tier; tests marked runs_last go last (stable: the rest keep their order)."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix().startswith(E2E_FILES):
+            item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
@@ -144,7 +169,14 @@ def settings(tmp_path: Path) -> Settings:
 def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflowService]:
     """Build a service on the test database; pass models= or settings overrides to change parts."""
 
-    def build(models: ModelRegistry | None = None, **overrides: object) -> VideoWorkflowService:
+    def build(
+        models: ModelRegistry | None = None,
+        *,
+        dispatched: bool = False,
+        prompt_cache: PromptCache | None = None,
+        events: EventSink | None = None,
+        **overrides: object,
+    ) -> VideoWorkflowService:
         # Validated like the environment would be, so "5/hour" or a SecretStr arrive in their real types.
         effective = Settings(_env_file=None, **{**settings.model_dump(), **overrides}) if overrides else settings  # type: ignore[call-arg]
         ensure_campaign_indexes(db)
@@ -155,6 +187,10 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
             jobs=build_job_runner(db, effective),
             settings=effective,
             campaigns=CampaignService(db, clock=utc_now),
+            # dispatched: jobs go to JOB_BACKEND's dispatcher (not started here); otherwise they run in the call.
+            dispatch=functools.partial(build_dispatcher, effective) if dispatched else None,
+            prompt_cache=prompt_cache,
+            events=events,
         )
 
     return build

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.settings import Settings
 from services.jobs.worker import serve
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
@@ -43,8 +43,9 @@ def main() -> None:
         REDIS_URL=args.redis_url,
         JOB_QUEUE_HEARTBEAT_TIMEOUT_SECONDS=LEASE_SECONDS,
     )
-    runtime = start_runtime(settings)
-    runtime.service.models = registry_with(MongoScriptedPredictions(runtime.db, seconds=args.prediction_seconds))
+    runtime = bootstrap(
+        settings, models=lambda db: registry_with(MongoScriptedPredictions(db, seconds=args.prediction_seconds))
+    )
     stop = threading.Event()
     if args.backend == "redis":
         threading.Thread(target=serve, args=(runtime,), kwargs={"stop": stop}, daemon=True).start()

@@ -9,7 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.settings import Settings
 from services.providers.base import VideoRequest, VideoResult
 from services.providers.offline_refiner import OfflineRefiner
@@ -50,14 +50,13 @@ def main() -> None:
         JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS,
         RECONCILE_INTERVAL_SECONDS=POLL_SECONDS,
     )
-    runtime = start_runtime(settings)
     registry = ModelRegistry()
     registry.register(ModelRole.REFINEMENT, "gpt-4o", provider_name="offline", implementation=OfflineRefiner())
     registry.register(
         ModelRole.FRAMES, "stable-diffusion-xl", provider_name="offline", implementation=OfflineStoryboardRenderer()
     )
     registry.register(ModelRole.VIDEO, "veo-3", provider_name="scripted", implementation=BigVideo(args.video_mb))
-    runtime.service.models = registry
+    runtime = bootstrap(settings, models=registry)
     runtime.start_background()
     print("ready", flush=True)
     while not args.stop_file.exists():

@@ -11,9 +11,11 @@ import time
 from pathlib import Path
 
 import httpx
+from pymongo.database import Database
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.settings import Settings
+from services.providers.registry import ModelRegistry
 from services.providers.wiring import Transports, build_registry
 from tests.job_worker_process import HEARTBEAT_SECONDS, LEASE_SECONDS, POLL_SECONDS
 from tests.mongo_replicate import MongoReplicate
@@ -40,18 +42,21 @@ def main() -> None:
         INLINE_IMAGE_MAX_BYTES=1024,  # every stored frame is "large": it goes as a file
         PREDICTION_POLL_SECONDS=0.05,
     )
-    runtime = start_runtime(settings)
-    runtime.provider_status = None  # no availability check against the real providers from a test worker
     clip = Path(args.clip).read_bytes()
-    fake = MongoReplicate(runtime.db, seconds=PREDICTION_SECONDS, create_delay=CREATE_DELAY_SECONDS)
-    runtime.service.models = build_registry(
-        settings,
-        transports=Transports(
-            replicate=httpx.MockTransport(fake),
-            media=httpx.MockTransport(lambda request: httpx.Response(200, content=clip)),
-            resolver=lambda host: ["104.18.0.1"],
-        ),
-    )
+
+    def scripted_replicate(db: Database) -> ModelRegistry:
+        fake = MongoReplicate(db, seconds=PREDICTION_SECONDS, create_delay=CREATE_DELAY_SECONDS)
+        return build_registry(
+            settings,
+            transports=Transports(
+                replicate=httpx.MockTransport(fake),
+                media=httpx.MockTransport(lambda request: httpx.Response(200, content=clip)),
+                resolver=lambda host: ["104.18.0.1"],
+            ),
+        )
+
+    # No availability check against the real providers from a test worker.
+    runtime = bootstrap(settings, models=scripted_replicate, check_models=False)
     runtime.start_background()
     print("ready", flush=True)
     while not Path(args.stop_file).exists():

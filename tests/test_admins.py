@@ -10,7 +10,7 @@ from scripts.admins import main
 from services.accounts.admins import ADMIN_ROLE, AdminRoles, is_admin
 from services.accounts.audit import AuditLog
 from services.accounts.users import UserService, ensure_user_indexes
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.clock import utc_now
 from services.core.errors import NotFoundError
 from services.core.settings import Settings
@@ -90,11 +90,11 @@ def test_the_runtime_bootstraps_admins_from_the_settings_and_wires_analytics(db,
     configured = settings.model_copy(
         update={"MONGODB_URI": SecretStr(mongo_uri), "MONGODB_DATABASE": db.name, "ADMIN_USERNAMES": "Root,ghost"}
     )
-    runtime = start_runtime(configured)
+    runtime = bootstrap(configured)
     try:
         root = users.get_by_username("root")
         assert is_admin(root)
-        assert runtime.analytics is not None and runtime.analytics.can_see_everyone(viewer_id=root.id)
+        assert runtime.analytics.can_see_everyone(viewer_id=root.id)
     finally:
         runtime.close()
 

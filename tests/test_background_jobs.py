@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from pymongo.database import Database
 
-from services.bootstrap import build_dispatcher
 from services.core.errors import BusyError, ValidationError
 from services.jobs.dispatch import EmbeddedWorkerPool
 from services.jobs.store import JobStatus
@@ -29,9 +28,12 @@ def predictions(db: Database) -> MongoScriptedPredictions:
 @pytest.fixture
 def service(make_service, predictions) -> Iterator[VideoWorkflowService]:
     service = make_service(
-        models=registry_with(predictions), JOB_BACKEND="embedded", JOB_WORKER_THREADS=2, RECONCILE_INTERVAL_SECONDS=0.5
+        models=registry_with(predictions),
+        JOB_BACKEND="embedded",
+        JOB_WORKER_THREADS=2,
+        RECONCILE_INTERVAL_SECONDS=0.5,
+        dispatched=True,
     )
-    service.dispatcher = build_dispatcher(service.settings, service)
     assert isinstance(service.dispatcher, EmbeddedWorkerPool)
     service.dispatcher.start()
     yield service
@@ -98,8 +100,9 @@ def test_cancelling_a_running_generation_stops_its_predictions_and_the_step_can_
         JOB_BACKEND="embedded",
         JOB_HEARTBEAT_SECONDS=0.1,
         JOB_LEASE_SECONDS=1,
+        dispatched=True,
     )
-    service.dispatcher = build_dispatcher(service.settings, service)
+    assert isinstance(service.dispatcher, EmbeddedWorkerPool)
     service.dispatcher.start()
     try:
         workflow = service.create_workflow(user_id=USER, brief=a_brief())
@@ -117,14 +120,12 @@ def test_cancelling_a_running_generation_stops_its_predictions_and_the_step_can_
             assert time.monotonic() < deadline, "the running prediction was not canceled"
             time.sleep(0.02)
 
-        service.dispatcher.stop()  # let the retry run inline
-        service.dispatcher = None
-        service.models = registry_with(MongoScriptedPredictions(db, seconds=0))
-        retried = service.generate_frames(user_id=USER, workflow_id=workflow.id)
+        service.dispatcher.stop()
+        inline = make_service(models=registry_with(MongoScriptedPredictions(db, seconds=0)))  # the retry runs here
+        retried = inline.generate_frames(user_id=USER, workflow_id=workflow.id)
         assert retried.current_step is WorkflowStep.FRAME_REVIEW and len(retried.generated_frames) == 3
     finally:
-        if service.dispatcher is not None:
-            service.dispatcher.stop()
+        service.dispatcher.stop()
 
 
 def test_cancelling_when_nothing_runs_is_refused(service):

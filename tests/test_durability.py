@@ -6,7 +6,7 @@ import os
 import signal
 from pathlib import Path
 
-from services.bootstrap import start_runtime
+from services.bootstrap import bootstrap
 from services.core.settings import Settings
 from tests.conftest import a_brief, free_port
 
@@ -19,7 +19,7 @@ def embedded_settings(data_dir: Path, port: int) -> Settings:
 
 def test_a_workflow_survives_kill_9_of_the_database_right_after_the_write(tmp_path: Path):
     settings = embedded_settings(tmp_path / "data", free_port())
-    runtime = start_runtime(settings)
+    runtime = bootstrap(settings)
     try:
         workflow = runtime.service.create_workflow(user_id=USER, brief=a_brief())
         refined = runtime.service.refine_prompt(user_id=USER, workflow_id=workflow.id, additional_info="rain")
@@ -29,7 +29,7 @@ def test_a_workflow_survives_kill_9_of_the_database_right_after_the_write(tmp_pa
     finally:
         runtime.close()
 
-    restarted = start_runtime(settings)
+    restarted = bootstrap(settings)
     try:
         assert restarted.embedded.owned, "a new server was started on the same data directory"
         again = restarted.service.get_workflow(user_id=USER, workflow_id=workflow.id)
@@ -40,10 +40,10 @@ def test_a_workflow_survives_kill_9_of_the_database_right_after_the_write(tmp_pa
 
 def test_a_second_app_connects_to_the_server_already_running_and_leaves_it_running(tmp_path: Path):
     settings = embedded_settings(tmp_path / "data", free_port())
-    first = start_runtime(settings)
+    first = bootstrap(settings)
     try:
         workflow = first.service.create_workflow(user_id=USER, brief=a_brief())
-        second = start_runtime(settings)
+        second = bootstrap(settings)
         assert not second.embedded.owned
         assert second.service.get_workflow(user_id=USER, workflow_id=workflow.id).title == workflow.title
         second.close()

@@ -7,13 +7,13 @@ import time
 import pytest
 from pymongo.database import Database
 
-from services.core.errors import BusyError, ValidationError
+from services.core.errors import BusyError, StudioError
 from services.jobs.context import ActiveJob
 from services.jobs.store import JobKind, JobStatus
 from services.workflows import rules
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from services.workflows.frame_planning import plan_frames
-from services.workflows.service import VideoWorkflowService
+from services.workflows.service import VideoWorkflowService, new_job_id
 from services.workflows.state_machine import WorkflowAction
 from tests.conftest import a_brief
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
@@ -43,12 +43,10 @@ def abandon_frames_job(service: VideoWorkflowService, workflow_id: str, *, frame
     job_id = "job-of-a-dead-worker"
 
     def start(workflow):
-        rules.begin(
-            workflow, WorkflowAction.GENERATE_FRAMES, now=service.clock(), stale_after=service._stale_after, job_id=job_id
-        )
+        service.writer.begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
         rules.start_frame_plan(workflow, frame_count=frame_count, seed=42)
 
-    service._update(USER, workflow_id, start)
+    service.writer.update(USER, workflow_id, start)
     job, _ = service.jobs.store.create(
         workflow_id=workflow_id,
         user_id=USER,
@@ -156,28 +154,29 @@ def test_a_job_out_of_attempts_fails_its_workflow_with_a_reason_and_the_step_can
     assert done.current_step is WorkflowStep.FRAME_REVIEW
 
 
-def test_the_same_idempotency_key_returns_the_same_result_without_a_second_generation(service, predictions):
+def test_generating_frames_again_after_they_exist_is_refused_and_pays_for_no_second_generation(service, predictions):
     workflow_id = refined(service)
-    first = service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-1")
-    again = service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-1")
-    assert again.generated_frames == first.generated_frames
+    first = service.generate_frames(user_id=USER, workflow_id=workflow_id)
+    with pytest.raises(StudioError):
+        service.generate_frames(user_id=USER, workflow_id=workflow_id)
+    assert service.get_workflow(user_id=USER, workflow_id=workflow_id).generated_frames == first.generated_frames
     assert predictions.creates(workflow_id) == {"frame-0": 1, "frame-1": 1, "frame-2": 1}
-    with pytest.raises(ValidationError, match="already used for a different request"):
-        service.generate_frames(user_id=USER, workflow_id=workflow_id, frame_count=2, idempotency_key="key-1")
 
 
-def test_the_same_idempotency_key_while_the_first_request_runs_is_refused(service):
+def test_starting_frames_while_a_live_worker_holds_the_workflows_job_is_refused_as_busy(service):
     workflow_id = refined(service)
+    job_id = new_job_id()
+    service.writer.update(USER, workflow_id, lambda w: service.writer.begin(w, WorkflowAction.GENERATE_FRAMES, job_id))
     service.jobs.store.create(
         workflow_id=workflow_id,
         user_id=USER,
         kind=JobKind.GENERATE_FRAMES,
         params={"frameCount": 3, "model": "stable-diffusion-xl"},
-        idempotency_key="key-2",
+        job_id=job_id,
         claimed_by="a-live-worker",
     )
-    with pytest.raises(BusyError, match="still running"):
-        service.generate_frames(user_id=USER, workflow_id=workflow_id, idempotency_key="key-2")
+    with pytest.raises(BusyError):
+        service.generate_frames(user_id=USER, workflow_id=workflow_id)
 
 
 def test_a_resumed_job_whose_workflow_was_deleted_is_closed_without_generating(service, predictions):

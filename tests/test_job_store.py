@@ -38,22 +38,22 @@ def store(db: Database, clock: Clock) -> JobStore:
     return JobStore(db, clock=clock, lease=LEASE)
 
 
-def new_job(store: JobStore, key: str | None = None, frames: int = 3):
+def new_job(store: JobStore, job_id: str | None = None, frames: int = 3, user: str = "alice"):
     return store.create(
-        workflow_id="wf-1", user_id="alice", kind=JobKind.GENERATE_FRAMES, params={"frameCount": frames}, idempotency_key=key
+        workflow_id="wf-1", user_id=user, kind=JobKind.GENERATE_FRAMES, params={"frameCount": frames}, job_id=job_id
     )
 
 
-def test_the_same_idempotency_key_returns_the_first_job_and_a_different_body_is_refused(store: JobStore):
-    first, created = new_job(store, key="key-1")
-    again, created_again = new_job(store, key="key-1")
-    assert created and not created_again and again.id == first.id
-    with pytest.raises(ValidationError, match="already used for a different request"):
-        new_job(store, key="key-1", frames=4)
-    other_user, created_for_other = store.create(
-        workflow_id="wf-2", user_id="bob", kind=JobKind.GENERATE_FRAMES, params={"frameCount": 3}, idempotency_key="key-1"
-    )
-    assert created_for_other and other_user.id != first.id, "keys are scoped per user"
+def test_recording_the_same_job_id_again_returns_the_first_job_and_a_different_request_is_refused(store: JobStore):
+    first, created = new_job(store, job_id="job-1")
+    again, created_again = new_job(store, job_id="job-1")
+    assert created and not created_again and again.id == first.id and store.collection.count_documents({}) == 1
+    with pytest.raises(ValidationError, match="already recorded for a different request"):
+        new_job(store, job_id="job-1", frames=4)
+    with pytest.raises(ValidationError, match="already recorded for a different request"):
+        new_job(store, job_id="job-1", user="bob")
+    many = {new_job(store)[0].id for _ in range(3)}
+    assert len(many) == 3, "jobs recorded without an id get distinct ones (no per-user key collides)"
 
 
 def test_fifty_jobs_claimed_by_four_workers_at_once_are_each_claimed_exactly_once(store: JobStore):

@@ -16,7 +16,6 @@ import pytest
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.bootstrap import build_dispatcher
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from tests import job_worker_process as worker
 from tests.conftest import a_brief
@@ -46,8 +45,9 @@ def test_killing_the_worker_at_a_random_point_loses_no_job_and_pays_for_no_predi
     make_service, db: Database, workers: Workers, backend: str, redis_url: str
 ):
     predictions = MongoScriptedPredictions(db, seconds=PREDICTION_SECONDS)
-    service = make_service(models=registry_with(predictions), JOB_BACKEND=backend, REDIS_URL=SecretStr(redis_url))
-    service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
+    service = make_service(  # queue only: its dispatcher is never started, so the worker processes run the jobs
+        models=registry_with(predictions), JOB_BACKEND=backend, REDIS_URL=SecretStr(redis_url), dispatched=True
+    )
     rng = random.Random(2026)
     recoveries = []
     for run in range(RUNS):

@@ -19,7 +19,6 @@ import pytest
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.bootstrap import build_dispatcher
 from services.core.clock import utc_now
 from services.storage.gridfs_store import GridFSMediaStore
 from services.storage.media_maintenance import sweep_orphans
@@ -60,8 +59,9 @@ def _upload_in_flight(db: Database) -> object | None:
 def test_a_worker_killed_mid_upload_leaves_no_visible_half_file_and_the_retry_completes(
     make_service, mongo_uri: str, db: Database, tmp_path: Path
 ):
-    service = make_service(MEDIA_STORE="gridfs", JOB_BACKEND="embedded", REDIS_URL=SecretStr("redis://unused"))
-    service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
+    service = make_service(  # queue only: its dispatcher is never started, so the worker processes run the jobs
+        MEDIA_STORE="gridfs", JOB_BACKEND="embedded", REDIS_URL=SecretStr("redis://unused"), dispatched=True
+    )
     store = service.media
     assert isinstance(store, GridFSMediaStore)
     first = _spawn(mongo_uri, db, tmp_path, "host-a")

@@ -70,8 +70,7 @@ def test_each_step_reaches_the_callback_url_signed_with_the_secret_shown_once(ma
     callbacks = outgoing(db, allow_private=True)
     endpoint, secret = callbacks.register(user_id=USER, url=receiver.url)
     assert secret.startswith("whsec_") and secret not in str(list(db["webhook_endpoints"].find()))
-    service = make_service()
-    service.events = callbacks
+    service = make_service(events=callbacks)
     workflow = service.create_workflow(user_id=USER, brief=a_brief(duration=1))
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=1)

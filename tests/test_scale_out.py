@@ -8,7 +8,6 @@ from pathlib import Path
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.bootstrap import build_dispatcher
 from services.jobs.queue import RedisJobQueue
 from services.workflows.domain import WorkflowStep
 from tests.conftest import a_brief
@@ -25,8 +24,9 @@ def test_fifty_workflows_queued_from_two_apps_run_each_job_exactly_once_on_two_w
     predictions = MongoScriptedPredictions(db, seconds=0.2)
     apps = []
     for _ in range(2):
-        app = make_service(models=registry_with(predictions), JOB_BACKEND="redis", REDIS_URL=SecretStr(redis_url))
-        app.dispatcher = build_dispatcher(app.settings, app)
+        app = make_service(
+            models=registry_with(predictions), JOB_BACKEND="redis", REDIS_URL=SecretStr(redis_url), dispatched=True
+        )
         assert isinstance(app.dispatcher, RedisJobQueue)
         apps.append(app)
     workers = Workers(mongo_uri, db, tmp_path, "redis", redis_url, prediction_seconds=0.2)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from pymongo.database import Database
 
-from services.bootstrap import build_dispatcher
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from services.workflows.rules import FrameReview
 from tests.conftest import a_brief
@@ -38,8 +37,8 @@ def test_a_killed_video_job_with_an_uploaded_first_frame_resumes_by_intent_and_p
         sys.executable, "-m", "tests.replicate_worker_process", "--uri", mongo_uri, "--database", db.name,
         "--data-dir", str(tmp_path / "data"), "--stop-file", str(tmp_path / "stop"), "--clip", str(clip),
     ]  # fmt: skip
-    service = make_service(JOB_BACKEND="embedded", DATA_DIR=tmp_path / "data")
-    service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
+    # Queue only: its dispatcher is never started, so the worker processes run the jobs.
+    service = make_service(JOB_BACKEND="embedded", DATA_DIR=tmp_path / "data", dispatched=True)
     workers.spawn()
     try:
         inline = make_service(JOB_BACKEND="inline", DATA_DIR=tmp_path / "data")  # the storyboard, drawn offline here

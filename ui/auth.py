@@ -28,7 +28,6 @@ COOKIE_ENDPOINT = "/api/ui-session"
 
 
 def _api(runtime: Runtime):  # type: ignore[no-untyped-def]
-    assert runtime.api is not None, "start_runtime wires the account services"
     return runtime.api
 
 

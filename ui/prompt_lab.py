@@ -20,7 +20,6 @@ NEW_BRIEF, FROM_WORKFLOW = "New brief", "A workflow's current prompt"
 
 def lab_of(runtime: Runtime) -> PromptLab:
     """The runtime's Prompt Lab."""
-    assert runtime.lab is not None, "start_runtime wires the Prompt Lab"
     return runtime.lab
 
 

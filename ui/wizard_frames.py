@@ -21,7 +21,7 @@ from ui.review_links import render_share_panel
 from ui.widgets import act, model_ran, show_error
 from ui.wizard_context import WizardContext
 from ui.wizard_view import (
-    REFINEMENT_STEPS,
+    REFINE_PAGE_STEPS,
     WizardStep,
     can_continue_to_video,
     decision_of,
@@ -36,7 +36,7 @@ DECISION_COLORS = {"Approved": "green", "Rejected": "red", "Pending review": "gr
 def render_frames(ctx: WizardContext, workflow: VideoWorkflow) -> None:
     """Step 3: the generate form until frames exist, then the review gallery and its actions."""
     reviewing = workflow.current_step is WorkflowStep.FRAME_REVIEW
-    if workflow.current_step in REFINEMENT_STEPS or workflow.current_step is WorkflowStep.FRAME_GENERATION:
+    if workflow.current_step in REFINE_PAGE_STEPS or workflow.current_step is WorkflowStep.FRAME_GENERATION:
         _generate_form(ctx, workflow)
     if not workflow.generated_frames:
         return
@@ -92,7 +92,7 @@ def _generate_form(ctx: WizardContext, workflow: VideoWorkflow) -> None:
             ),
         )
     with back_col:
-        if workflow.current_step in REFINEMENT_STEPS:
+        if workflow.current_step in REFINE_PAGE_STEPS:
             ctx.link(WizardStep.REFINE, label="Back to Refine", key="-back")
 
 

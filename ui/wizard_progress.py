@@ -8,7 +8,14 @@ from services.core.errors import NotFoundError, StudioError
 from services.workflows.domain import VideoWorkflow, WorkflowStatus, WorkflowStep
 from ui.widgets import act, show_error
 from ui.wizard_context import WizardContext, flash
-from ui.wizard_view import REFINEMENT_STEPS, WizardStep, home_step, kept_after_cancel, latest_failure, rejected_frame_numbers
+from ui.wizard_view import (
+    REFINE_PAGE_STEPS,
+    WizardStep,
+    home_step,
+    kept_after_cancel,
+    latest_failure,
+    rejected_frame_numbers,
+)
 
 PROGRESS_POLL_SECONDS = 2.0
 STEP_WORDS = {
@@ -107,7 +114,7 @@ def _retry_action(ctx: WizardContext, workflow: VideoWorkflow):  # type: ignore[
     """The service call that runs the stopped step again with the same choices, if there is one."""
     service, uid, wid = ctx.runtime.service, ctx.user_id, workflow.id
     step = workflow.current_step
-    if step in REFINEMENT_STEPS:
+    if step in REFINE_PAGE_STEPS:
         return lambda: service.refine_prompt(user_id=uid, workflow_id=wid, model=workflow.model_selections.refinement)
     if step is WorkflowStep.FRAME_GENERATION:
         count = workflow.planned_frame_count or None

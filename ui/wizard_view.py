@@ -10,7 +10,7 @@ from services.workflows.domain import GeneratedFrame, VideoWorkflow, WorkflowSta
 from services.workflows.state_machine import WorkflowAction, allowed_actions
 from services.workflows.usage import Quota
 
-REFINEMENT_STEPS = {WorkflowStep.INITIAL_PROMPT, WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO}
+REFINE_PAGE_STEPS = {WorkflowStep.INITIAL_PROMPT, WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO}
 FRAME_STEPS = {WorkflowStep.FRAME_GENERATION, WorkflowStep.FRAME_REVIEW}
 
 

@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, client_ip, limit_login, limit_per_ip
-from api.errors import error_responses
-from api.schemas import (
+from api.auth_schemas import (
     ApiKeyCreatedResponse,
     ApiKeyListResponse,
     ApiKeyOut,
@@ -17,6 +15,8 @@ from api.schemas import (
     TokenRequest,
     TokenResponse,
 )
+from api.deps import ApiServicesDep, PrincipalDep, RuntimeDep, client_ip, limit_login, limit_per_ip
+from api.errors import error_responses
 from services.accounts.api_services import ApiServices
 from services.accounts.revocation import ActiveUser
 from services.core.settings import Settings

@@ -12,7 +12,6 @@ from api.deps import PrincipalDep, RuntimeDep, limit_per_ip
 from api.errors import error_responses
 from api.schemas import RequestModel, ResponseModel
 from services.bootstrap import Runtime
-from services.core.errors import NotFoundError
 from services.webhooks.outgoing import EVENT_TYPES, OutgoingWebhooks
 
 callbacks_router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"], dependencies=[Depends(limit_per_ip)])
@@ -35,8 +34,6 @@ class EndpointCreatedResponse(EndpointOut):
 
 
 def _callbacks(runtime: Runtime) -> OutgoingWebhooks:
-    if runtime.callbacks is None:
-        raise NotFoundError("Callback URLs are not enabled on this server.")
     return runtime.callbacks
 
 

@@ -17,7 +17,7 @@ from api.lab_schemas import (
     RateRequest,
     StartWorkflowRequest,
 )
-from api.routes.workflows import _json, _view
+from api.routes.workflow_common import json_response, workflow_view
 from api.schemas import WorkflowResponse
 from services.lab.service import PromptLab
 
@@ -29,7 +29,6 @@ WRITE = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
 
 async def get_lab(runtime: RuntimeDep) -> PromptLab:
     """The runtime's Prompt Lab."""
-    assert runtime.lab is not None, "start_runtime wires the Prompt Lab"
     return runtime.lab
 
 
@@ -72,7 +71,7 @@ def create_run(body: LabRunRequest, lab: LabDep, principal: PrincipalDep) -> Res
         additional_info=body.additional_info,
         key_id=principal.key_id,
     )
-    return _json(LabRunOut.of(run), 201)
+    return json_response(LabRunOut.of(run), 201)
 
 
 @lab_router.get(
@@ -90,7 +89,7 @@ def list_runs(
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
 ) -> Response:
     runs, total = lab.list_runs(user_id=principal.user_id, text=q, page=page, page_size=page_size)
-    return _json(LabRunListOut(items=[LabRunOut.of(r) for r in runs], total=total, page=page, page_size=page_size))
+    return json_response(LabRunListOut(items=[LabRunOut.of(r) for r in runs], total=total, page=page, page_size=page_size))
 
 
 @lab_router.get(
@@ -114,7 +113,7 @@ def export_runs(
 
 @lab_router.get("/runs/{runId}", operation_id="getLabRun", response_model=LabRunOut, responses=READ, summary="One lab run")
 def get_run(run_id: RunId, lab: LabDep, principal: PrincipalDep) -> Response:
-    return _json(LabRunOut.of(lab.get_run(user_id=principal.user_id, run_id=run_id)))
+    return json_response(LabRunOut.of(lab.get_run(user_id=principal.user_id, run_id=run_id)))
 
 
 @lab_router.post(
@@ -126,7 +125,7 @@ def get_run(run_id: RunId, lab: LabDep, principal: PrincipalDep) -> Response:
 )
 def rate_result(run_id: RunId, body: RateRequest, lab: LabDep, principal: PrincipalDep) -> Response:
     run = lab.rate(user_id=principal.user_id, run_id=run_id, model=body.model, starred=body.starred, note=body.note)
-    return _json(LabRunOut.of(run))
+    return json_response(LabRunOut.of(run))
 
 
 @lab_router.post(
@@ -138,7 +137,7 @@ def rate_result(run_id: RunId, body: RateRequest, lab: LabDep, principal: Princi
 )
 def adopt_result(request: Request, run_id: RunId, body: AdoptRequest, lab: LabDep, principal: PrincipalDep) -> Response:
     workflow = lab.adopt(user_id=principal.user_id, run_id=run_id, model=body.model, workflow_id=body.workflow_id)
-    return _json(_view(request, workflow))
+    return json_response(workflow_view(request, workflow))
 
 
 @lab_router.post(
@@ -153,4 +152,4 @@ def start_workflow(
     request: Request, run_id: RunId, body: StartWorkflowRequest, lab: LabDep, principal: PrincipalDep
 ) -> Response:
     workflow = lab.start_workflow(user_id=principal.user_id, run_id=run_id, model=body.model, title=body.title)
-    return _json(_view(request, workflow), 201)
+    return json_response(workflow_view(request, workflow), 201)

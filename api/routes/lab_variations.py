@@ -16,7 +16,7 @@ from api.lab_schemas import (
     VideoVariationsRequest,
 )
 from api.routes.lab import READ, WRITE, LabDep
-from api.routes.workflows import _json, _view, media_base
+from api.routes.workflow_common import json_response, media_base, workflow_view
 from api.schemas import WorkflowResponse
 from services.lab.service import PromptLab
 from services.lab.variations import LabVariations, VariationSpec
@@ -47,7 +47,7 @@ def compare_frame(request: Request, body: FrameComparisonRequest, lab: LabDep, p
         models=body.models,
         key_id=principal.key_id,
     )
-    return _json(FrameComparisonOut.of(comparison, media_base=media_base(request)), 201)
+    return json_response(FrameComparisonOut.of(comparison, media_base=media_base(request)), 201)
 
 
 @variations_router.get(
@@ -59,7 +59,7 @@ def compare_frame(request: Request, body: FrameComparisonRequest, lab: LabDep, p
 )
 def get_comparison(request: Request, comparison_id: ComparisonId, lab: LabDep, principal: PrincipalDep) -> Response:
     comparison = _variations(lab).get_comparison(user_id=principal.user_id, comparison_id=comparison_id)
-    return _json(FrameComparisonOut.of(comparison, media_base=media_base(request)))
+    return json_response(FrameComparisonOut.of(comparison, media_base=media_base(request)))
 
 
 @variations_router.post(
@@ -73,7 +73,7 @@ def adopt_frame(
     request: Request, comparison_id: ComparisonId, body: AdoptFrameRequest, lab: LabDep, principal: PrincipalDep
 ) -> Response:
     workflow = _variations(lab).adopt_frame(user_id=principal.user_id, comparison_id=comparison_id, model=body.model)
-    return _json(_view(request, workflow))
+    return json_response(workflow_view(request, workflow))
 
 
 @variations_router.post(
@@ -90,7 +90,7 @@ def render_variations(request: Request, body: VideoVariationsRequest, lab: LabDe
         user_id=principal.user_id, workflow_id=body.workflow_id, specs=specs, key_id=principal.key_id
     )
     done = all(v.status != "QUEUED" for v in variation_set.variations)
-    return _json(VideoVariationSetOut.of(variation_set, media_base=media_base(request)), 200 if done else 202)
+    return json_response(VideoVariationSetOut.of(variation_set, media_base=media_base(request)), 200 if done else 202)
 
 
 @variations_router.get(
@@ -102,7 +102,7 @@ def render_variations(request: Request, body: VideoVariationsRequest, lab: LabDe
 )
 def get_variations(request: Request, set_id: SetId, lab: LabDep, principal: PrincipalDep) -> Response:
     variation_set = _variations(lab).get_variation_set(user_id=principal.user_id, set_id=set_id)
-    return _json(VideoVariationSetOut.of(variation_set, media_base=media_base(request)))
+    return json_response(VideoVariationSetOut.of(variation_set, media_base=media_base(request)))
 
 
 @variations_router.post(
@@ -116,4 +116,4 @@ def pick_variation(
     request: Request, set_id: SetId, body: PickVideoRequest, lab: LabDep, principal: PrincipalDep
 ) -> Response:
     workflow = _variations(lab).pick_video(user_id=principal.user_id, set_id=set_id, index=body.index)
-    return _json(_view(request, workflow))
+    return json_response(workflow_view(request, workflow))

@@ -18,7 +18,7 @@ from api.review_schemas import (
     ReviewLinkOut,
     ReviewViewOut,
 )
-from api.routes.workflows import WorkflowId, _json
+from api.routes.workflow_common import WorkflowId, json_response
 from services.bootstrap import Runtime
 from services.core.clock import utc_now
 from services.review.service import ReviewService
@@ -37,7 +37,6 @@ REVIEW_PARAM = "review"  # the UI routes /?review=<token> to the public review p
 
 async def get_review(runtime: RuntimeDep) -> ReviewService:
     """The runtime's review service."""
-    assert runtime.review is not None, "start_runtime wires the review links"
     return runtime.review
 
 
@@ -78,7 +77,7 @@ def create_link(
     created = ReviewLinkCreatedOut.model_validate(
         {**public, "token": token, "url": review_page_url(request, runtime, token)}
     )
-    return _json(created, 201)
+    return json_response(created, 201)
 
 
 @owner_router.get(
@@ -91,7 +90,7 @@ def create_link(
 def list_links(workflow_id: WorkflowId, review: ReviewDep, principal: PrincipalDep) -> Response:
     now = utc_now()
     links = review.list_links(user_id=principal.user_id, workflow_id=workflow_id)
-    return _json(ReviewLinkListOut(items=[ReviewLinkOut.of(link, now) for link in links]))
+    return json_response(ReviewLinkListOut(items=[ReviewLinkOut.of(link, now) for link in links]))
 
 
 @owner_router.delete(
@@ -116,7 +115,7 @@ def revoke_link(workflow_id: WorkflowId, link_id: LinkId, review: ReviewDep, pri
 )
 def list_comments(workflow_id: WorkflowId, review: ReviewDep, principal: PrincipalDep) -> Response:
     comments = review.comments_for_owner(user_id=principal.user_id, workflow_id=workflow_id)
-    return _json(ReviewCommentListOut(items=[ReviewCommentOut.of(c) for c in comments]))
+    return json_response(ReviewCommentListOut(items=[ReviewCommentOut.of(c) for c in comments]))
 
 
 @public_router.get(
@@ -131,7 +130,7 @@ def open_review(
 ) -> Response:
     view = review.open(token=token, ip=client_ip(request), passcode=passcode)
     ttl = max(1, min(runtime.settings.MEDIA_URL_TTL_SECONDS, int((view.expires_at - utc_now()).total_seconds())))
-    return _json(ReviewViewOut.of(view, lambda key: runtime.sign_media_url(key, ttl)))
+    return json_response(ReviewViewOut.of(view, lambda key: runtime.sign_media_url(key, ttl)))
 
 
 @public_router.post(
@@ -155,4 +154,4 @@ def add_comment(
         body=body.comment,
         at_seconds=float(body.at_seconds) if body.at_seconds is not None else None,
     )
-    return _json(ReviewCommentOut.of(comment), 201)
+    return json_response(ReviewCommentOut.of(comment), 201)

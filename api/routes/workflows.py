@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-import anyio
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.types import Receive, Scope, Send
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from api.deps import ApiServicesDep, Principal, PrincipalDep, ServiceDep, limit_per_ip
+from api.deps import ApiServicesDep, PrincipalDep, ServiceDep, limit_per_ip
 from api.errors import error_responses
+from api.job_schemas import JobResponse
+from api.routes.workflow_common import (
+    AUTH,
+    GENERATION,
+    JOB_STARTED,
+    LINKS,
+    IdempotencyKey,
+    WorkflowId,
+    json_response,
+    media_base,
+    run_generation,
+    workflow_view,
+)
 from api.schemas import (
     CreateWorkflowRequest,
     GenerateFramesRequest,
     GenerateVideoRequest,
-    JobResponse,
     RefinePromptRequest,
     RegenerateFramesRequest,
     ReviewFramesRequest,
@@ -29,91 +33,8 @@ from api.schemas import (
     WorkflowSummaryOut,
 )
 from api.views import workflow_json
-from services.accounts.api_services import ApiServices
-from services.accounts.idempotency import fingerprint
-from services.core.errors import StudioError
-from services.workflows.domain import VideoWorkflow, WorkflowStatus
 
-WorkflowId = Annotated[
-    str, Path(alias="workflowId", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The workflow's id.")
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Repeat a request safely: the same key and body return the first response without a second generation.",
-    ),
-]
-AUTH = error_responses(401, 403, 404, 413, 422, 429, 503)
-GENERATION = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
-# Frames and video run as durable jobs: 202 while the job runs (follow .../job), 200 when it already finished.
-JOB_STARTED = {
-    **GENERATION,
-    202: {
-        "model": WorkflowResponse,
-        "description": "Accepted: the workflow is PROCESSING "
-        "under `activeJobId`; follow GET .../job, or the workflow's status.",
-    },
-}
-
-# Operations that take the created workflow's id: OpenAPI links let clients (and the fuzzer) follow them.
-LINKED_OPERATIONS = (
-    "getWorkflow",
-    "refinePrompt",
-    "generateFrames",
-    "reviewFrames",
-    "regenerateFrames",
-    "generateVideo",
-    "deleteWorkflow",
-)
-LINKS = {name: {"operationId": name, "parameters": {"workflowId": "$response.body#/id"}} for name in LINKED_OPERATIONS}
-
-API_PREFIX = "/api"
 router = APIRouter(prefix="/video-workflows", tags=["video workflows"], dependencies=[Depends(limit_per_ip)])
-
-
-def media_base(request: Request) -> str:
-    """Where this API serves media: under its mount point (/api/media), also for a request at a seed path."""
-    return f"{request.scope.get('root_path') or API_PREFIX}/media"
-
-
-def _view(request: Request, workflow: VideoWorkflow) -> WorkflowResponse:
-    return WorkflowResponse.of(workflow, media_base=media_base(request))
-
-
-def _json(model: BaseModel, status_code: int = 200) -> Response:
-    # Serialise once: returning the model would make FastAPI validate it against response_model again.
-    return Response(model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json")
-
-
-def _run_generation(
-    request: Request,
-    *,
-    api: ApiServices,
-    principal: Principal,
-    idempotency_key: str | None,
-    body: BaseModel,
-    action: Callable[[], VideoWorkflow],
-) -> Response:
-    """Replay or claim the idempotency key, then run the service call (which charges the limits if work starts)."""
-    user = principal.user_id
-    if idempotency_key is not None:
-        request_hash = fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
-        stored = api.idempotency.begin(user_id=user, key=idempotency_key, request_hash=request_hash)
-        if stored is not None:
-            return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
-    try:
-        workflow = action()
-        payload = _view(request, workflow).model_dump(mode="json", by_alias=True)  # stored for replays too
-    except BaseException:
-        if idempotency_key is not None:
-            api.idempotency.abandon(user_id=user, key=idempotency_key)
-        raise
-    status_code = 202 if workflow.status is WorkflowStatus.PROCESSING else 200
-    if idempotency_key is not None:
-        api.idempotency.finish(user_id=user, key=idempotency_key, status_code=status_code, body=payload)
-    return JSONResponse(payload, status_code=status_code)
 
 
 @router.post(
@@ -125,7 +46,9 @@ def _run_generation(
     responses={**error_responses(400, 401, 413, 422, 429, 503), 201: {"description": "The new workflow.", "links": LINKS}},
 )
 def create_workflow(request: Request, body: CreateWorkflowRequest, service: ServiceDep, principal: PrincipalDep) -> Response:
-    return _json(_view(request, service.create_workflow(user_id=principal.user_id, brief=body.to_brief())), 201)
+    return json_response(
+        workflow_view(request, service.create_workflow(user_id=principal.user_id, brief=body.to_brief())), 201
+    )
 
 
 @router.get(
@@ -146,7 +69,7 @@ def list_workflows(
     found = service.list_summaries(user_id=principal.user_id, campaign_id=campaign_id, page=page, page_size=page_size)
     base = media_base(request)
     items = [WorkflowSummaryOut.of(summary, media_base=base) for summary in found.items]
-    return _json(WorkflowListResponse(items=items, total=found.total, page=found.page, page_size=found.page_size))
+    return json_response(WorkflowListResponse(items=items, total=found.total, page=found.page, page_size=found.page_size))
 
 
 @router.get(
@@ -174,7 +97,7 @@ def refine_prompt(
     body: Annotated[RefinePromptRequest | None, Body()] = None,
 ) -> Response:
     body = body or RefinePromptRequest()
-    return _run_generation(
+    return run_generation(
         request,
         api=api,
         principal=principal,
@@ -208,7 +131,7 @@ def generate_frames(
     body: Annotated[GenerateFramesRequest | None, Body()] = None,
 ) -> Response:
     body = body or GenerateFramesRequest()
-    return _run_generation(
+    return run_generation(
         request,
         api=api,
         principal=principal,
@@ -234,8 +157,10 @@ def generate_frames(
 def review_frames(
     request: Request, workflow_id: WorkflowId, body: ReviewFramesRequest, service: ServiceDep, principal: PrincipalDep
 ) -> Response:
-    return _json(
-        _view(request, service.review_frames(user_id=principal.user_id, workflow_id=workflow_id, reviews=body.to_reviews()))
+    return json_response(
+        workflow_view(
+            request, service.review_frames(user_id=principal.user_id, workflow_id=workflow_id, reviews=body.to_reviews())
+        )
     )
 
 
@@ -255,7 +180,7 @@ def regenerate_frames(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    return _run_generation(
+    return run_generation(
         request,
         api=api,
         principal=principal,
@@ -284,7 +209,7 @@ def generate_video(
     body: Annotated[GenerateVideoRequest | None, Body()] = None,
 ) -> Response:
     body = body or GenerateVideoRequest()
-    return _run_generation(
+    return run_generation(
         request,
         api=api,
         principal=principal,
@@ -327,7 +252,7 @@ def delete_workflow(
     summary="The workflow's latest generation job: status and progress",
 )
 def get_job(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
-    return _json(JobResponse.of(service.latest_job(user_id=principal.user_id, workflow_id=workflow_id)))
+    return json_response(JobResponse.of(service.latest_job(user_id=principal.user_id, workflow_id=workflow_id)))
 
 
 @router.post(
@@ -338,65 +263,6 @@ def get_job(workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDe
     summary="Cancel the running generation; finished work is kept",
 )
 def cancel_generation(request: Request, workflow_id: WorkflowId, service: ServiceDep, principal: PrincipalDep) -> Response:
-    return _json(_view(request, service.cancel_generation(user_id=principal.user_id, workflow_id=workflow_id)))
-
-
-@router.get(
-    "/{workflowId}/events",
-    operation_id="workflowEvents",
-    response_class=EventSourceResponse,
-    responses={
-        200: {
-            "content": {"text/event-stream": {}},
-            "description": "Server-sent `progress` events (JSON) whenever the workflow or its job "
-            "changes; the stream ends once the workflow is no longer PROCESSING, or after EVENT_STREAM_MAX_SECONDS "
-            "(reconnect with `Last-Event-ID`: what you already have is not sent again).",
-        },
-        **AUTH,
-    },
-    summary="Follow a generation live (server-sent events; at most EVENT_STREAMS_PER_USER open at once)",
-)
-async def workflow_events(
-    request: Request,
-    workflow_id: WorkflowId,
-    service: ServiceDep,
-    api: ApiServicesDep,
-    principal: PrincipalDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
-) -> Response:
-    user_id = principal.user_id
-    # 403/404 before the stream starts; the read runs on a worker thread, never on the event loop.
-    await anyio.to_thread.run_sync(functools.partial(service.get_workflow, user_id=user_id, workflow_id=workflow_id))
-    settings = service.settings
-    release = api.streams.acquire(user_id)
-    updates = service.follow(
-        user_id=user_id,
-        workflow_id=workflow_id,
-        is_disconnected=request.is_disconnected,
-        last_event_id=last_event_id,
-        poll_seconds=settings.EVENT_STREAM_POLL_SECONDS,
-        max_seconds=settings.EVENT_STREAM_MAX_SECONDS,
+    return json_response(
+        workflow_view(request, service.cancel_generation(user_id=principal.user_id, workflow_id=workflow_id))
     )
-    return LeasedEventStream(_progress_events(updates), release=release, ping=15, headers={"Cache-Control": "no-cache"})
-
-
-async def _progress_events(updates: AsyncIterator[tuple[str, dict]]) -> AsyncIterator[ServerSentEvent]:
-    try:
-        async for event_id, snapshot in updates:
-            yield ServerSentEvent(data=json.dumps(snapshot), event="progress", id=event_id)
-    except StudioError:
-        return  # the workflow went away (deleted) while followed: the stream just ends
-
-
-class LeasedEventStream(EventSourceResponse):
-    """An event stream that gives its user's stream slot back however it ends (done, disconnect, error)."""
-
-    def __init__(self, content: AsyncIterator[ServerSentEvent], *, release: Callable[[], None], **options: Any) -> None:
-        super().__init__(content, **options)
-        self._release = release
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self._release()

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 from pymongo.database import Database
 
 from services.accounts.api_keys import KEY_CREATION
 from services.accounts.audit import AuditLog
+from services.accounts.limit_storage import ClockedMemoryStorage, forget_latest, sync_storage
 from services.core import metrics
-from services.core.errors import ConfigurationError, StudioError, ValidationError
+from services.core.errors import StudioError, ValidationError
 from services.core.settings import Settings
 from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, Quota
 
@@ -100,7 +99,7 @@ class RateLimits:
         storage: Storage | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.storage: Storage = storage or _sync_storage(settings.RATE_LIMIT_STORAGE_URI)
+        self.storage: Storage = storage or sync_storage(settings.RATE_LIMIT_STORAGE_URI)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.policies = _policies(settings)
         self.tiers = _tiers(settings)
@@ -133,7 +132,7 @@ class RateLimits:
         if not isinstance(charge, Charge):
             return
         for item in charge.items:
-            _forget_latest(self.storage, item.key_for(charge.operation, charge.identity))
+            forget_latest(self.storage, item.key_for(charge.operation, charge.identity))
 
     def quota(self, operation: str, *, user_id: str) -> Quota:
         """The user's tightest window of `operation`: how many are left and when the next one frees up."""
@@ -219,96 +218,3 @@ class RateLimits:
             fromTier=previous.get("tier") if previous else None,
             toTier=tier,
         )
-
-
-def _sync_storage(uri: str) -> Storage:
-    """The limits storage for uri; an async-only scheme (async+redis://) is refused with what to use instead."""
-    storage = storage_from_string(uri)
-    if not isinstance(storage, Storage):
-        raise ConfigurationError(f"RATE_LIMIT_STORAGE_URI: {uri.split(':', 1)[0]} is async-only; use memory:// or redis://.")
-    return storage
-
-
-def _forget_latest(storage: Storage, key: str) -> None:
-    """Remove the newest moving-window entry of key (the `limits` storages keep no other record of a hit)."""
-    if isinstance(storage, ClockedMemoryStorage):
-        storage.forget_latest(key)
-    elif isinstance(storage, MemoryStorage):
-        with storage.locks[key]:
-            if storage.events.get(key):
-                del storage.events[key][0]  # newest first
-    elif isinstance(storage, RedisStorage):
-        connection: Any = storage.get_connection()  # a redis-py client; the library's protocol type omits lpop
-        connection.lpop(storage.prefixed_key(key))  # the moving window is a list, newest at the head
-    else:  # pragma: no cover - settings accept only the storages above
-        raise ConfigurationError(
-            f"RATE_LIMIT_STORAGE_URI: {type(storage).__name__} cannot refund a refused request; use memory:// or redis://."
-        )
-
-
-class ClockedMemoryStorage(Storage, MovingWindowSupport):
-    """An in-process moving-window storage that reads an injected clock (tests move time with it)."""
-
-    STORAGE_SCHEME = ["clocked-memory"]
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        super().__init__()
-        self.clock = clock
-        self._events: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return RuntimeError
-
-    def _live(self, key: str, expiry: float) -> list[float]:
-        horizon = self.clock() - expiry
-        events = [t for t in self._events.get(key, []) if t > horizon]
-        self._events[key] = events
-        return events
-
-    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        with self._lock:
-            events = self._live(key, expiry)
-            if len(events) + amount > limit:
-                return False
-            events.extend([self.clock()] * amount)
-            return True
-
-    def forget_latest(self, key: str) -> None:
-        """Remove the newest hit of key (a refund)."""
-        with self._lock:
-            if self._events.get(key):
-                self._events[key].pop()
-
-    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
-        with self._lock:
-            events = self._live(key, expiry)
-            return (events[0], len(events)) if events else (self.clock(), 0)
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        """Count amount hits now; the hits within the last expiry seconds (what a fixed window checks)."""
-        with self._lock:
-            events = self._live(key, expiry)
-            events.extend([self.clock()] * amount)
-            return len(events)
-
-    def get(self, key: str) -> int:
-        with self._lock:
-            return len(self._events.get(key, []))
-
-    def get_expiry(self, key: str) -> float:
-        return self.clock()
-
-    def check(self) -> bool:
-        return True
-
-    def reset(self) -> int | None:
-        with self._lock:
-            count = len(self._events)
-            self._events.clear()
-            return count
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._events.pop(key, None)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import math
-import string
-from collections import Counter
 from pathlib import Path
 from typing import Literal
 
-from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.core.client_address import Network, parse_proxies
 from services.core.errors import ConfigurationError
+from services.core.setting_checks import (
+    check_heartbeat,
+    check_jwt_secrets,
+    check_key_length,
+    check_mongodb_uri,
+    check_ports,
+    check_production_secrets,
+    check_rate_limit,
+    not_below,
+    parse_jwt_keys,
+)
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "21:9")
-# Values that show a secret was copied from an example instead of generated.
-_PLACEHOLDER_SECRETS = {"changeme", "changethis", "change-me", "secret", "password", "example", "placeholder", "xxx"}
-MIN_JWT_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -174,50 +178,32 @@ class Settings(BaseSettings):
     @field_validator("MONGODB_URI")
     @classmethod
     def _uri_has_mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
-            raise ValueError("must start with mongodb:// or mongodb+srv://")
-        return value
+        return check_mongodb_uri(value)
 
     @field_validator("MEDIA_URL_SIGNING_KEY")
     @classmethod
     def _media_key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_JWT_SECRET_LENGTH:
-            raise ValueError(f"must be at least {MIN_JWT_SECRET_LENGTH} random characters")
-        return value
+        return check_key_length(value)
 
     @field_validator("REVIEW_TOKEN_FAILURES_PER_IP")
     @classmethod
     def _review_limit_parses(cls, value: str) -> str:
-        try:
-            if not parse_many(value):
-                raise ValueError
-        except ValueError:
-            raise ValueError("must be a rate limit such as 30/minute") from None
-        return value
+        return check_rate_limit(value)
 
     @field_validator("REVIEW_LINK_MAX_DAYS")
     @classmethod
     def _review_default_within_max(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
-        default = info.data.get("REVIEW_LINK_DEFAULT_DAYS")
-        if default is not None and value < default:
-            raise ValueError(f"must be at least REVIEW_LINK_DEFAULT_DAYS ({default})")
-        return value
+        return not_below(value, info.data, "REVIEW_LINK_DEFAULT_DAYS")
 
     @field_validator("JOB_HEARTBEAT_SECONDS")
     @classmethod
     def _heartbeat_within_lease(cls, value: float, info) -> float:  # type: ignore[no-untyped-def]
-        lease = info.data.get("JOB_LEASE_SECONDS")
-        if lease is not None and value * 2 > lease:
-            raise ValueError(f"must be at most half of JOB_LEASE_SECONDS ({lease}), so one missed beat is survivable")
-        return value
+        return check_heartbeat(value, info.data)
 
     @field_validator("MAX_VIDEO_FPS")
     @classmethod
     def _fps_range_is_ordered(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
-        minimum = info.data.get("MIN_VIDEO_FPS")
-        if minimum is not None and value < minimum:
-            raise ValueError(f"must be at least MIN_VIDEO_FPS ({minimum})")
-        return value
+        return not_below(value, info.data, "MIN_VIDEO_FPS")
 
     @field_validator("TRUSTED_PROXIES")
     @classmethod
@@ -228,10 +214,7 @@ class Settings(BaseSettings):
     @field_validator("WEBHOOK_ALLOWED_PORTS")
     @classmethod
     def _ports_are_ports(cls, value: str) -> str:
-        for part in (p.strip() for p in value.split(",")):
-            if part and not (part.isdigit() and 1 <= int(part) <= 65535):
-                raise ValueError(f"{part!r} is not a port number (1-65535)")
-        return value
+        return check_ports(value)
 
     @model_validator(mode="after")
     def _jwt_keys_are_real_outside_development(self) -> Settings:
@@ -239,47 +222,23 @@ class Settings(BaseSettings):
             return self  # a key is generated and kept under DATA_DIR so `make run` needs no configuration
         if self.JWT_SIGNING_KEYS is None:
             raise ValueError("JWT_SIGNING_KEYS is required outside development (kid:secret, 32+ random characters)")
-        for kid, secret in self.jwt_signing_keys:
-            if secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < MIN_JWT_SECRET_LENGTH:
-                raise ValueError(
-                    f"JWT_SIGNING_KEYS: the secret of key {kid!r} is a placeholder or shorter "
-                    f"than {MIN_JWT_SECRET_LENGTH} characters; generate one with "
-                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-                )
+        check_jwt_secrets(self.jwt_signing_keys)
         return self
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
-        if self.ENVIRONMENT != "production":
-            return self
-        problems = []
-        if self.METRICS_TOKEN is None:
-            problems.append("METRICS_TOKEN is required in production (without it /api/metrics is open to anyone)")
-        elif estimated_entropy_bits(self.METRICS_TOKEN.get_secret_value()) < MIN_SECRET_BITS:
-            problems.append(f"METRICS_TOKEN is too guessable (under {MIN_SECRET_BITS} bits); {GENERATE}")
-        if self.WEBHOOK_ALLOW_PRIVATE_TARGETS:
-            problems.append("WEBHOOK_ALLOW_PRIVATE_TARGETS=true is for tests only: it lets callbacks reach private networks")
-        for kid, secret in self.jwt_signing_keys:
-            if estimated_entropy_bits(secret) < MIN_SECRET_BITS:
-                problems.append(
-                    f"JWT_SIGNING_KEYS: the secret of key {kid!r} has under {MIN_SECRET_BITS} bits of entropy; {GENERATE}"
-                )
-        if problems:
-            raise ValueError("; ".join(problems))
+        if self.ENVIRONMENT == "production":
+            check_production_secrets(
+                metrics_token=self.METRICS_TOKEN.get_secret_value() if self.METRICS_TOKEN else None,
+                private_webhooks=self.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+                jwt_keys=self.jwt_signing_keys,
+            )
         return self
 
     @property
     def jwt_signing_keys(self) -> list[tuple[str, str]]:
         """(kid, secret) pairs from JWT_SIGNING_KEYS; the first one signs new tokens."""
-        if self.JWT_SIGNING_KEYS is None:
-            return []
-        pairs = []
-        for entry in self.JWT_SIGNING_KEYS.get_secret_value().split(","):
-            kid, separator, secret = entry.strip().partition(":")
-            if not separator or not kid or not secret:
-                raise ValueError("JWT_SIGNING_KEYS must look like kid:secret[,kid:secret...]")
-            pairs.append((kid, secret))
-        return pairs
+        return parse_jwt_keys(self.JWT_SIGNING_KEYS.get_secret_value()) if self.JWT_SIGNING_KEYS else []
 
     @property
     def admin_usernames(self) -> list[str]:
@@ -329,23 +288,6 @@ class Settings(BaseSettings):
     def embedded_db_dir(self) -> Path:
         """The embedded database's WiredTiger home."""
         return self.DATA_DIR / "db"
-
-
-MIN_SECRET_BITS = 128
-GENERATE = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
-_CHARACTER_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation)
-
-
-def estimated_entropy_bits(secret: str) -> float:
-    """A conservative guess at a secret's entropy: its length times the smaller of the bits per character its
-    character classes allow and one more than its Shannon entropy per character ("a"*32 has none)."""
-    if not secret:
-        return 0.0
-    pool = sum(len(chars) for chars in _CHARACTER_CLASSES if any(c in chars for c in secret))
-    pool += len({c for c in secret if not any(c in chars for chars in _CHARACTER_CLASSES)})
-    counts = Counter(secret)
-    shannon = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
-    return len(secret) * min(math.log2(max(pool, 2)), shannon + 1 if shannon > 0 else 0)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -152,11 +152,6 @@ _active: ContextVar[ActiveJob | None] = ContextVar("active_job", default=None)
 _part: ContextVar[str | None] = ContextVar("job_part", default=None)
 
 
-def current_job() -> ActiveJob | None:
-    """The job the current code runs under, if any."""
-    return _active.get()
-
-
 @contextmanager
 def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[ActiveJob]:
     """Make the job current and keep its lease alive from a background thread while the block runs."""

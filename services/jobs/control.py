@@ -1,4 +1,4 @@
-"""Mixin of VideoWorkflowService: starting, following, cancelling and reconciling generation jobs."""
+"""Generation jobs seen from a request: record-then-run, progress, following, cancelling, and recovery."""
 
 from __future__ import annotations
 
@@ -10,22 +10,19 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import anyio
 
 from services.core import metrics
-from services.core.errors import BusyError, NotFoundError, StudioError, ValidationError
+from services.core.errors import NotFoundError, StudioError, ValidationError
 from services.core.settings import Settings
 from services.jobs.context import ActiveJob
+from services.jobs.dispatch import JobDispatcher
 from services.jobs.runner import JobRunner
-from services.jobs.store import FINISHED, Job, JobKind, JobStatus
+from services.jobs.store import Job, JobKind, JobStatus
 from services.workflows import rules
 from services.workflows.domain import VideoWorkflow, WorkflowStatus
-
-if TYPE_CHECKING:
-    from services.jobs.dispatch import JobDispatcher
-    from services.workflows.service import Mutation
+from services.workflows.writer import Mutation, WorkflowWriter
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +55,29 @@ def snapshot_id(snapshot: dict) -> str:
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+JobStep = Callable[[ActiveJob], None]
+
+
 class JobControl:
-    """The job side of the service: record-then-run, replays, progress, cancel and recovery."""
+    """Starts a step's job (recorded before any provider call), reports its progress, and cancels it."""
 
-    jobs: JobRunner
-    settings: Settings
-    dispatcher: JobDispatcher | None
-    clock: Callable[[], datetime]
-
-    if TYPE_CHECKING:  # provided by VideoWorkflowService and GenerationSteps
-
-        def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow: ...
-        def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
-        def execute_job(self, active: ActiveJob) -> None: ...
+    def __init__(
+        self,
+        *,
+        writer: WorkflowWriter,
+        jobs: JobRunner,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        execute: JobStep,
+        dispatcher: JobDispatcher | None,
+    ) -> None:
+        self.writer, self.jobs, self.settings, self.clock = writer, jobs, settings, clock
+        self.execute = execute
+        self.dispatcher = dispatcher  # None: jobs run inside the calling request
 
     def latest_job(self, *, user_id: str, workflow_id: str) -> Job:
         """The workflow's most recent generation job (status, progress, outcome)."""
-        self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        self.writer.get(user_id=user_id, workflow_id=workflow_id)
         jobs = self.jobs.store.for_workflow(workflow_id)
         if not jobs:
             raise NotFoundError("This workflow has not started a generation yet.")
@@ -82,7 +85,7 @@ class JobControl:
 
     def progress(self, *, user_id: str, workflow_id: str) -> dict:
         """Where the workflow stands: step, status, and the running job's progress with an ETA in seconds."""
-        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        workflow = self.writer.get(user_id=user_id, workflow_id=workflow_id)
         snapshot: dict = {
             "workflowId": workflow.id,
             "version": workflow.version,
@@ -129,26 +132,58 @@ class JobControl:
 
     def cancel_generation(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
         """Stop the running generation: its predictions are canceled, finished work is kept, the step can be retried."""
-        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        workflow = self.writer.get(user_id=user_id, workflow_id=workflow_id)
         job_id = workflow.active_job_id
         if workflow.status is not WorkflowStatus.PROCESSING or job_id is None:
             raise ValidationError("Nothing is generating for this workflow right now, so there is nothing to cancel.")
         self.jobs.store.request_cancel(job_id)
         message = "Canceled by you. Everything finished before the cancel is kept; retry the step when ready."
-        return self._update(
+        return self.writer.update(
             user_id, workflow_id, functools.partial(_fail_if_current, job_id=job_id, message=message, now=self.clock())
         )
+
+    def start_job(
+        self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind, params: dict
+    ) -> VideoWorkflow:
+        """Mark the workflow as processing and record the job (before any provider call); run it or queue it."""
+        self.writer.update(user_id, workflow_id, start)
+        self.submit_job(workflow_id=workflow_id, user_id=user_id, kind=kind, params=params, job_id=job_id)
+        return self.writer.get(user_id=user_id, workflow_id=workflow_id)
+
+    def submit_job(self, *, workflow_id: str, user_id: str, kind: JobKind, params: dict, job_id: str) -> None:
+        """Record the job, then hand it to the dispatcher, or run it here when jobs run inline."""
+        inline = self.dispatcher is None
+        job, created = self.jobs.store.create(
+            workflow_id=workflow_id,
+            user_id=user_id,
+            kind=kind,
+            params=params,
+            job_id=job_id,
+            max_attempts=self.settings.JOB_MAX_ATTEMPTS,
+            claimed_by=self.jobs.worker_id if inline else None,
+        )
+        if created and self.dispatcher is not None:
+            self.dispatcher.submit(job)
+        elif created:
+            self.jobs.run(job, self.execute)
+
+
+class JobRecovery:
+    """What workers do besides running new jobs: take over lapsed ones and close those out of attempts."""
+
+    def __init__(self, *, writer: WorkflowWriter, jobs: JobRunner, clock: Callable[[], datetime], execute: JobStep) -> None:
+        self.writer, self.jobs, self.clock, self.execute = writer, jobs, clock, execute
 
     def run_queued_job(self, job_id: str) -> None:
         """A worker received this job id: run the job unless another worker holds it or it is done."""
         try:
-            self.jobs.run_if_claimable(job_id, self.execute_job)
+            self.jobs.run_if_claimable(job_id, self.execute)
         except StudioError as exc:  # recorded on the job and the workflow already
             log.info("job %s ended: %s", job_id, exc.message)
 
     def reconcile(self) -> int:
         """Resume jobs whose worker died; fail, on their workflows, those out of attempts. Returns jobs resumed."""
-        resumed = self.jobs.resume_lapsed(self.execute_job)
+        resumed = self.jobs.resume_lapsed(self.execute)
         self.fail_abandoned()
         return resumed
 
@@ -162,7 +197,7 @@ class JobControl:
             failed += 1
             with contextlib.suppress(NotFoundError):  # a deleted workflow needs no failure note
                 now = self.clock()
-                workflow = self._update(
+                workflow = self.writer.update(
                     job.user_id,
                     job.workflow_id,
                     functools.partial(_fail_if_current, job_id=job.id, message=message, now=now),
@@ -172,53 +207,6 @@ class JobControl:
                     if job.kind is JobKind.GENERATE_VIDEO:
                         metrics.video_finished(model=str(job.params.get("model")), succeeded=False)
         return failed
-
-    def _start_job(
-        self,
-        user_id: str,
-        workflow_id: str,
-        start: Mutation,
-        *,
-        job_id: str,
-        kind: JobKind,
-        params: dict,
-        idempotency_key: str | None,
-    ) -> VideoWorkflow:
-        """Mark the workflow as processing and record the job (before any provider call); run it or queue it."""
-        if idempotency_key is not None and self._replayed(user_id, workflow_id, kind, params, idempotency_key):
-            return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        self._update(user_id, workflow_id, start)
-        inline = self.dispatcher is None
-        job, created = self.jobs.store.create(
-            workflow_id=workflow_id,
-            user_id=user_id,
-            kind=kind,
-            params=params,
-            idempotency_key=idempotency_key,
-            job_id=job_id,
-            max_attempts=self.settings.JOB_MAX_ATTEMPTS,
-            claimed_by=self.jobs.worker_id if inline else None,
-        )
-        if created and self.dispatcher is not None:
-            self.dispatcher.submit(job)
-        elif created:
-            self.jobs.run(job, self.execute_job)
-        return self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-
-    def _replayed(self, user_id: str, workflow_id: str, kind: JobKind, params: dict, key: str) -> bool:
-        """True when this idempotency key already ran this request; refuses a different request or one still running."""
-        earlier = self.jobs.store.find_by_key(user_id=user_id, idempotency_key=key)
-        if earlier is None:
-            return False
-        if (earlier.workflow_id, earlier.kind, _request_params(earlier.params)) != (workflow_id, kind, params):
-            raise ValidationError("This Idempotency-Key was already used for a different request. Use a new key.")
-        if earlier.status not in FINISHED:
-            raise BusyError("The first request with this Idempotency-Key is still running. Wait for it to finish.")
-        return True
-
-
-def _request_params(params: dict) -> dict:
-    return {name: value for name, value in params.items() if name != "completedParts"}
 
 
 def _fail_if_current(workflow: VideoWorkflow, job_id: str, message: str, *, now: datetime) -> None:

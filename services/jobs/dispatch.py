@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from services.jobs.context import ActiveJob
@@ -17,6 +18,15 @@ from services.jobs.runner import JobRunner
 from services.jobs.store import Job
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobHandlers:
+    """What a dispatcher's workers call: the runner, the job steps, and the close-out of jobs out of attempts."""
+
+    runner: JobRunner
+    execute: Callable[[ActiveJob], None]
+    fail_abandoned: Callable[[], int]
 
 
 class JobDispatcher(Protocol):

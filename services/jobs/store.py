@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
@@ -19,71 +18,22 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.core.errors import ConflictError, NotFoundError, ValidationError
-from services.workflows.domain import CamelModel
+from services.jobs.records import FINISHED, STARTING, Job, JobKind, JobProgress, JobStatus
 
 JOBS = "jobs"
 PREDICTION_OWNERS = "prediction_owners"
 
 
-class JobKind(StrEnum):
-    GENERATE_FRAMES = "GENERATE_FRAMES"
-    REGENERATE_FRAMES = "REGENERATE_FRAMES"
-    GENERATE_VIDEO = "GENERATE_VIDEO"
-    VIDEO_VARIATIONS = "VIDEO_VARIATIONS"  # Prompt Lab: extra videos from approved frames (services/lab)
-
-
-class JobStatus(StrEnum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
-
-
-FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED)
-
-
-class JobProgress(CamelModel):
-    """What the job is doing now: percent (0-100, never backwards), a message, and the seconds left if known."""
-
-    percent: int = 0
-    message: str = "Queued"
-    eta_seconds: int | None = None
-    updated_at: datetime | None = None
-
-
-STARTING = "Starting"  # a job a worker holds never says "Queued"
-
-
-class Job(CamelModel):
-    id: str
-    workflow_id: str
-    user_id: str
-    kind: JobKind
-    params: dict[str, Any]
-    idempotency_key: str
-    status: JobStatus = JobStatus.QUEUED
-    attempts: int = 0
-    max_attempts: int
-    prediction_ids: dict[str, str] = {}
-    prediction_intents: dict[str, str] = {}
-    intent_details: dict[str, dict[str, Any]] = {}  # what marks each intent's prediction (files, fingerprint)
-    progress: JobProgress = JobProgress()
-    lease_owner: str | None = None
-    lease_expires_at: datetime | None = None
-    heartbeat_at: datetime | None = None
-    error: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None = None  # when a worker first took it
-    finished_at: datetime | None = None
-
-
 def ensure_job_indexes(db: Database) -> None:
-    """Idempotency keys are unique per user; claims scan by status and lease."""
+    """Claims scan by status and lease; a workflow's jobs are read in order.
+
+    Request idempotency lives in the API (services/accounts/idempotency); the per-user job key index of earlier
+    versions is dropped here, so jobs recorded without a key never collide on it.
+    """
+    if "user_idempotencyKey" in db[JOBS].index_information():
+        db[JOBS].drop_index("user_idempotencyKey")
     db[JOBS].create_indexes(
         [
-            IndexModel([("userId", ASCENDING), ("idempotencyKey", ASCENDING)], unique=True, name="user_idempotencyKey"),
             IndexModel([("status", ASCENDING), ("leaseExpiresAt", ASCENDING)], name="status_leaseExpiresAt"),
             IndexModel([("workflowId", ASCENDING), ("createdAt", ASCENDING)], name="workflowId_createdAt"),
         ]
@@ -125,12 +75,11 @@ class JobStore:
         user_id: str,
         kind: JobKind,
         params: dict[str, Any],
-        idempotency_key: str | None = None,
         max_attempts: int = 3,
         job_id: str | None = None,
         claimed_by: str | None = None,
     ) -> tuple[Job, bool]:
-        """Record a job before any provider call; returns (job, created). A repeated key returns the first job.
+        """Record a job before any provider call; returns (job, created). A repeated job id returns the first job.
 
         With claimed_by, the job is born RUNNING under that worker's lease, so no other worker can
         take it between its creation and the first provider call.
@@ -142,7 +91,6 @@ class JobStore:
             user_id=user_id,
             kind=kind,
             params=params,
-            idempotency_key=idempotency_key or uuid.uuid4().hex,
             max_attempts=max_attempts,
             created_at=now,
             updated_at=now,
@@ -157,18 +105,13 @@ class JobStore:
             self.collection.insert_one(document)
             return job, True
         except DuplicateKeyError:
-            existing = self.collection.find_one({"userId": user_id, "idempotencyKey": job.idempotency_key})
+            existing = self.collection.find_one({"_id": job.id})
             if existing is None:  # deleted between the two calls
-                raise ConflictError("The job for this idempotency key changed meanwhile; try again.") from None
+                raise ConflictError(f"Job {job.id} changed meanwhile; try again.") from None
             first = _job_from(existing)
-            if (first.workflow_id, first.kind, first.params) != (workflow_id, kind, params):
-                raise ValidationError("This Idempotency-Key was already used for a different request.") from None
+            if (first.user_id, first.workflow_id, first.kind, first.params) != (user_id, workflow_id, kind, params):
+                raise ValidationError(f"Job {job.id} was already recorded for a different request.") from None
             return first, False
-
-    def find_by_key(self, *, user_id: str, idempotency_key: str) -> Job | None:
-        """The user's job recorded under this idempotency key, if any."""
-        document = self.collection.find_one({"userId": user_id, "idempotencyKey": idempotency_key})
-        return _job_from(document) if document else None
 
     def get(self, job_id: str) -> Job:
         """The job, or NotFoundError."""

@@ -15,13 +15,13 @@ from bson import ObjectId
 
 from services.core.errors import NotFoundError, ValidationError
 from services.jobs.context import in_current_context
-from services.jobs.generation import safe_message
 from services.lab.charging import charged
 from services.lab.domain import FrameCandidate, FrameComparison
 from services.lab.repository import LabRepository
 from services.providers.base import FrameRequest
 from services.providers.catalog import check_frame
 from services.providers.registry import ModelRegistry
+from services.providers.user_messages import safe_message
 from services.storage.media_store import MediaStore, frame_key
 from services.workflows import costs
 from services.workflows.domain import GeneratedFrame, VideoWorkflow

@@ -13,7 +13,6 @@ from services.core.errors import ValidationError
 from services.core.settings import Settings
 from services.core.validation import clean_text
 from services.jobs.context import in_current_context
-from services.jobs.generation import safe_message
 from services.lab.charging import charged
 from services.lab.domain import MAX_MODELS, MIN_MODELS, LabResult, LabRun
 from services.lab.export import runs_as_csv, runs_as_json
@@ -21,6 +20,7 @@ from services.lab.repository import LabRepository
 from services.lab.variations import LabVariations
 from services.providers.base import Brief, PastRound, RefinementRequest
 from services.providers.registry import ModelRegistry
+from services.providers.user_messages import safe_message
 from services.workflows import costs
 from services.workflows.domain import CostEstimate, RefinementIteration, VideoWorkflow
 from services.workflows.service import NewWorkflow, VideoWorkflowService

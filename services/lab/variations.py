@@ -18,7 +18,6 @@ from bson import ObjectId
 from services.core.errors import JobSupersededError, NotFoundError, ValidationError
 from services.core.validation import check_int_range
 from services.jobs.context import ActiveJob, job_part
-from services.jobs.generation import safe_message
 from services.jobs.store import JobKind
 from services.lab.charging import charged
 from services.lab.domain import VideoVariation, VideoVariationSet
@@ -26,6 +25,7 @@ from services.lab.frames_ab import FrameComparisons
 from services.lab.repository import LabRepository
 from services.providers.base import VideoRequest
 from services.providers.catalog import plan_video
+from services.providers.user_messages import safe_message
 from services.storage.media_store import video_key
 from services.workflows import costs
 from services.workflows.domain import VideoOutput, VideoWorkflow
@@ -110,22 +110,13 @@ class LabVariations(FrameComparisons):
         )
 
     def _start_job(self, variation_set: VideoVariationSet) -> None:
-        runner = self.workflows.jobs
-        inline = self.workflows.dispatcher is None
-        job, created = runner.store.create(
+        self.workflows.submit_job(
             workflow_id=variation_set.workflow_id,
             user_id=variation_set.user_id,
             kind=JobKind.VIDEO_VARIATIONS,
             params={"setId": variation_set.id},
-            idempotency_key=None,
             job_id=variation_set.job_id,
-            max_attempts=self.settings.JOB_MAX_ATTEMPTS,
-            claimed_by=runner.worker_id if inline else None,
         )
-        if created and self.workflows.dispatcher is not None:
-            self.workflows.dispatcher.submit(job)
-        elif created:
-            runner.run(job, self.workflows.execute_job)
 
     def execute_job(self, active: ActiveJob) -> None:
         """Render each variation not yet done (a resumed job skips finished ones), storing each as it finishes."""

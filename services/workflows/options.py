@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from services.core.settings import Settings
 from services.providers.registry import ModelRegistry
 from services.workflows import costs
-from services.workflows.domain import CostEstimate, VideoWorkflow, WorkflowStep
+from services.workflows.domain import CostEstimate, WorkflowStep
+from services.workflows.writer import WorkflowWriter
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,10 @@ class VideoOptions:
 
 
 class StepOptions:
-    """The video model's choices and the cost estimates, mixed into VideoWorkflowService."""
+    """The video model's choices and the cost estimates."""
 
-    settings: Settings
-    models: ModelRegistry
-
-    if TYPE_CHECKING:
-
-        def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow: ...
+    def __init__(self, *, settings: Settings, models: ModelRegistry, writer: WorkflowWriter) -> None:
+        self.settings, self.models, self.writer = settings, models, writer
 
     def video_options(self, model: str) -> VideoOptions:
         """What a video model can be asked for: its frame rates and its longest video (its clips, joined)."""
@@ -54,7 +50,7 @@ class StepOptions:
         fps: int | None = None,
     ) -> CostEstimate:
         """What the next run of step would cost with the registry's prices (video: refused if impossible)."""
-        workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
+        workflow = self.writer.get(user_id=user_id, workflow_id=workflow_id)
         count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
         return costs.estimate_step(
             workflow,

@@ -1,95 +1,59 @@
-"""VideoWorkflowService: one method per use case from the spec."""
+"""VideoWorkflowService: one method per use case from the spec, over collaborators that each own a part.
+
+The facade keeps the method names pages, routes and scripts call; the work is done by the workflow writer
+(get, versioned update, fail, notify), PromptRefinement, StepStarts, the job control and recovery, the
+generation jobs, StepOptions and Adoptions. Each is built here from explicit dependencies.
+"""
 
 from __future__ import annotations
 
-import copy
-import logging
 import random
-import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn, Protocol, TypeVar
+from typing import Any
 
 from bson import ObjectId
 
 from services.core import metrics
 from services.core.clock import utc_now
-from services.core.errors import (
-    ConflictError,
-    ForbiddenError,
-    JobSupersededError,
-    NotFoundError,
-    StepFailedError,
-    ValidationError,
-)
+from services.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from services.core.forwarding import forwards
 from services.core.settings import ASPECT_RATIOS, Settings
 from services.core.validation import check_int_range, clean_text
-from services.jobs.control import JobControl
-from services.jobs.dispatch import JobDispatcher
-from services.jobs.generation import GenerationSteps, safe_message
+from services.jobs.control import JobControl, JobRecovery
+from services.jobs.dispatch import JobDispatcher, JobHandlers
+from services.jobs.frame_jobs import FrameJobs
+from services.jobs.generation import GenerationSteps, JobStep
 from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind
-from services.providers.base import Brief, PastRound, RefinementRequest, RefinementResult
-from services.providers.catalog import check_frame, plan_video
-from services.providers.registry import ModelRegistry, ModelRole, ResolvedModel
+from services.jobs.video_job import VideoJob
+from services.providers.registry import ModelRegistry, ModelRole
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
-from services.workflows import costs, rules
 from services.workflows.adoption import Adoptions
 from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
     REFRAME_MODES,
     ModelSelections,
-    RefinementIteration,
     VideoWorkflow,
     WorkflowLimits,
     WorkflowMetadata,
-    WorkflowStep,
 )
-from services.workflows.frame_planning import frame_size
+from services.workflows.new_workflow import NewWorkflow
 from services.workflows.options import StepOptions
 from services.workflows.prompt_cache import PromptCache
+from services.workflows.refinement import PromptRefinement
 from services.workflows.repository import SummaryPage, WorkflowPage, WorkflowRepository
-from services.workflows.rules import FrameReview
-from services.workflows.state_machine import WorkflowAction
-from services.workflows.usage import FRAMES, REFINEMENT, VIDEO, ChargeOnStart, Quota, UsageLimits
+from services.workflows.step_starts import StepStarts, new_job_id
+from services.workflows.usage import VIDEO, Quota, UsageLimits
+from services.workflows.writer import CONTENDED, MAX_WRITE_ATTEMPTS, EventSink, Mutation, WorkflowWriter
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-Mutation = Callable[[VideoWorkflow], None]
+__all__ = ["NewWorkflow", "VideoWorkflowService", "Mutation", "new_job_id"]
 
-
-class EventSink(Protocol):
-    def emit(self, *, user_id: str, event_type: str, data: dict) -> int: ...
-
-
-MAX_WRITE_ATTEMPTS = 20
-REFINEMENT_STEPS = (WorkflowStep.PROMPT_REFINEMENT, WorkflowStep.ADDITIONAL_INFO)
 MAX_PAGE_SIZE = 100
+DispatcherFactory = Callable[[JobHandlers], "JobDispatcher | None"]
 
 
-@dataclass(frozen=True)
-class NewWorkflow:
-    """The brief a user fills in to start a workflow."""
-
-    title: str
-    initial_prompt: str
-    target_audience: str = ""
-    tone: str = ""
-    duration: int = 30
-    style: str = ""
-    aspect_ratio: str = "16:9"
-    reframe: str = "crop"  # how a ratio the video model lacks is delivered: crop, or blurred-pad
-    sound: bool = True
-    campaign_id: str | None = None
-    refinement_model: str | None = None
-    frame_model: str | None = None
-    video_model: str | None = None
-    example: bool = False  # a bundled example (services/examples), labelled as such everywhere
-
-
-class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
+class VideoWorkflowService:
     """Enforces ownership, the state machine, limits and validation for every use case."""
 
     def __init__(
@@ -102,24 +66,49 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         settings: Settings,
         clock: Callable[[], datetime] = utc_now,
         prompt_cache: PromptCache | None = None,
-        dispatcher: JobDispatcher | None = None,
+        dispatch: DispatcherFactory | None = None,
         events: EventSink | None = None,
         campaigns: CampaignService | None = None,
         limits: UsageLimits | None = None,
+        extra_job_steps: dict[JobKind, JobStep] | None = None,
     ) -> None:
-        self.repository = repository
-        self.limits = limits  # per-user usage limits, charged only for work that starts (None: unlimited)
-        self.extra_job_steps = {}  # job kinds other capabilities run through this service's workers
-        self.events = events  # users' callback URLs (outgoing webhooks), when configured
-        self.campaigns = campaigns  # a campaignId the user has no campaign for creates it
-        self.dispatcher = dispatcher  # None: jobs run inside the calling request
-        self.prompt_cache = prompt_cache
-        self.jobs = jobs
-        self.media = media
-        self.models = models
-        self.settings = settings
-        self.clock = clock
-        self._stale_after = timedelta(seconds=settings.PROCESSING_STALE_AFTER_SECONDS)
+        """dispatch builds the job dispatcher from the job handlers (None: jobs run inside the calling request)."""
+        self._built_with: dict[str, Any] = dict(locals())  # for without_limits: the same parts, no limits
+        del self._built_with["self"]
+        self.repository, self.media, self.models, self.jobs = repository, media, models, jobs
+        self.settings, self.clock, self.campaigns, self.limits = settings, clock, campaigns, limits
+        self.writer = WorkflowWriter(
+            repository=repository,
+            models=models,
+            clock=clock,
+            stale_after=timedelta(seconds=settings.PROCESSING_STALE_AFTER_SECONDS),
+            events=events,
+        )
+        self.generation = GenerationSteps(
+            frames=FrameJobs(writer=self.writer, media=media, models=models, settings=settings, clock=clock),
+            video=VideoJob(writer=self.writer, media=media, models=models, clock=clock),
+            extra_steps=extra_job_steps,
+        )
+        self._built_with["extra_job_steps"] = self.generation.extra_steps  # shared with a twin
+        self.recovery = JobRecovery(writer=self.writer, jobs=jobs, clock=clock, execute=self.generation.execute_job)
+        handlers = JobHandlers(runner=jobs, execute=self.generation.execute_job, fail_abandoned=self.recovery.fail_abandoned)
+        self.dispatcher = dispatch(handlers) if dispatch is not None else None
+        self.control = JobControl(
+            writer=self.writer,
+            jobs=jobs,
+            settings=settings,
+            clock=clock,
+            execute=self.generation.execute_job,
+            dispatcher=self.dispatcher,
+        )
+        self.refinement = PromptRefinement(
+            writer=self.writer, models=models, settings=settings, clock=clock, limits=limits, prompt_cache=prompt_cache
+        )
+        self.starts = StepStarts(
+            writer=self.writer, control=self.control, models=models, settings=settings, clock=clock, limits=limits
+        )
+        self.options = StepOptions(settings=settings, models=models, writer=self.writer)
+        self.adoptions = Adoptions(self.writer)
 
     # ---- create, read, list, delete -------------------------------------------------------
 
@@ -174,12 +163,7 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
 
     def get_workflow(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
         """The user's workflow; another user's → ForbiddenError, missing or deleted → NotFoundError."""
-        workflow = self.repository.get(workflow_id)
-        if workflow is None or workflow.deleted_at is not None:
-            raise NotFoundError(f"Workflow {workflow_id} was not found. It may have been deleted.")
-        if workflow.user_id != user_id:
-            raise ForbiddenError("This workflow belongs to another user.")
-        return workflow
+        return self.writer.get(user_id=user_id, workflow_id=workflow_id)
 
     def get_workflow_document(self, *, user_id: str, workflow_id: str) -> dict:
         """The user's stored workflow document, unvalidated, under get_workflow's checks (for fast read-only views)."""
@@ -210,232 +194,29 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         """Soft delete (hidden from lists and reads) or, on request, remove it and its media; never while a job runs."""
 
         def soft(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)
+            self.writer.ensure_idle(workflow)
             workflow.deleted_at = self.clock()
 
         if not hard:
-            self._update(user_id, workflow_id, soft)
+            self.writer.update(user_id, workflow_id, soft)
             return
         for _ in range(MAX_WRITE_ATTEMPTS):
-            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-            self._ensure_idle(workflow)
+            workflow = self.writer.get(user_id=user_id, workflow_id=workflow_id)
+            self.writer.ensure_idle(workflow)
             if self.repository.hard_delete(workflow_id, version=workflow.version):  # conditional: still idle, unchanged
                 self.media.delete_workflow(workflow_id)
                 return
-        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
+        raise ConflictError(CONTENDED)
 
     def read_media(self, *, user_id: str, key: str) -> bytes:
         """The bytes of a frame or video of one of the user's workflows."""
-        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        self.writer.get(user_id=user_id, workflow_id=workflow_of_key(key))
         return self.media.get_bytes(key)
 
     def open_media(self, *, user_id: str, key: str) -> StoredMedia:
         """A frame or video of one of the user's workflows, to stream whole or by byte range."""
-        self.get_workflow(user_id=user_id, workflow_id=workflow_of_key(key))
+        self.writer.get(user_id=user_id, workflow_id=workflow_of_key(key))
         return self.media.open(key)
-
-    # ---- refinement -------------------------------------------------------------------------
-
-    def refine_prompt(
-        self,
-        *,
-        user_id: str,
-        workflow_id: str,
-        additional_info: str | None = None,
-        model: str | None = None,
-        fresh: bool = False,
-        key_id: str | None = None,
-    ) -> VideoWorkflow:
-        """Run one refinement round with the chosen model and the user's notes; fresh=True skips the prompt cache."""
-        notes = (
-            clean_text(additional_info, field="Additional info", max_length=self.settings.MAX_NOTES_LENGTH, required=False)
-            or None
-        )
-        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        refiner = self.models.refiner(model or current.model_selections.refinement)
-
-        def start(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
-            rules.check_can_refine(workflow)
-            self._begin(workflow, WorkflowAction.REFINE_PROMPT)
-            workflow.model_selections.refinement = refiner.model_id
-
-        with ChargeOnStart(self.limits, REFINEMENT, user_id=user_id, key_id=key_id) as usage:
-            workflow = self._update(user_id, workflow_id, usage.guard(start))
-        request = RefinementRequest(
-            brief=_brief_of(workflow),
-            history=tuple(PastRound(i.additional_info, i.refined_prompt) for i in workflow.refinement_iterations),
-            additional_info=notes,
-            model=refiner.model_id,
-            user_id=user_id,
-        )
-        started = time.perf_counter()
-        result, provider, cached_at = self._refine(user_id, workflow_id, refiner, request, fresh=fresh)
-        cached = cached_at is not None
-        refined = (result.refined_prompt or "").strip()
-        if not refined:
-            self._fail(
-                user_id,
-                workflow_id,
-                WorkflowStep.PROMPT_REFINEMENT,
-                refiner.provider_name,
-                f"{refiner.model_id} returned an empty prompt. Try again or pick another model.",
-            )
-        elapsed_ms = int((time.perf_counter() - started) * 1000)
-        if not cached and self.prompt_cache is not None and provider != "offline":
-            self.prompt_cache.put(
-                self.prompt_cache.key_for(request, user_id=user_id),
-                refined_prompt=refined,
-                provider=provider,
-                model=refiner.model_id,
-                usage=dict(result.usage),
-            )
-        cost = 0.0 if cached or provider == "offline" else costs.refinement_actual(refiner.spec, result.usage)
-
-        def complete(workflow: VideoWorkflow) -> None:
-            iteration = RefinementIteration(
-                iteration=len(workflow.refinement_iterations) + 1,
-                additional_info=notes,
-                refined_prompt=refined,
-                model=refiner.model_id,
-                requested_model=refiner.requested_id,
-                provider=provider,
-                created_at=self.clock(),
-                duration_ms=elapsed_ms,
-                cached=cached,
-                cached_at=cached_at,
-                usage=dict(result.usage),
-                cost_usd=cost,
-            )
-            costs.add_cost(workflow, cost)
-            rules.complete_refinement(workflow, iteration, now=self.clock())
-
-        refined_workflow = self._update(user_id, workflow_id, complete)
-        metrics.refinement_completed(model=refiner.model_id, cached=cached, seconds=elapsed_ms / 1000)
-        return self._notify(refined_workflow, "workflow.step_completed", step=WorkflowStep.PROMPT_REFINEMENT)
-
-    def _refine(
-        self, user_id: str, workflow_id: str, refiner: ResolvedModel, request: RefinementRequest, *, fresh: bool
-    ) -> tuple[RefinementResult, str, datetime | None]:
-        """The cached answer for an identical request (unless fresh), else the provider's.
-
-        Returns (result, provider, when the cached answer was first made, or None when the provider answered now).
-        """
-        if self.prompt_cache is not None and not fresh:
-            hit = self.prompt_cache.get(self.prompt_cache.key_for(request, user_id=user_id))
-            if hit is not None:
-                result = RefinementResult(hit["refinedPrompt"], dict(hit.get("usage") or {}))
-                return result, hit["provider"], hit.get("createdAt") or self.clock()
-        result = self._call(
-            user_id, workflow_id, WorkflowStep.PROMPT_REFINEMENT, refiner, lambda: refiner.implementation.refine(request)
-        )
-        return result, result.provider or refiner.provider_name, None
-
-    # ---- frames and video: durable jobs ---------------------------------------------------------
-
-    def generate_frames(
-        self,
-        *,
-        user_id: str,
-        workflow_id: str,
-        frame_count: int | None = None,
-        model: str | None = None,
-        idempotency_key: str | None = None,
-        key_id: str | None = None,
-    ) -> VideoWorkflow:
-        """Generate the storyboard key frames in parallel; a retry makes only the missing ones."""
-        count = frame_count if frame_count is not None else self.settings.DEFAULT_FRAME_COUNT
-        check_int_range(count, field="Frame count", minimum=1, maximum=self.settings.MAX_FRAME_COUNT)
-        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        generator = self.models.frame_generator(model or current.model_selections.frames)
-        if generator.spec is not None:
-            width, height = frame_size(current.metadata.aspect_ratio)
-            check_frame(generator.spec, width=width, height=height, aspect_ratio=current.metadata.aspect_ratio)
-        job_id = new_job_id()
-
-        def start(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
-            rules.check_can_generate_frames(workflow)
-            self._begin(workflow, WorkflowAction.GENERATE_FRAMES, job_id)
-            workflow.model_selections.frames = generator.model_id
-            rules.start_frame_plan(workflow, frame_count=count, seed=random.SystemRandom().randrange(1, 2**31))
-
-        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:
-            started = self._start_job(
-                user_id,
-                workflow_id,
-                usage.guard(start),
-                job_id=job_id,
-                kind=JobKind.GENERATE_FRAMES,
-                params={"frameCount": count, "model": generator.model_id, **_requested(generator)},
-                idempotency_key=idempotency_key,
-            )
-        if current.current_step in REFINEMENT_STEPS:  # the prompt's first storyboard, not a retry or a replay
-            metrics.storyboard_started(refinement_rounds=len(current.refinement_iterations))
-        return started
-
-    def review_frames(self, *, user_id: str, workflow_id: str, reviews: list[FrameReview]) -> VideoWorkflow:
-        """Approve or reject frames, with feedback; framesApproved once all are approved."""
-        limit = self.settings.MAX_NOTES_LENGTH
-        cleaned = [
-            FrameReview(
-                r.frame_number,
-                r.approved,
-                clean_text(r.feedback, field=f"Feedback for frame {r.frame_number}", max_length=limit, required=False),
-            )
-            for r in reviews
-        ]
-
-        def review(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)  # in the same conditional write: a job starting meanwhile makes this retry
-            rules.apply_reviews(workflow, cleaned, now=self.clock())
-
-        reviewed = self._update(user_id, workflow_id, review)
-        metrics.frames_reviewed(review.approved for review in cleaned)
-        return reviewed
-
-    def regenerate_frames(
-        self,
-        *,
-        user_id: str,
-        workflow_id: str,
-        frame_numbers: list[int],
-        idempotency_key: str | None = None,
-        key_id: str | None = None,
-    ) -> VideoWorkflow:
-        """Regenerate only the listed (rejected) frames, folding in their feedback, with the same model."""
-        job_id = new_job_id()
-
-        def start(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
-            rules.check_can_regenerate(workflow, frame_numbers)
-            self._begin(workflow, WorkflowAction.REGENERATE_FRAMES, job_id)
-
-        with self._charge_on_start(FRAMES, user_id, key_id, workflow_id, job_id) as usage:  # counts as frames
-            return self._start_job(
-                user_id,
-                workflow_id,
-                usage.guard(start),
-                job_id=job_id,
-                kind=JobKind.REGENERATE_FRAMES,
-                params={"frameNumbers": sorted(set(frame_numbers))},
-                idempotency_key=idempotency_key,
-            )
-
-    def restore_frame_version(self, *, user_id: str, workflow_id: str, frame_number: int, version: int) -> VideoWorkflow:
-        """Make an earlier version of a frame current again (it then needs review)."""
-
-        def restore(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)
-            rules.restore_frame_version(workflow, frame_number, version, now=self.clock())
-
-        return self._update(user_id, workflow_id, restore)
-
-    def reopen_frames(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
-        """Back to Frames after a failed or canceled video, or a finished one: frames can be reviewed and redone."""
-        return self._update(
-            user_id, workflow_id, lambda w: rules.reopen_frames(w, now=self.clock(), stale_after=self._stale_after)
-        )
 
     def start_from_prompt(self, *, user_id: str, workflow_id: str) -> VideoWorkflow:
         """A new workflow whose prompt is this one's latest refined prompt, with the same brief and models."""
@@ -459,160 +240,43 @@ class VideoWorkflowService(JobControl, GenerationSteps, StepOptions, Adoptions):
         )
         return self.create_workflow(user_id=user_id, brief=brief)
 
-    def generate_video(
-        self,
-        *,
-        user_id: str,
-        workflow_id: str,
-        model: str | None = None,
-        duration: int | None = None,
-        fps: int | None = None,
-        idempotency_key: str | None = None,
-        key_id: str | None = None,
-    ) -> VideoWorkflow:
-        """Render the final video from the approved frames."""
-        s = self.settings
-        current = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-        seconds = duration if duration is not None else current.metadata.duration
-        rate = fps if fps is not None else s.DEFAULT_VIDEO_FPS
-        check_int_range(seconds, field="Duration", minimum=1, maximum=s.MAX_VIDEO_DURATION, unit="seconds")
-        check_int_range(rate, field="FPS", minimum=s.MIN_VIDEO_FPS, maximum=s.MAX_VIDEO_FPS, unit="frames per second")
-        generator = self.models.video_generator(model or current.model_selections.video)
-        clips = 1
-        if generator.spec is not None:  # plan the clips, or refuse, before anything is sent
-            clips = len(
-                plan_video(generator.spec, seconds=seconds, fps=rate, aspect_ratio=current.metadata.aspect_ratio).clips
-            )
-        job_id = new_job_id()
-
-        def start(workflow: VideoWorkflow) -> None:
-            self._ensure_idle(workflow)  # first: a running job is named, whatever else is wrong
-            rules.check_can_generate_video(workflow)
-            self._begin(workflow, WorkflowAction.GENERATE_VIDEO, job_id)
-            workflow.model_selections.video = generator.model_id
-
-        with self._charge_on_start(VIDEO, user_id, key_id, workflow_id, job_id) as usage:
-            return self._start_job(
-                user_id,
-                workflow_id,
-                usage.guard(start),
-                job_id=job_id,
-                kind=JobKind.GENERATE_VIDEO,
-                params={
-                    "model": generator.model_id,
-                    "duration": seconds,
-                    "fps": rate,
-                    "clips": clips,
-                    **_requested(generator),
-                },
-                idempotency_key=idempotency_key,
-            )
-
-    # ---- plumbing ---------------------------------------------------------------------------
-
-    def without_limits(self) -> VideoWorkflowService:
-        """This service charging no usage limits, for work the studio does on a user's behalf (the bundled examples)."""
-        twin = copy.copy(self)
-        twin.limits = None
-        return twin
-
     def remaining_quota(self, *, user_id: str, operation: str = VIDEO) -> Quota:
         """What is left of the user's tightest limit of an operation (video by default) and when it frees up."""
         if self.limits is None:
             return Quota(operation, "no limit", remaining=1_000_000, resets_in_seconds=0, exempt=True)
         return self.limits.quota(operation, user_id=user_id)
 
-    def _charge_on_start(
-        self, operation: str, user_id: str, key_id: str | None, workflow_id: str, job_id: str
-    ) -> ChargeOnStart:
-        """Charge the operation once its start passes every check; refund unless the job was recorded."""
+    def without_limits(self) -> VideoWorkflowService:
+        """This service charging no usage limits, for work the studio does on a user's behalf (the bundled examples)."""
+        # The same workers run the twin's jobs: its dispatcher is this one's.
+        return VideoWorkflowService(**{**self._built_with, "limits": None, "dispatch": lambda _: self.dispatcher})
 
-        def started() -> bool:
-            if any(job.id == job_id for job in self.jobs.store.for_workflow(workflow_id)):
-                return True
-            current = self.repository.get(workflow_id)
-            return current is not None and current.active_job_id == job_id
+    def check_idle(self, workflow: VideoWorkflow) -> None:
+        """Refuse work on a workflow while a generation runs on it (a long-stale one counts as crashed)."""
+        self.writer.ensure_idle(workflow)
 
-        return ChargeOnStart(self.limits, operation, user_id=user_id, key_id=key_id, started=started)
+    # ---- the collaborators' use cases, under today's names (typed: forwards keeps each signature) ------------
 
-    def _ensure_idle(self, workflow: VideoWorkflow) -> None:
-        rules.ensure_not_busy(workflow, now=self.clock(), stale_after=self._stale_after)
-
-    def _begin(self, workflow: VideoWorkflow, action: WorkflowAction, job_id: str | None = None) -> None:
-        rules.begin(workflow, action, now=self.clock(), stale_after=self._stale_after, job_id=job_id)
-
-    def _update(self, user_id: str, workflow_id: str, mutate: Mutation) -> VideoWorkflow:
-        """Apply mutate to fresh data and save conditionally; on a lost race, retry on fresher data."""
-        for attempt in range(MAX_WRITE_ATTEMPTS):
-            workflow = self.get_workflow(user_id=user_id, workflow_id=workflow_id)
-            mutate(workflow)
-            try:
-                return self.repository.save(workflow)
-            except ConflictError:
-                # Exponential backoff with jitter: a writer that keeps losing steps out of the winner's rhythm.
-                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-        raise ConflictError("The workflow is being changed by several requests at once. Reload it and try again.")
-
-    def _call(
-        self, user_id: str, workflow_id: str, step: WorkflowStep, model: ResolvedModel, provider_call: Callable[[], T]
-    ) -> T:
-        """Run a provider call; a failure is recorded on the workflow and raised as StepFailedError."""
-        try:
-            return provider_call()
-        except Exception as exc:  # noqa: BLE001 - any provider failure must leave the workflow retryable
-            self.models.note_failure(model.model_id, exc)
-            self._fail(user_id, workflow_id, step, model.provider_name, safe_message(model, exc))
-
-    def _notify(self, workflow: VideoWorkflow, event_type: str, *, step: WorkflowStep) -> VideoWorkflow:
-        """Tell the user's callback URLs (if any); a delivery problem never fails the step itself."""
-        if self.events is not None:
-            data = {
-                "workflowId": workflow.id,
-                "title": workflow.title,
-                "step": step.value,
-                "currentStep": workflow.current_step.value,
-                "status": workflow.status.value,
-            }
-            if event_type == "workflow.failed" and workflow.errors:
-                data["error"] = workflow.errors[-1].message
-            try:
-                self.events.emit(user_id=workflow.user_id, event_type=event_type, data=data)
-            except Exception:  # noqa: BLE001 - the outbox is best effort next to the workflow itself
-                log.exception("could not queue %s for workflow %s", event_type, workflow.id)
-        return workflow
-
-    def _fail(
-        self, user_id: str, workflow_id: str, step: WorkflowStep, provider: str, message: str, *, job_id: str | None = None
-    ) -> NoReturn:
-        def record(workflow: VideoWorkflow) -> None:
-            if job_id is not None and workflow.active_job_id != job_id:  # canceled or superseded: not its failure
-                raise JobSupersededError(f"Workflow {workflow.id} has moved on from job {job_id}.")
-            rules.record_failure(workflow, step=step, message=message, provider=provider, now=self.clock())
-
-        failed = self._update(user_id, workflow_id, record)
-        metrics.step_failed(step=step.value, provider=provider)
-        self._notify(failed, "workflow.failed", step=step)
-        raise StepFailedError(f"{message} You can retry this step.", step=step.value, provider=provider)
-
-
-def _requested(model: ResolvedModel) -> dict[str, str]:
-    """The job parameter naming the retired id that was asked for, when its successor runs (else nothing)."""
-    return {"requestedModel": model.requested_id} if model.requested_id else {}
-
-
-def new_job_id() -> str:
-    """A fresh job id, chosen before the workflow is marked as processing under it."""
-    return uuid.uuid4().hex
-
-
-def _brief_of(workflow: VideoWorkflow) -> Brief:
-    meta = workflow.metadata
-    return Brief(
-        title=workflow.title,
-        initial_prompt=workflow.initial_prompt,
-        target_audience=meta.target_audience,
-        tone=meta.tone,
-        duration=meta.duration,
-        style=meta.style,
-        aspect_ratio=meta.aspect_ratio,
-    )
+    refine_prompt = forwards(PromptRefinement.refine, "refinement")
+    generate_frames = forwards(StepStarts.generate_frames, "starts")
+    review_frames = forwards(StepStarts.review_frames, "starts")
+    regenerate_frames = forwards(StepStarts.regenerate_frames, "starts")
+    restore_frame_version = forwards(StepStarts.restore_frame_version, "starts")
+    reopen_frames = forwards(StepStarts.reopen_frames, "starts")
+    generate_video = forwards(StepStarts.generate_video, "starts")
+    latest_job = forwards(JobControl.latest_job, "control")
+    progress = forwards(JobControl.progress, "control")
+    follow = forwards(JobControl.follow, "control")
+    cancel_generation = forwards(JobControl.cancel_generation, "control")
+    submit_job = forwards(JobControl.submit_job, "control")
+    run_queued_job = forwards(JobRecovery.run_queued_job, "recovery")
+    reconcile = forwards(JobRecovery.reconcile, "recovery")
+    fail_abandoned = forwards(JobRecovery.fail_abandoned, "recovery")
+    execute_job = forwards(GenerationSteps.execute_job, "generation")
+    register_job_step = forwards(GenerationSteps.register, "generation")
+    video_options = forwards(StepOptions.video_options, "options")
+    estimate_cost = forwards(StepOptions.estimate_cost, "options")
+    adopt_refinement = forwards(Adoptions.adopt_refinement, "adoptions")
+    adopt_frame_version = forwards(Adoptions.adopt_frame_version, "adoptions")
+    pick_video = forwards(Adoptions.pick_video, "adoptions")
+    add_cost = forwards(Adoptions.add_cost, "adoptions")

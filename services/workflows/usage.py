@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from services.workflows.domain import VideoWorkflow
-
-if TYPE_CHECKING:
-    from services.workflows.service import Mutation
-
+from services.workflows.writer import Mutation
 
 REFINEMENT, FRAMES, VIDEO = "refinement", "frames", "video"  # the operations the service charges
 

@@ -16,13 +16,11 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.main import api_routes
-from services.accounts.api_services import build_api_services
 from services.accounts.rate_limits import ClockedMemoryStorage
-from services.accounts.users import UserService, ensure_user_indexes
-from services.bootstrap import Runtime, build_lab, build_media_links, build_review
-from services.core.clock import utc_now
+from services.bootstrap import Runtime, bootstrap
+from services.core.settings import Settings
 from services.providers.registry import ModelRegistry
-from services.workflows.service import VideoWorkflowService
+from services.webhooks.outgoing import OutgoingWebhooks
 from tests.conftest import free_port
 from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
@@ -92,32 +90,34 @@ def serve(app: Starlette) -> tuple[str, Callable[[], None]]:
 
 
 @pytest.fixture
-def make_api_server(db: Database, make_service: Callable[..., VideoWorkflowService]) -> Iterator[Callable[..., ApiServer]]:
+def make_api_server(db: Database, settings: Settings) -> Iterator[Callable[..., ApiServer]]:
     """Start the API (mounted at /api as in app.py); clocked=True moves rate-limit time by hand."""
     stops: list[Callable[[], None]] = []
     servers: list[ApiServer] = []
 
-    def start(models: ModelRegistry | None = None, *, clocked: bool = False, **overrides: object) -> ApiServer:
-        service = make_service(models, **overrides)
-        ensure_user_indexes(db)
+    def start(
+        models: ModelRegistry | None = None,
+        *,
+        clocked: bool = False,
+        callbacks: OutgoingWebhooks | None = None,
+        dispatched: bool = False,
+        **overrides: object,
+    ) -> ApiServer:
+        effective = Settings(_env_file=None, **{**settings.model_dump(), **overrides})  # type: ignore[call-arg]
         clock = FakeClock() if clocked else None
         storage: Storage | None = ClockedMemoryStorage(clock.time) if clock else None
-        api_services = build_api_services(
-            service.settings, db, clock=utc_now, rate_limit_storage=storage, wall_clock=clock.time if clock else time.time
-        )
-        service.limits = api_services.rate_limits  # as the bootstrap wires it: pages and API share the counters
-        runtime = Runtime(
-            settings=service.settings,
-            client=db.client,
+        # As the app is wired, except: no prompt cache, and jobs run inside the request unless dispatched (to
+        # JOB_BACKEND's dispatcher, which the test starts, or leaves to worker processes).
+        runtime = bootstrap(
+            effective,
             db=db,
-            media=service.media,
-            models=service.models,
-            service=service,
-            users=UserService(db, clock=utc_now, bcrypt_rounds=4),
-            api=api_services,
-            lab=build_lab(db, service),
-            review=build_review(db, service, api_services, events=None),
-            media_links=build_media_links(service.settings, service.media),
+            models=models,
+            callbacks=callbacks,
+            rate_limit_storage=storage,
+            wall_clock=clock.time if clock else time.time,
+            bcrypt_rounds=4,
+            inline_jobs=not dispatched,
+            prompt_cache=False,
         )
         url, stop = serve(Starlette(routes=api_routes(lambda: runtime)))
         stops.append(stop)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from services.bootstrap import build_dispatcher
+from services.jobs.dispatch import EmbeddedWorkerPool
 from tests.api.conftest import ApiServer
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 
@@ -21,10 +21,13 @@ def events(client, path: str) -> list[dict]:
 
 def test_the_stream_follows_a_background_generation_until_the_frames_are_ready(make_api_server, db):
     server: ApiServer = make_api_server(
-        registry_with(MongoScriptedPredictions(db, seconds=1.5)), JOB_BACKEND="embedded", JOB_HEARTBEAT_SECONDS=0.1
+        registry_with(MongoScriptedPredictions(db, seconds=1.5)),
+        JOB_BACKEND="embedded",
+        JOB_HEARTBEAT_SECONDS=0.1,
+        dispatched=True,
     )
     service = server.runtime.service
-    service.dispatcher = build_dispatcher(service.settings, service)
+    assert isinstance(service.dispatcher, EmbeddedWorkerPool)
     service.dispatcher.start()
     try:
         _, tokens = server.sign_up()

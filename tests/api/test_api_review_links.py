@@ -73,14 +73,15 @@ def test_a_link_holder_sees_the_workflow_without_an_account_and_without_the_owne
 
 
 def test_reviewers_approve_or_request_changes_per_frame_and_the_owner_gets_the_comments_and_a_webhook(
-    api_server: ApiServer,
+    make_api_server,
+    db,
     receiver,  # noqa: F811 - the fixture
 ):
+    callbacks = outgoing(db, allow_private=True)
+    api_server: ApiServer = make_api_server(callbacks=callbacks)
     owner, workflow_id, link = shared_workflow(api_server)
-    callbacks = outgoing(api_server.runtime.db, allow_private=True)
     owner_id = owner.get(f"/video-workflows/{workflow_id}").json()["userId"]
     _, secret = callbacks.register(user_id=owner_id, url=receiver.url)
-    api_server.runtime.review.events = callbacks
     frame = owner.get(f"/video-workflows/{workflow_id}").json()["generatedFrames"][0]["frameNumber"]
     guest = public(api_server, link["token"])
 

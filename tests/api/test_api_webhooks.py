@@ -67,10 +67,10 @@ def test_without_a_webhook_secret_the_endpoint_says_how_to_enable_it(api_server:
     assert answer.status_code == 404 and "REPLICATE_WEBHOOK_SECRET" in answer.json()["detail"]
 
 
-def test_a_registered_callback_url_gets_signed_events_and_only_its_owner_can_remove_it(api_server: ApiServer, db):
+def test_a_registered_callback_url_gets_signed_events_and_only_its_owner_can_remove_it(make_api_server, db):
     receiver = Receiver([200])
     callbacks = outgoing(db, allow_private=True)
-    api_server.runtime.callbacks = api_server.runtime.service.events = callbacks
+    api_server: ApiServer = make_api_server(callbacks=callbacks)
     try:
         _, alice = api_server.sign_up()
         _, bob = api_server.sign_up()

@@ -13,7 +13,6 @@ import redis
 from pydantic import SecretStr
 from pymongo.database import Database
 
-from services.bootstrap import build_dispatcher
 from tests.conftest import free_port
 from tests.scripted_predictions import MongoScriptedPredictions, registry_with
 from tests.worker_processes import Workers, wait_for
@@ -65,9 +64,8 @@ def test_a_ten_second_redis_outage_loses_no_job_runs_none_twice_and_refuses_no_r
         JOB_BACKEND="redis",
         REDIS_URL=SecretStr(outage_redis.url),
         RATE_LIMIT_FRAMES="100/minute",  # twenty storyboards in a burst, from one user
+        dispatched=True,  # to the Redis queue: the worker processes run the jobs
     )
-    service = api.runtime.service
-    service.dispatcher = build_dispatcher(service.settings, service)  # queue only: the worker processes run jobs
     workers = Workers(mongo_uri, db, tmp_path, "redis", outage_redis.url, prediction_seconds=PREDICTION_SECONDS)
     workers.spawn()
     workers.spawn()

@@ -42,8 +42,22 @@ class Clock:
 
 
 @pytest.fixture
-def wired(db, tmp_path):
+def wired(wire):
     """A service whose registry uses the real Poe and Replicate adapters over recorded mock transports."""
+    return wire()
+
+
+@pytest.fixture
+def wire(db, tmp_path):
+    """wired, with settings changed: wire(MAX_VIDEO_DURATION=90)."""
+
+    def build(**changes):
+        return _wired(db, tmp_path, **changes)
+
+    return build
+
+
+def _wired(db, tmp_path, **changes):
     clip = mp4_bytes(tmp_path, seconds=1)
 
     def media_answer(request: httpx.Request) -> httpx.Response:
@@ -57,7 +71,7 @@ def wired(db, tmp_path):
         )
 
     poe, replicate, media = Recorder(chat_completion("A neon dawn run.")), Recorder(replicate_answer), Recorder(media_answer)
-    settings = provider_settings(tmp_path)
+    settings = provider_settings(tmp_path, **changes)
     clock = Clock()
     service = VideoWorkflowService(
         repository=MongoWorkflowRepository(db),
@@ -153,9 +167,8 @@ def test_a_square_brief_for_veo_is_accepted_with_its_reframing_recorded(wired):
         service.create_workflow(user_id=ALICE, brief=a_brief(aspect_ratio="1:1", reframe="stretch"))
 
 
-def test_only_a_video_longer_than_veo_can_join_is_refused_before_any_call_and_5_s_is_one_clip_trimmed(wired):
-    service, _, replicate, _ = wired
-    service.settings = service.settings.model_copy(update={"MAX_VIDEO_DURATION": 90})
+def test_only_a_video_longer_than_veo_can_join_is_refused_before_any_call_and_5_s_is_one_clip_trimmed(wire):
+    service, _, replicate, _ = wire(MAX_VIDEO_DURATION=90)
     workflow = service.create_workflow(user_id=ALICE, brief=a_brief(duration=8))
     service.refine_prompt(user_id=ALICE, workflow_id=workflow.id)
     service.generate_frames(user_id=ALICE, workflow_id=workflow.id)

@@ -10,14 +10,10 @@ import streamlit as st
 from pymongo.database import Database
 from streamlit.testing.v1 import AppTest
 
-from services.accounts.api_services import build_api_services
-from services.accounts.users import User, UserService, ensure_user_indexes
-from services.analytics.service import AnalyticsService
-from services.bootstrap import Runtime, build_lab, build_media_links, build_review, get_runtime, install_runtime
-from services.core.clock import utc_now
+from services.accounts.users import User
+from services.bootstrap import Runtime, bootstrap, get_runtime, install_runtime
 from services.core.settings import Settings
 from services.providers.keys import ProviderKeyVault
-from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 from services.workflows.service import VideoWorkflowService
 from ui.auth import SESSION_KEY
 
@@ -27,35 +23,30 @@ APP_TIMEOUT = 60
 
 
 @pytest.fixture
-def install(db: Database, settings: Settings) -> Iterator[Callable[[VideoWorkflowService], Runtime]]:
+def install(db: Database) -> Iterator[Callable[..., Runtime]]:
     """Install a runtime around this service, on the test database, so the pages use it."""
-    ensure_user_indexes(db)
-    ensure_campaign_indexes(db)
 
     def build(service: VideoWorkflowService, *, vault: ProviderKeyVault | None = None) -> Runtime:
-        users = UserService(db, clock=utc_now, bcrypt_rounds=4)
-        api = build_api_services(service.settings, db, clock=utc_now)
-        built = Runtime(
-            settings=service.settings,
-            client=db.client,
-            db=db,
-            media=service.media,
-            models=service.models,
-            service=service,
-            users=users,
-            campaigns=service.campaigns or CampaignService(db, clock=utc_now),
-            vault=vault,
-            api=api,
-            analytics=AnalyticsService(db, users=users),
-            media_links=build_media_links(service.settings, service.media),
-            lab=build_lab(db, service),
-            review=build_review(db, service, api, events=None),
-        )
+        built = bootstrap(service=service, db=db, vault=vault, bcrypt_rounds=4)
         st.cache_resource.clear()
         install_runtime(built)
         return built
 
     yield build
+    install_runtime(None)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def wired_runtime(runtime: Runtime, db: Database, settings: Settings) -> Iterator[Runtime]:
+    """The runtime exactly as the app wires it (usage limits shared with the API), jobs run inside the request.
+
+    Installed after (and instead of) the plain `runtime`, on the same database, so users made with either count.
+    """
+    built = bootstrap(settings, db=db, bcrypt_rounds=4, inline_jobs=True, prompt_cache=False)
+    st.cache_resource.clear()
+    install_runtime(built)
+    yield built
     install_runtime(None)
     st.cache_resource.clear()
 

@@ -59,8 +59,8 @@ def test_try_an_example_on_the_empty_studio_makes_both_examples_and_opens_the_fi
     assert any("example" in m.value for m in at.markdown), "example workflows are labelled"
 
 
-def test_the_examples_use_none_of_the_users_quota(runtime: Runtime, alice: User):
-    runtime.service.limits = runtime.api.rate_limits  # as the bootstrap wires it (other UI tests run unlimited)
+def test_the_examples_use_none_of_the_users_quota(wired_runtime: Runtime, alice: User):
+    runtime = wired_runtime  # limits on, as the app wires them (other UI tests run unlimited)
     quotas = runtime.api.rate_limits
 
     at = open_app(alice, page=CREATIVES)

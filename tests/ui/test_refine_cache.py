@@ -15,8 +15,10 @@ def test_a_cached_round_shows_its_badge_and_refine_again_fresh_makes_exactly_one
     install, make_service, make_user, db
 ):
     refiner = ScriptedRefiner()
-    service = make_service(models=scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator()))
-    service.prompt_cache = build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=utc_now)
+    service = make_service(
+        models=scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator()),
+        prompt_cache=build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=utc_now),
+    )
     runtime = install(service)
     alice = make_user("alice")
     first = service.create_workflow(user_id=alice.id, brief=a_brief())
@@ -43,8 +45,10 @@ def test_a_cached_round_shows_its_badge_and_refine_again_fresh_makes_exactly_one
 
 def test_without_fresh_the_same_request_is_answered_from_the_cache(install, make_service, make_user, db):
     refiner = ScriptedRefiner()
-    service = make_service(models=scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator()))
-    service.prompt_cache = build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=utc_now)
+    service = make_service(
+        models=scripted_registry(refiner, ScriptedFrameGenerator(), ScriptedVideoGenerator()),
+        prompt_cache=build_prompt_cache(db, ttl_seconds=3600, shared=False, clock=utc_now),
+    )
     install(service)
     alice = make_user("alice")
     for _ in range(2):

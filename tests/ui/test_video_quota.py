@@ -15,9 +15,8 @@ def _approved(runtime: Runtime, user: User) -> str:
     return workflow_id
 
 
-def test_the_video_step_shows_the_quota_and_a_video_made_in_the_ui_uses_it_up(runtime: Runtime, alice: User):
-    assert runtime.api is not None
-    runtime.service.limits = runtime.api.rate_limits  # as the bootstrap wires it (other UI tests run unlimited)
+def test_the_video_step_shows_the_quota_and_a_video_made_in_the_ui_uses_it_up(wired_runtime: Runtime, alice: User):
+    runtime = wired_runtime  # limits on, as the app wires them (other UI tests run unlimited)
     first, second = _approved(runtime, alice), _approved(runtime, alice)
     at = open_wizard(alice, first, view="video")
     assert "Videos left: 1 (limit 1 per 1 hour)." in [c.value for c in at.caption]

@@ -275,7 +275,7 @@ def test_generate_video_completes_the_workflow_and_the_result_offers_player_and_
 
 def test_a_failed_step_shows_what_happened_and_retry_runs_it_again(runtime: Runtime, alice: User):
     workflow_id = refined_workflow(runtime, alice)
-    runtime.service._update(
+    runtime.service.writer.update(
         alice.id,
         workflow_id,
         lambda w: workflow_rules.record_failure(
@@ -293,7 +293,7 @@ def test_back_to_frames_after_a_failed_video_reopens_the_review(runtime: Runtime
     workflow_id = framed_workflow(runtime, alice, frames=2)
     numbers = [f.frame_number for f in stored(runtime, alice, workflow_id).generated_frames]
     runtime.service.review_frames(user_id=alice.id, workflow_id=workflow_id, reviews=[FrameReview(n, True) for n in numbers])
-    runtime.service._update(
+    runtime.service.writer.update(
         alice.id,
         workflow_id,
         lambda w: workflow_rules.record_failure(
@@ -309,7 +309,7 @@ def test_back_to_frames_after_a_failed_video_reopens_the_review(runtime: Runtime
 
 def test_a_processing_workflow_shows_live_progress_and_cancel_instead_of_buttons(runtime: Runtime, alice: User):
     workflow_id = refined_workflow(runtime, alice)
-    runtime.service._update(alice.id, workflow_id, lambda w: setattr(w, "status", WorkflowStatus.PROCESSING))
+    runtime.service.writer.update(alice.id, workflow_id, lambda w: setattr(w, "status", WorkflowStatus.PROCESSING))
     at = open_step(alice, FRAMES, workflow_id)
     assert any("updates by itself" in i.value for i in at.info)
     assert "Generate Frames" not in labels(at.button) and "Refine Prompt" not in labels(at.button)
