@@ -1,6 +1,8 @@
 """The product's use cases. May import `core`, `storage`, `jobs`, `providers`.
 
 Pure domain (no pymongo, httpx or streamlit): `domain` (models and enums), `state_machine`, `rules`,
-`frame_planning`, `costs`. Around it: `service.VideoWorkflowService` (one method per use case),
-`repository.MongoWorkflowRepository`, `campaigns.CampaignService`, `prompt_cache`, `options` (what each step offers).
+`frame_planning`, `costs`. Around it: `service.VideoWorkflowService` (the facade, one method per use case) over
+`writer.WorkflowWriter` (get, versioned update, fail, notify), `refinement.PromptRefinement`,
+`step_starts.StepStarts`, `options.StepOptions` and `adoption.Adoptions`; `repository.MongoWorkflowRepository`,
+`campaigns.CampaignService`, `prompt_cache`, `usage` (limits charged only for work that starts).
 """
