@@ -34,6 +34,9 @@ def main() -> None:
         MONGODB_URI=args.uri,
         MONGODB_DATABASE=args.database,  # type: ignore[call-arg]
         DATA_DIR=Path(args.data_dir),
+        # The test draws the storyboard with its own (file) media store on this DATA_DIR: read the frames there.
+        # With MONGODB_URI set the default would be GridFS, where the frames are not.
+        MEDIA_STORE="files",
         JOB_BACKEND="embedded",
         JOB_LEASE_SECONDS=LEASE_SECONDS,
         JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS,

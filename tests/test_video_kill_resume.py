@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
 from pymongo.database import Database
 
 from services.workflows.domain import WorkflowStatus, WorkflowStep
@@ -22,11 +21,6 @@ from tests.worker_processes import Workers, wait_for
 USER = "user-alice"
 
 
-@pytest.mark.xfail(
-    reason="Known failure since the final merges of 2026-12-01: the worker never creates the prediction within 30 s "
-    "(it passed on the providers branch before parity's video-plan changes); still run, so an XPASS shows the fix",
-    strict=False,
-)
 def test_a_killed_video_job_with_an_uploaded_first_frame_resumes_by_intent_and_pays_once(
     make_service, db: Database, mongo_uri: str, tmp_path: Path
 ):
