@@ -13,7 +13,7 @@ from tests.ui.browser import ROOT, click, fill, settle
 OUTPUT = ROOT / "test-output" / "e2e"
 GENERATION_TIMEOUT_MS = 180_000
 PERCENT_AND_MESSAGE = re.compile(r"\d+% · (?!Queued)\S")
-REQUIRE_PERCENT = False  # the offline animatic reports no progress yet (issue 12 adds it); then this turns True
+REQUIRE_PERCENT = True  # the renderers report progress (issue 12): a percent and a real message must show
 
 
 class Shots:
