@@ -39,7 +39,7 @@ install-dev: $(VENV)/.installed-dev system-deps
 ## Debian packages some tests use: redis-server (shared rate limits). Without root or apt, those tests skip.
 system-deps:
 	@command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
-		|| echo "redis-server could not be installed: tests/api/test_api_rate_limits_redis.py will be skipped"
+		|| echo "redis-server could not be installed: tests/e2e/test_api_rate_limits_redis.py will be skipped"
 
 ## Install everything and start the app (UI at http://localhost:8501, API at /api) on embedded defaults.
 run: install

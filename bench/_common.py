@@ -31,7 +31,7 @@ from services.bootstrap import Runtime, bootstrap
 from services.core.settings import Settings
 from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
-from tests.conftest import free_port
+from tests.support.network import free_port
 
 
 @dataclass(frozen=True)

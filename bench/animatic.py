@@ -177,7 +177,7 @@ def main() -> None:
                 target="<= 1.0 x ffmpeg's time",
                 notes=f"each run, ours {', '.join(f'{t:.1f}' for t in ours_runs)} s; ffmpeg "
                 f"{', '.join(f'{t:.1f}' for t in ffmpeg_runs)} s; frames match the earlier BGR renderer within "
-                "35 dB PSNR (tests/providers/test_animatic_speed.py)",
+                "35 dB PSNR (tests/unit/providers/test_animatic_speed.py)",
             ),
         ],
         started=started_script,

@@ -27,7 +27,7 @@ import time
 import httpx
 from _common import ROOT, Figure, in_memory_database, machine_line, percentiles, write_results
 
-from tests.conftest import free_port
+from tests.support.network import free_port
 
 PASSWORD = "benchmark password"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from _common import Figure, bench_runtime, in_memory_database, machine_line, write_results
 
 from services.workflows.service import NewWorkflow
-from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
+from tests.support.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 
 def time_frames(uri: str, data: Path, *, concurrency: int, frames: int, delay: float) -> float:

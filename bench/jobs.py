@@ -24,9 +24,9 @@ from services.core.clock import utc_now
 from services.webhooks.inbox import PROVIDER_PREDICTIONS, WebhookInbox
 from services.webhooks.signing import sign
 from services.workflows.service import NewWorkflow
-from tests.conftest import free_port
-from tests.scripted_predictions import MongoScriptedPredictions, registry_with
-from tests.worker_processes import Workers, wait_for
+from tests.support.network import free_port
+from tests.support.scripted_predictions import MongoScriptedPredictions, registry_with
+from tests.support.worker_processes import Workers, wait_for
 
 USER = "bench"
 

@@ -37,7 +37,7 @@ from services.workflows.listing import list_keys
 from services.workflows.repository import LIST_KEYS_MIGRATION, MIGRATIONS, WORKFLOWS, MongoWorkflowRepository, ensure_indexes
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow, VideoWorkflowService
-from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
+from tests.support.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 PAGE_SIZE = 20
 BATCH = 1000

@@ -16,7 +16,7 @@ from _common import Figure, bench_runtime, in_memory_database, machine_line, per
 
 from services.providers.base import RefinementRequest, RefinementResult
 from services.workflows.service import NewWorkflow, VideoWorkflowService, _brief_of
-from tests.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, scripted_registry
+from tests.support.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, scripted_registry
 
 USER = "bench"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from _common import Figure, bench_runtime, in_memory_database, machine_line, write_results
 
-from tests.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, lab_registry
+from tests.support.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, lab_registry
 
 USER = "bench"
 DELAYS = {"gpt-4o": 1.0, "claude-opus-4.6": 2.0, "gemini-3.1-pro": 3.0}

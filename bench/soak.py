@@ -38,8 +38,8 @@ from pymongo.database import Database
 from services.accounts.users import UserService
 from services.core.clock import utc_now
 from services.storage.embedded_db import DEFAULT_CACHE_SIZE
-from tests.app_process import stop_app, wait_until_ready
-from tests.conftest import free_port
+from tests.support.app_process import stop_app, wait_until_ready
+from tests.support.network import free_port
 
 PASSWORD = "soak test password"
 UNLIMITED = "1000000/minute"

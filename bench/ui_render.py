@@ -21,9 +21,9 @@ from services.bootstrap import Runtime, install_runtime
 from services.storage.embedded_db import EmbeddedDatabase
 from services.workflows.rules import FrameReview
 from services.workflows.service import NewWorkflow
-from tests.conftest import free_port
-from tests.ui.browser import CHROMIUM, chromium, running_app, settle, sign_in
-from tests.ui.conftest import signed_in_session
+from tests.support.browser import CHROMIUM, chromium, running_app, settle, sign_in
+from tests.support.network import free_port
+from tests.support.ui_fixtures import signed_in_session
 from ui.auth import SESSION_KEY
 from ui.wizard_view import WizardStep
 

@@ -26,9 +26,10 @@ from services.storage.selection import build_media_store
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 from services.workflows.prompt_cache import PromptCache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
-from services.workflows.service import NewWorkflow, VideoWorkflowService
+from services.workflows.service import VideoWorkflowService
 from services.workflows.writer import EventSink
-from tests import log_audit
+from tests.support import log_audit
+from tests.support.network import free_port
 
 _real_connect = socket.socket.connect
 
@@ -39,29 +40,15 @@ def pytest_configure(config: pytest.Config) -> None:
     log_audit.watch_secrets()
 
 
-# The end-to-end tier: real Chromium, `streamlit run`, several processes, kill -9 loops, Redis, the fuzzer.
-# `make test-fast` leaves it out; `make test` (CI) runs it. Marked by file so new tests there are counted too.
-E2E_FILES = (
-    "tests/ui/test_browser_",
-    "tests/test_app_server.py",
-    "tests/test_database_restart.py",
-    "tests/test_kill_recovery.py",
-    "tests/test_media_kill_upload.py",
-    "tests/test_pip_fallback_install.py",
-    "tests/test_production_start.py",
-    "tests/test_scale_out",
-    "tests/test_video_kill_resume.py",
-    "tests/api/test_api_fuzz.py",
-    "tests/api/test_api_rate_limits_redis.py",
-    "tests/api/test_redis_outage.py",
-)
+# The fixtures of the API and UI tiers, shared with the end-to-end tier that drives the same servers and pages.
+pytest_plugins = ("tests.support.api_fixtures", "tests.support.ui_fixtures")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the end-to-end tier; tests marked runs_last go last (stable: the rest keep their order)."""
-    root = Path(str(config.rootpath))
+    """Mark the end-to-end tier (tests/e2e); tests marked runs_last go last (stable: the rest keep their order)."""
+    e2e = Path(__file__).resolve().parent / "e2e"
     for item in items:
-        if Path(str(item.path)).relative_to(root).as_posix().startswith(E2E_FILES):
+        if Path(str(item.path)).resolve().is_relative_to(e2e):
             item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
@@ -90,13 +77,6 @@ def no_outbound_network() -> Iterator[None]:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
-
-
-def free_port() -> int:
-    """A TCP port that is free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -200,18 +180,3 @@ def make_service(db: Database, settings: Settings) -> Callable[..., VideoWorkflo
 def service(make_service: Callable[..., VideoWorkflowService]) -> VideoWorkflowService:
     """The service with the offline providers."""
     return make_service()
-
-
-def a_brief(**changes: object) -> NewWorkflow:
-    """A valid brief; tests change only what they are about."""
-    fields: dict = dict(
-        title="Sneaker launch",
-        initial_prompt="A runner crosses the city at dawn in our new sneakers",
-        target_audience="Gen Z runners",
-        tone="energetic",
-        duration=6,
-        style="cinematic",
-        aspect_ratio="16:9",
-    )
-    fields.update(changes)
-    return NewWorkflow(**fields)

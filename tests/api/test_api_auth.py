@@ -9,7 +9,7 @@ import jwt
 import pytest
 from pydantic import SecretStr
 
-from tests.api.conftest import ApiServer
+from tests.support.api_fixtures import ApiServer
 
 
 def _claims(server: ApiServer, user_id: str, **changes: object) -> dict:

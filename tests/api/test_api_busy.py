@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from tests.api.conftest import Scripted, workflow_at
-from tests.fakes import ScriptedFrameGenerator
+from tests.support.api_fixtures import Scripted, workflow_at
+from tests.support.fakes import ScriptedFrameGenerator
 
 
 def test_a_review_during_a_regeneration_gets_409_naming_the_running_job_and_cancel_still_works(make_api_server):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from tests.api.conftest import ApiServer
+from tests.support.api_fixtures import ApiServer
 
 
 def test_the_docs_load_every_asset_from_this_server(api_server: ApiServer):

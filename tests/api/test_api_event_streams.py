@@ -8,7 +8,7 @@ import statistics
 import time
 from urllib.parse import urlsplit
 
-from tests.api.conftest import SHORT_BRIEF, ApiServer
+from tests.support.api_fixtures import SHORT_BRIEF, ApiServer
 
 USERS, STREAMS_PER_USER = 12, 5
 

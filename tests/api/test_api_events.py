@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from services.jobs.dispatch import EmbeddedWorkerPool
-from tests.api.conftest import ApiServer
-from tests.scripted_predictions import MongoScriptedPredictions, registry_with
+from tests.support.api_fixtures import ApiServer
+from tests.support.scripted_predictions import MongoScriptedPredictions, registry_with
 
 
 def events(client, path: str) -> list[dict]:

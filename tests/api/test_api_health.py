@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pymongo import MongoClient
 
-from tests.api.conftest import ApiServer
-from tests.conftest import free_port
+from tests.support.api_fixtures import ApiServer
+from tests.support.network import free_port
 
 
 def test_ready_when_the_database_answers_and_not_ready_when_it_does_not(api_server: ApiServer):

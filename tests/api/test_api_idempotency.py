@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 
 from services.accounts.idempotency import IDEMPOTENCY_KEYS
-from tests.api.conftest import ApiServer, Scripted, workflow_at
-from tests.fakes import ScriptedFrameGenerator
+from tests.support.api_fixtures import ApiServer, Scripted, workflow_at
+from tests.support.fakes import ScriptedFrameGenerator
 
 
 def _refined_workflow(make_api_server: Callable[..., ApiServer], scripted: Scripted, action: str):

@@ -6,9 +6,9 @@ import pytest
 from pymongo import MongoClient
 
 from services.workflows.repository import MongoWorkflowRepository
-from tests.api import spec_examples as spec
-from tests.api.conftest import ApiServer
-from tests.conftest import free_port
+from tests.support import spec_examples as spec
+from tests.support.api_fixtures import ApiServer
+from tests.support.network import free_port
 
 SERVER_OWNED = {
     "userId": "someone-else",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import ApiServer, Scripted, workflow_at
+from tests.support.api_fixtures import ApiServer, Scripted, workflow_at
 
 
 def test_a_new_api_key_per_request_does_not_reset_the_frame_limit(make_api_server):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import ApiServer, workflow_at
+from tests.support.api_fixtures import ApiServer, workflow_at
 
 
 def test_frames_ab_renders_one_frame_on_both_models_and_adoption_records_the_version_history(api_server: ApiServer):

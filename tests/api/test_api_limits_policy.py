@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 
 from services.workflows.usage import FRAMES, REFINEMENT, VIDEO
-from tests.api.conftest import SHORT_BRIEF, ApiServer, Scripted, workflow_at
+from tests.support.api_fixtures import SHORT_BRIEF, ApiServer, Scripted, workflow_at
 
 
 def _remaining(server: ApiServer, user_id: str) -> dict[str, int]:

@@ -10,7 +10,7 @@ import pytest
 from services.accounts.users import UserService
 from services.core.client_address import client_address, parse_proxies
 from services.core.clock import utc_now
-from tests.api.conftest import PASSWORD, ApiServer
+from tests.support.api_fixtures import PASSWORD, ApiServer
 
 
 def _token(server: ApiServer, username: str, password: str, **headers: str):  # type: ignore[no-untyped-def]

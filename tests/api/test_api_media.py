@@ -11,7 +11,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.api.conftest import ApiServer, workflow_at
+from tests.support.api_fixtures import ApiServer, workflow_at
 
 MIB = 1024 * 1024
 

@@ -17,7 +17,7 @@ from pymongo.database import Database
 from services.jobs.store import ensure_job_indexes
 from services.workflows.repository import ensure_indexes
 from tests.api.test_api_media import MIB, PeakRss, _frame_key, _pattern, _slice
-from tests.disk_database import disk_database
+from tests.support.disk_database import disk_database
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from services.core import metrics
 from services.core.clock import utc_now
 from services.core.errors import ConfigurationError, ProviderError
 from services.jobs.store import JOBS
-from tests.api.conftest import SHORT_BRIEF, ApiServer, Scripted
-from tests.scraped_metrics import scrape
+from tests.support.api_fixtures import SHORT_BRIEF, ApiServer, Scripted
+from tests.support.scraped_metrics import scrape
 
 ROUTE = "/api/video-workflows/{workflowId}"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from services.providers.availability import UNAVAILABLE, ModelAvailability
 from services.providers.wiring import build_registry
-from tests.api.conftest import SHORT_BRIEF
-from tests.providers.support import Recorder, chat_completion, provider_settings, transports
+from tests.support.api_fixtures import SHORT_BRIEF
+from tests.support.providers import Recorder, chat_completion, provider_settings, transports
 
 
 def test_a_model_marked_unavailable_gets_a_422_naming_its_successor_and_no_provider_call(make_api_server, tmp_path):

@@ -8,8 +8,8 @@ import time
 
 from services.jobs.store import JOBS
 from services.workflows.repository import WORKFLOWS
-from tests.api.conftest import ApiServer, Scripted
-from tests.fakes import ScriptedFrameGenerator
+from tests.support.api_fixtures import ApiServer, Scripted
+from tests.support.fakes import ScriptedFrameGenerator
 
 OPEN = ("QUEUED", "RUNNING")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api import spec_examples as spec
-from tests.api.conftest import ApiServer
+from tests.support import spec_examples as spec
+from tests.support.api_fixtures import ApiServer
 
 ROUTES = [
     ("GET", "", None),

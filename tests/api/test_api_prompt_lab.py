@@ -7,8 +7,8 @@ import io
 import time
 from collections.abc import Callable
 
-from tests.api.conftest import SHORT_BRIEF, ApiServer
-from tests.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, lab_registry
+from tests.support.api_fixtures import SHORT_BRIEF, ApiServer
+from tests.support.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, lab_registry
 
 THREE = ["gpt-4o", "claude-opus-4.6", "gemini-3.1-pro"]
 LAB_BOUND_SECONDS = 3.9  # the bound for refiners taking 1, 2 and 3 s

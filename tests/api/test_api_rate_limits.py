@@ -8,7 +8,7 @@ from collections.abc import Callable
 from services.accounts.audit import AuditLog
 from services.accounts.rate_limits import REFINEMENT, VIDEO, ClockedMemoryStorage, RateLimitedError, RateLimits
 from services.core.clock import utc_now
-from tests.api.conftest import SHORT_BRIEF, ApiServer, FakeClock, Scripted, workflow_at
+from tests.support.api_fixtures import SHORT_BRIEF, ApiServer, FakeClock, Scripted, workflow_at
 
 
 def _throttled(response, *, retry_after: int, limit: str) -> None:

@@ -7,7 +7,7 @@ import threading
 
 from bson import json_util
 
-from tests.api.conftest import ApiServer
+from tests.support.api_fixtures import ApiServer
 
 
 def _refresh(server: ApiServer, token: str):

@@ -11,8 +11,8 @@ import httpx
 from services.core.clock import utc_now
 from services.review.credentials import hash_token
 from services.webhooks.signing import verify
-from tests.api.conftest import ApiServer, workflow_at
-from tests.test_outgoing_webhooks import outgoing, receiver  # noqa: F401 - the receiver fixture
+from tests.integration.test_outgoing_webhooks import outgoing, receiver  # noqa: F401 - the receiver fixture
+from tests.support.api_fixtures import ApiServer, workflow_at
 
 
 def public(server: ApiServer, token: str, **headers: str) -> httpx.Client:

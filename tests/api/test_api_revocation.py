@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.api.conftest import PASSWORD, SHORT_BRIEF, ApiServer
+from tests.support.api_fixtures import PASSWORD, SHORT_BRIEF, ApiServer
 
 CACHE_WINDOW = 5.0  # the bound: access tokens stop within the cache window, at most 5 s
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api import spec_examples as spec
-from tests.api.conftest import ApiServer, workflow_at
+from tests.support import spec_examples as spec
+from tests.support.api_fixtures import ApiServer, workflow_at
 
 
 def test_the_seed_paths_serve_the_same_workflows_with_the_same_authentication(api_server: ApiServer):

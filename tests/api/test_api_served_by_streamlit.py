@@ -14,9 +14,9 @@ from pymongo import MongoClient
 
 from services.accounts.users import UserService
 from services.core.clock import utc_now
-from tests.api.seed_client import assert_seed_outcome, run_seed_examples
-from tests.app_process import wait_until_ready
-from tests.conftest import free_port
+from tests.support.app_process import wait_until_ready
+from tests.support.network import free_port
+from tests.support.seed_client import assert_seed_outcome, run_seed_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long enough password"

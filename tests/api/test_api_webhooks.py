@@ -8,8 +8,8 @@ import time
 from services.core.clock import utc_now
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.signing import sign, verify
-from tests.api.conftest import ApiServer
-from tests.test_outgoing_webhooks import Receiver, outgoing
+from tests.integration.test_outgoing_webhooks import Receiver, outgoing
+from tests.support.api_fixtures import ApiServer
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

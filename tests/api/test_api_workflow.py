@@ -7,8 +7,8 @@ import io
 import av
 from PIL import Image
 
-from tests.api import spec_examples as spec
-from tests.api.conftest import ApiServer
+from tests.support import spec_examples as spec
+from tests.support.api_fixtures import ApiServer
 
 
 def test_the_spec_examples_take_a_workflow_from_brief_to_a_downloadable_video(api_server: ApiServer):

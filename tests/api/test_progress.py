@@ -11,9 +11,9 @@ import httpx
 from services.core.clock import utc_now
 from services.jobs.timings import MODEL_TIMINGS, ModelTimings
 from services.providers.wiring import Transports, build_registry
-from tests.api.conftest import ApiServer
-from tests.providers.support import PUBLIC_ADDRESS, provider_settings
-from tests.scripted_replicate import ScriptedReplicate
+from tests.support.api_fixtures import ApiServer
+from tests.support.providers import PUBLIC_ADDRESS, provider_settings
+from tests.support.scripted_replicate import ScriptedReplicate
 
 
 def _approved(client: httpx.Client, *, seconds: int) -> str:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from services.providers.wiring import Transports, build_registry
-from tests.api.conftest import ApiServer
-from tests.api.seed_client import assert_seed_outcome, run_seed_examples, video_facts
-from tests.providers.support import PUBLIC_ADDRESS, provider_settings
-from tests.scripted_replicate import ScriptedReplicate
+from tests.support.api_fixtures import ApiServer
+from tests.support.providers import PUBLIC_ADDRESS, provider_settings
+from tests.support.scripted_replicate import ScriptedReplicate
+from tests.support.seed_client import assert_seed_outcome, run_seed_examples, video_facts
 
 
 @pytest.fixture

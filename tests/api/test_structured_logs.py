@@ -13,10 +13,10 @@ from pydantic import SecretStr
 from services.core.log_setup import MASK, Redactor, bound, configure_logging, secret_values
 from services.core.settings import Settings
 from services.workflows.rules import FrameReview
-from tests import log_audit
-from tests.api.conftest import SHORT_BRIEF, ApiServer, Scripted
-from tests.conftest import a_brief
-from tests.fakes import scripted_registry
+from tests.support import log_audit
+from tests.support.api_fixtures import SHORT_BRIEF, ApiServer, Scripted
+from tests.support.briefs import a_brief
+from tests.support.fakes import scripted_registry
 
 REPLICATE_TOKEN = "r8_" + "Zq3" * 10
 

@@ -10,7 +10,7 @@ from api.views import workflow_json
 from services.workflows.repository import WORKFLOWS, document_to_workflow
 from services.workflows.rules import FrameReview
 from services.workflows.service import VideoWorkflowService
-from tests.conftest import a_brief
+from tests.support.briefs import a_brief
 
 USER = "user-views"
 

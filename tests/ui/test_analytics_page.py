@@ -10,8 +10,8 @@ from services.accounts.admins import ADMIN_ROLE
 from services.accounts.users import User
 from services.bootstrap import Runtime
 from services.core.clock import utc_now
-from tests.analytics_seed import seed_team
-from tests.ui.conftest import open_app
+from tests.support.analytics_seed import seed_team
+from tests.support.ui_fixtures import open_app
 
 ANALYTICS = "app_pages/analytics.py"
 

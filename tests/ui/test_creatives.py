@@ -10,8 +10,8 @@ from services.bootstrap import Runtime
 from services.workflows.creatives import CreativesQuery
 from services.workflows.repository import WORKFLOWS, document_to_workflow
 from services.workflows.rules import FrameReview
-from tests.conftest import a_brief
-from tests.ui.conftest import open_app
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import open_app
 
 CREATIVES = "app_pages/creatives.py"
 WORKFLOWS_TOTAL, FINISHED, FRAMED = 150, 40, 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.accounts.users import User
 from services.bootstrap import Runtime
 from services.workflows.domain import WorkflowStep
-from tests.ui.conftest import button, open_app
+from tests.support.ui_fixtures import button, open_app
 
 CREATIVES, WORKFLOWS = "app_pages/creatives.py", "app_pages/workflows.py"
 BANNER_WORDS = "offline stand-ins"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from services.accounts.users import User
 from services.bootstrap import Runtime
 from services.providers.availability import UNAVAILABLE, ModelAvailability
-from tests.conftest import a_brief
-from tests.ui.conftest import button, fill_in
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import button, fill_in
 from tests.ui.test_wizard_steps import open_wizard
 
 
@@ -51,7 +51,7 @@ def test_the_brief_sound_switch_is_on_by_default_and_stored_when_turned_off(runt
 
 
 def test_settings_shows_the_provider_status_table_with_lifecycle_availability_and_price(runtime: Runtime, alice: User):
-    from tests.ui.conftest import open_app
+    from tests.support.ui_fixtures import open_app
 
     at = open_app(alice, page="app_pages/settings.py")
     assert not at.exception

@@ -7,8 +7,8 @@ from services.bootstrap import Runtime
 from services.core.clock import utc_now
 from services.providers.keys import PROVIDER_KEYS, build_vault, new_master_key
 from services.workflows.rules import FrameReview
-from tests.conftest import a_brief
-from tests.ui.conftest import PASSWORD, button, fill_in, open_app
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import PASSWORD, button, fill_in, open_app
 
 CREATIVES, WORKFLOWS, SETTINGS = "app_pages/creatives.py", "app_pages/workflows.py", "app_pages/settings.py"
 

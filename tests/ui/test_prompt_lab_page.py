@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from services.accounts.users import User
 from services.bootstrap import Runtime
-from tests.conftest import a_brief
-from tests.ui.conftest import button, open_app
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import button, open_app
 
 LAB = "app_pages/prompt_lab.py"
 THREE = ["gpt-4o", "claude-opus-4.6", "gemini-3.1-pro"]

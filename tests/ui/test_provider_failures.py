@@ -5,14 +5,14 @@ from __future__ import annotations
 from services.bootstrap import Runtime
 from services.core.errors import ProviderError
 from services.workflows.domain import WorkflowStatus
-from tests.conftest import a_brief
-from tests.fakes import (
+from tests.support.briefs import a_brief
+from tests.support.fakes import (
     ScriptedFrameGenerator,
     ScriptedRefiner,
     ScriptedVideoGenerator,
     scripted_registry,
 )
-from tests.ui.conftest import button, open_app
+from tests.support.ui_fixtures import button, open_app
 
 
 def scripted_runtime(install, make_service, refiner=None, frames=None) -> Runtime:  # type: ignore[no-untyped-def]

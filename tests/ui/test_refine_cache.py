@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from services.core.clock import utc_now
 from services.workflows.prompt_cache import build_prompt_cache
-from tests.conftest import a_brief
-from tests.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
-from tests.ui.conftest import button, open_app
+from tests.support.briefs import a_brief
+from tests.support.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
+from tests.support.ui_fixtures import button, open_app
 
 REFINE = "app_pages/wizard_refine.py"
 

@@ -8,8 +8,8 @@ from services.accounts.users import User
 from services.bootstrap import Runtime
 from services.core.clock import utc_now
 from services.workflows.rules import FrameReview
-from tests.conftest import a_brief
-from tests.ui.conftest import button, open_app
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import button, open_app
 
 FRAMES_STEP = "app_pages/wizard_frames.py"
 

@@ -6,8 +6,8 @@ import pytest
 
 from services.accounts.users import User
 from services.bootstrap import Runtime
-from tests.conftest import a_brief
-from tests.ui.conftest import PASSWORD, button, fill_in, open_app
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import PASSWORD, button, fill_in, open_app
 from ui.auth import SIGNED_UP
 
 PAGES = ["app_pages/creatives.py", "app_pages/wizard.py", "app_pages/workflows.py", "app_pages/settings.py"]

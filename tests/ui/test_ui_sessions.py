@@ -7,7 +7,7 @@ import pytest
 
 from services.accounts.users import User
 from services.bootstrap import Runtime
-from tests.ui.conftest import PASSWORD, button, fill_in, open_app
+from tests.support.ui_fixtures import PASSWORD, button, fill_in, open_app
 
 SIGN_IN_FORM = ["Username", "Password"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.accounts.users import User
 from services.bootstrap import Runtime
 from services.workflows.rules import FrameReview
-from tests.ui.conftest import button
+from tests.support.ui_fixtures import button
 from tests.ui.test_wizard_steps import framed_workflow, open_wizard
 
 

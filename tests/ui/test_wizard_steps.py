@@ -7,8 +7,8 @@ from services.bootstrap import Runtime
 from services.workflows import rules as workflow_rules
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from services.workflows.rules import FrameReview
-from tests.conftest import a_brief
-from tests.ui.conftest import button, fill_in, open_app
+from tests.support.briefs import a_brief
+from tests.support.ui_fixtures import button, fill_in, open_app
 from ui.wizard_view import WizardStep
 
 BRIEF, REFINE, FRAMES, VIDEO, RESULT = (step.page for step in WizardStep)

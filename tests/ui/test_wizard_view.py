@@ -6,7 +6,7 @@ import pytest
 
 from services.workflows.domain import WorkflowStep
 from services.workflows.service import VideoWorkflowService
-from tests.conftest import a_brief
+from tests.support.briefs import a_brief
 from ui.wizard_view import WizardStep, home_step, prerequisite
 
 S, W = WorkflowStep, WizardStep
