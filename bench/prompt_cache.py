@@ -15,7 +15,8 @@ from pathlib import Path
 from _common import Figure, bench_runtime, in_memory_database, machine_line, percentiles, write_results
 
 from services.providers.base import RefinementRequest, RefinementResult
-from services.workflows.service import NewWorkflow, VideoWorkflowService, _brief_of
+from services.workflows.refinement import brief_of
+from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests.support.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, scripted_registry
 
 USER = "bench"
@@ -44,11 +45,11 @@ def refine_new(service: VideoWorkflowService, brief: NewWorkflow) -> float:
 
 def lookup_times(service: VideoWorkflowService, rounds: int) -> list[float]:
     """Milliseconds of the cache lookup alone, for the key the newest workflow's refinement used."""
-    cache = service.prompt_cache
+    cache = service.refinement.prompt_cache
     assert cache is not None
     newest = service.list_workflows(user_id=USER, page_size=1).items[0]
     key = cache.key_for(
-        RefinementRequest(brief=_brief_of(newest), history=(), additional_info=None, model="gpt-4o"), user_id=USER
+        RefinementRequest(brief=brief_of(newest), history=(), additional_info=None, model="gpt-4o"), user_id=USER
     )
     timings = []
     for _ in range(rounds):
