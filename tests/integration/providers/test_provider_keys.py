@@ -125,7 +125,9 @@ def test_a_record_under_a_removed_master_key_says_how_to_recover(db):
         vault(db, f"k2:{NEW}").reveal(user_id="alice", provider="poe", purpose="test")
 
 
-@pytest.mark.parametrize("text", ["", "k1", "k1:notbase64!", f"k1:{OLD[:10]}"])
+@pytest.mark.parametrize(
+    "text", ["", "k1", "k1:notbase64!", f"k1:{OLD[:10]}"], ids=["empty", "no-key", "not-base64", "too-short"]
+)
 def test_malformed_master_keys_are_a_configuration_error_naming_the_variable(text):
     with pytest.raises(ConfigurationError, match="PROVIDER_KEY_MASTER_KEYS"):
         MasterKeys.parse(text)
