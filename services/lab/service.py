@@ -23,25 +23,12 @@ from services.providers.registry import ModelRegistry
 from services.providers.user_messages import safe_message
 from services.workflows import costs
 from services.workflows.domain import CostEstimate, RefinementIteration, VideoWorkflow
+from services.workflows.refinement import brief_of  # the very brief the wizard's refinement round sends
 from services.workflows.service import NewWorkflow, VideoWorkflowService
 from services.workflows.usage import REFINEMENT
 
 UNTITLED = "Prompt Lab brief"
 MAX_HISTORY_PAGE = 200
-
-
-def brief_of(workflow: VideoWorkflow) -> Brief:
-    """The brief a refiner gets for this workflow (as the wizard's refinement step sends it)."""
-    meta = workflow.metadata
-    return Brief(
-        title=workflow.title,
-        initial_prompt=workflow.initial_prompt,
-        target_audience=meta.target_audience,
-        tone=meta.tone,
-        duration=meta.duration,
-        style=meta.style,
-        aspect_ratio=meta.aspect_ratio,
-    )
 
 
 class PromptLab:
