@@ -64,13 +64,14 @@ def test_a_running_job_sends_a_progress_event_at_least_every_2_seconds(api_serve
 
     _, tokens = api_server.sign_up()
     client = api_server.client(tokens["accessToken"])
-    brief = {"title": "Slow", "initialPrompt": "A long render", "metadata": {"duration": 40}}
+    # 60 s at 30 fps: several seconds of rendering even on a quiet machine (40 s at 12 fps took about 2 s there).
+    brief = {"title": "Slow", "initialPrompt": "A long render", "metadata": {"duration": 60}}
     steps = f"/video-workflows/{client.post('/video-workflows', json=brief).json()['id']}"
     client.post(f"{steps}/refine-prompt", json={})
     client.post(f"{steps}/generate-frames", json={"frameCount": 1})
     client.post(f"{steps}/review-frames", json={"frameReviews": [{"frameNumber": 0, "approved": True}]})
     render = threading.Thread(
-        target=lambda: client.post(f"{steps}/generate-video", json={"model": "offline-animatic", "fps": 12}, timeout=600)
+        target=lambda: client.post(f"{steps}/generate-video", json={"model": "offline-animatic", "fps": 30}, timeout=600)
     )
     render.start()
     while client.get(steps).json()["status"] != "PROCESSING":
