@@ -42,7 +42,7 @@ class EncoderSettings:
     crf: str = X264_OPTIONS["crf"]
     x264_params: str = X264_OPTIONS["x264-params"]
 
-    def options(self) -> dict[str, str]:
+    def options(self) -> dict[str, object]:
         """The encoder's private options, as PyAV takes them (ffmpeg's -preset, -crf and -x264-params)."""
         return {"preset": self.preset, "crf": self.crf, "x264-params": self.x264_params}
 
