@@ -10,7 +10,7 @@ from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from services.core.clock import utc_now
-from services.webhooks.inbox import PROVIDER_PREDICTIONS, WebhookInbox
+from services.webhooks.inbox import PROVIDER_PREDICTIONS, WEBHOOK_DELIVERIES, WebhookInbox
 from services.webhooks.signing import WebhookVerificationError, sign
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -48,7 +48,7 @@ def test_the_same_completed_event_delivered_three_times_changes_state_once_and_d
     for outcome in outcomes:
         if outcome.capture_due:  # what the route does after answering
             inbox.capture_output(outcome)
-    assert [(o.duplicate, o.changed) for o in outcomes] == [(False, True), (True, False), (True, False)]
+    assert [(o.duplicate, o.capture_due) for o in outcomes] == [(False, True), (True, False), (True, False)]
     assert capture.calls == [("pred-1", ["https://replicate.delivery/a.png"])]
     assert inbox.prediction("pred-1")["capture"] == "captured/pred-1"
 
@@ -57,16 +57,18 @@ def test_completed_arriving_before_start_still_ends_completed(inbox, capture):
     completed = inbox.receive(*delivery("succeeded", message_id="msg-2", output="https://replicate.delivery/v.mp4"))
     assert completed.capture_due and inbox.capture_output(completed) == "captured/pred-1"
     late_start = inbox.receive(*delivery("starting", message_id="msg-1"))
-    assert not late_start.changed and not late_start.capture_due
+    assert not late_start.duplicate and not late_start.capture_due
     assert inbox.prediction("pred-1")["status"] == "succeeded"
     assert len(capture.calls) == 1
 
 
 def test_start_then_completed_moves_the_prediction_forward(inbox):
-    assert inbox.receive(*delivery("starting", message_id="msg-1")).changed
+    assert not inbox.receive(*delivery("starting", message_id="msg-1")).duplicate
     assert inbox.prediction("pred-1")["status"] == "starting"
-    assert inbox.receive(*delivery("succeeded", message_id="msg-2", output=["https://replicate.delivery/a.png"])).changed
+    completed = inbox.receive(*delivery("succeeded", message_id="msg-2", output=["https://replicate.delivery/a.png"]))
+    assert completed.capture_due
     assert inbox.prediction("pred-1")["status"] == "succeeded"
+    assert inbox.prediction("pred-1")["output"] == ["https://replicate.delivery/a.png"]
 
 
 def test_a_bad_signature_or_an_old_timestamp_changes_nothing(inbox, db, capture):
@@ -75,7 +77,7 @@ def test_a_bad_signature_or_an_old_timestamp_changes_nothing(inbox, db, capture)
         inbox.receive(headers, body.replace(b"pred-1", b"pred-2"))
     with pytest.raises(WebhookVerificationError, match="more than 300 s"):
         inbox.receive(*delivery("succeeded", message_id="msg-3", timestamp=NOW - 301))
-    assert db["webhook_events"].count_documents({}) == 0 and inbox.prediction("pred-1") is None
+    assert db[WEBHOOK_DELIVERIES].count_documents({}) == 0 and inbox.prediction("pred-1") is None
     assert capture.calls == []
 
 
@@ -97,7 +99,7 @@ def test_a_failed_capture_is_released_so_a_later_delivery_or_the_poller_can_capt
     assert inbox.capture_output(outcome) is None, "never downloaded twice"
 
 
-def test_an_in_order_delivery_is_one_write_and_every_event_is_applied_exactly_once(inbox, db):
+def test_every_delivery_is_one_insert_and_every_event_is_applied_exactly_once(inbox, db):
     commands: list[str] = []
     host, port = db.client.address
     client = MongoClient(f"mongodb://{host}:{port}/?directConnection=true", event_listeners=[_Recorder(commands)])
@@ -107,14 +109,40 @@ def test_an_in_order_delivery_is_one_write_and_every_event_is_applied_exactly_on
         )
         deliveries = [delivery("starting", message_id="msg-1"), delivery("succeeded", message_id="msg-2", output="u")]
         outcomes = [recorded.receive(headers, body) for headers, body in deliveries]
-        assert commands == ["update", "update"]  # in order: one conditional upsert each, nothing read first
+        assert commands == ["insert", "insert"]  # one insert each, nothing read first
         outcomes += [recorded.receive(headers, body) for headers, body in deliveries[::-1]]  # repeats, reversed
-        assert len(commands) == 6  # a repeat: the upsert that collides, and the check that it is a repeat
+        assert commands == ["insert"] * 4  # a repeat is only the insert the unique _id refuses
     finally:
         client.close()
-    assert [(o.duplicate, o.changed) for o in outcomes] == [(False, True), (False, True), (True, False), (True, False)]
-    stored = db[PROVIDER_PREDICTIONS].find_one({"_id": "pred-1"})
+    assert [o.duplicate for o in outcomes] == [False, False, True, True]
+    assert db[WEBHOOK_DELIVERIES].count_documents({}) == 2
+    stored = inbox.prediction("pred-1")
     assert stored["webhookIds"] == ["msg-1", "msg-2"] and stored["status"] == "succeeded" and stored["output"] == "u"
+
+
+def test_a_record_from_before_the_deliveries_collection_keeps_its_ids_and_capture(inbox, db, capture):
+    db[PROVIDER_PREDICTIONS].insert_one(
+        {"_id": "pred-1", "status": "starting", "rank": 0, "webhookIds": ["msg-0"], "capture": None}
+    )
+    completed = inbox.receive(*delivery("succeeded", message_id="msg-1", output=["https://x/a.png"]))
+    assert inbox.capture_output(completed) == "captured/pred-1"
+    stored = inbox.prediction("pred-1")
+    assert (stored["status"], stored["webhookIds"], stored["capture"]) == (
+        "succeeded",
+        ["msg-0", "msg-1"],
+        "captured/pred-1",
+    )
+
+
+def test_a_prediction_id_that_would_break_the_key_is_refused(inbox):
+    body = json.dumps({"id": "pred/1", "status": "starting"}).encode()
+    headers = {
+        "webhook-id": "msg-1",
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": sign(secret=SECRET, message_id="msg-1", timestamp=NOW, body=body),
+    }
+    with pytest.raises(WebhookVerificationError, match="not a Replicate prediction"):
+        inbox.receive(headers, body)
 
 
 class _Recorder(monitoring.CommandListener):

@@ -148,9 +148,9 @@ def test_an_aborted_webhook_is_terminal_in_the_inbox_and_a_late_start_does_not_r
     capture = CaptureRecorder()
     inbox = WebhookInbox(db, secret=SECRET, capture=capture, clock=utc_now, now_seconds=lambda: NOW)
     outcome = inbox.receive(*delivery("aborted", message_id="msg_1"))
-    assert (outcome.status, outcome.changed, outcome.capture_due) == ("aborted", True, False)
+    assert (outcome.status, outcome.duplicate, outcome.capture_due) == ("aborted", False, False)
     late = inbox.receive(*delivery("starting", message_id="msg_2"))
-    assert not late.changed
+    assert not late.duplicate and not late.capture_due
     assert inbox.prediction("pred-1")["status"] == "aborted" and capture.calls == []
 
 
