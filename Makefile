@@ -86,9 +86,9 @@ smoke-list: install
 rotate-provider-keys: install
 	$(PY) scripts/rotate_provider_keys.py
 
-## The REST API's tests only (tests/api), and its loopback load benchmark.
+## The REST API's tests (tests/api and tests/e2e/test_api_*), and its loopback load benchmark.
 test-api: install-dev
-	$(PY) -m pytest -q tests/api
+	$(PY) -m pytest -q tests/api tests/e2e/test_api_served_by_streamlit.py tests/e2e/test_api_fuzz.py tests/e2e/test_api_rate_limits_redis.py
 
 bench-api: install-dev
 	$(PY) bench/api_load.py
