@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--width", type=int, default=1024)
     parser.add_argument("--height", type=int, default=576)
-    parser.add_argument("--rounds", type=int, default=2, help="turns each takes; the fastest of each counts")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each takes; the fastest of each counts")
     args = parser.parse_args()
     images = storyboard(args.width, args.height)
     encoder = EncoderSettings()
