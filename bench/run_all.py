@@ -25,6 +25,7 @@ SCRIPTS = (
     "prompt_lab",
     "animatic",
     "jobs",
+    "db_writes",
     "media_store",
     "list_query",
     "api_load",

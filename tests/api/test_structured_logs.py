@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -53,9 +54,19 @@ def test_every_api_line_of_a_request_has_its_request_id_and_workflow_id(captured
     workflow_id = client.post("/video-workflows", json=SHORT_BRIEF).json()["id"]
     response = client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}, headers={"X-Request-ID": "trace-42"})
     assert response.status_code == 200 and response.headers["X-Request-ID"] == "trace-42"
-    lines = [line for line in captured() if line["request_id"] == "trace-42"]
-    assert lines and all(line["workflow_id"] == workflow_id for line in lines), (workflow_id, lines)
+    # The access line is written once the response is sent, so the client can read the body before it exists.
+    deadline = time.monotonic() + 5
+    lines = request_lines(captured(), "trace-42")
+    while not any(line["logger"] == "api.access" for line in lines):
+        assert time.monotonic() < deadline, f"no access line for the request; captured: {captured()}"
+        time.sleep(0.01)
+        lines = request_lines(captured(), "trace-42")
+    assert all(line["workflow_id"] == workflow_id for line in lines), (workflow_id, lines)
     assert any(line["logger"] == "api.access" and "refine-prompt 200" in line["message"] for line in lines)
+
+
+def request_lines(lines: list[dict], request_id: str) -> list[dict]:
+    return [line for line in lines if line["request_id"] == request_id]
 
 
 def test_a_failing_job_logs_its_workflow_and_job_but_not_the_token_in_the_error(captured, make_service):
