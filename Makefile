@@ -88,7 +88,7 @@ rotate-provider-keys: install
 
 ## The REST API's tests (tests/api and tests/e2e/test_api_*), and its loopback load benchmark.
 test-api: install-dev
-	$(PY) -m pytest -q tests/api tests/e2e/test_api_served_by_streamlit.py tests/e2e/test_api_fuzz.py tests/e2e/test_api_rate_limits_redis.py
+	$(PY) -m pytest -q tests/api tests/e2e/test_api_*.py
 
 bench-api: install-dev
 	$(PY) bench/api_load.py

@@ -17,9 +17,9 @@ from _common import Figure, in_memory_database, machine_line, write_results
 from pymongo import MongoClient
 
 
-def round_rates(uri: str, *, rounds: int, writes: int) -> list[float]:
+def round_rates(uri: str, *, retry_writes: bool, rounds: int, writes: int) -> list[float]:
     """Inserts per second in each round, on one client and one collection."""
-    client: MongoClient = MongoClient(uri)
+    client: MongoClient = MongoClient(uri, retryWrites=retry_writes)  # overrides the URI's option
     collection = client["bench_db_writes"]["documents"]
     rates = []
     try:
@@ -39,10 +39,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--writes", type=int, default=500, help="inserts per round")
     args = parser.parse_args()
-    with in_memory_database() as uri:  # the app's URI: retryWrites=false
-        ours = round_rates(uri, rounds=args.rounds, writes=args.writes)
-    with in_memory_database() as uri:
-        default = round_rates(uri.replace("&retryWrites=false", ""), rounds=args.rounds, writes=args.writes)
+    with in_memory_database() as uri:  # the app's setting: retryWrites=false
+        ours = round_rates(uri, retry_writes=False, rounds=args.rounds, writes=args.writes)
+    with in_memory_database() as uri:  # the driver's default
+        default = round_rates(uri, retry_writes=True, rounds=args.rounds, writes=args.writes)
     total = args.rounds * args.writes
     print(machine_line())
     print(f"{args.rounds} rounds of {args.writes} inserts; rates per round (inserts/s):")

@@ -46,8 +46,8 @@ def uri_for(host: str, port: int) -> str:
     """The pymongo URI of a single embedded server, without retryable writes.
 
     SecantusDB 0.7.0b3 keeps a reply for every retryable write for 30 minutes (up to 10,000), and on every write
-    scans them all, sorting them once there are 10,000: a server that has taken 10,000 writes answers about 20x
-    slower (1,100 inserts/s falls to about 50/s; `bench/db_writes.py`). Its record lives in memory only, so it
+    scans them all, sorting them once there are 10,000: a server that has taken 15,000 writes inserts 14-18x
+    slower (about 1,000 against 60-75 inserts/s in `bench/db_writes.py`). Its record lives in memory only, so it
     never made a retry safe across the restart the supervisor does anyway; a retry after a lost reply on
     loopback is all it gave. Reads stay retryable. A MONGODB_URI server (MongoDB, Atlas) keeps the driver's
     default, retryable writes on.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -18,6 +17,7 @@ from tests.support import log_audit
 from tests.support.api_fixtures import SHORT_BRIEF, ApiServer, Scripted
 from tests.support.briefs import a_brief
 from tests.support.fakes import scripted_registry
+from tests.support.worker_processes import wait_for
 
 REPLICATE_TOKEN = "r8_" + "Zq3" * 10
 
@@ -55,18 +55,17 @@ def test_every_api_line_of_a_request_has_its_request_id_and_workflow_id(captured
     response = client.post(f"/video-workflows/{workflow_id}/refine-prompt", json={}, headers={"X-Request-ID": "trace-42"})
     assert response.status_code == 200 and response.headers["X-Request-ID"] == "trace-42"
     # The access line is written once the response is sent, so the client can read the body before it exists.
-    deadline = time.monotonic() + 5
-    lines = request_lines(captured(), "trace-42")
-    while not any(line["logger"] == "api.access" for line in lines):
-        assert time.monotonic() < deadline, f"no access line for the request; captured: {captured()}"
-        time.sleep(0.01)
-        lines = request_lines(captured(), "trace-42")
+    lines = wait_for(lambda: _with_access_line(request_lines(captured(), "trace-42")), timeout=5, every=0.01)
     assert all(line["workflow_id"] == workflow_id for line in lines), (workflow_id, lines)
     assert any(line["logger"] == "api.access" and "refine-prompt 200" in line["message"] for line in lines)
 
 
 def request_lines(lines: list[dict], request_id: str) -> list[dict]:
     return [line for line in lines if line["request_id"] == request_id]
+
+
+def _with_access_line(lines: list[dict]) -> list[dict] | None:
+    return lines if any(line["logger"] == "api.access" for line in lines) else None
 
 
 def test_a_failing_job_logs_its_workflow_and_job_but_not_the_token_in_the_error(captured, make_service):

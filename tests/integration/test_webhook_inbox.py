@@ -134,6 +134,15 @@ def test_a_record_from_before_the_deliveries_collection_keeps_its_ids_and_captur
     )
 
 
+def test_a_late_start_does_not_move_back_a_record_from_before_the_deliveries_collection(inbox, db):
+    db[PROVIDER_PREDICTIONS].insert_one(
+        {"_id": "pred-1", "status": "succeeded", "rank": 2, "output": "u", "webhookIds": ["msg-2"], "capture": None}
+    )
+    assert not inbox.receive(*delivery("starting", message_id="msg-1")).capture_due
+    stored = inbox.prediction("pred-1")
+    assert (stored["status"], stored["output"], stored["webhookIds"]) == ("succeeded", "u", ["msg-2", "msg-1"])
+
+
 def test_a_prediction_id_that_would_break_the_key_is_refused(inbox):
     body = json.dumps({"id": "pred/1", "status": "starting"}).encode()
     headers = {
