@@ -6,6 +6,7 @@ moment it exists, and report progress. With no active job (plain calls) they jus
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -15,9 +16,13 @@ from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pymongo.errors import ConnectionFailure
+
 from services.core.errors import ConflictError
 from services.jobs.store import Job, JobStatus, JobStore
 from services.jobs.timings import ModelTimings
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -74,6 +79,8 @@ class ActiveJob:
                 self.job.progress.message = message
         except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
             self.canceled()
+        except ConnectionFailure:  # the database is restarting: skip this report, the next one writes it
+            log.warning("job %s: progress not written, the database is unreachable", self.job.id)
 
     def _overall(self) -> float:
         parts = self._parts or list(self._fractions) or ["job"]
@@ -161,6 +168,8 @@ def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[Active
         while not stop.wait(heartbeat_every):
             try:
                 active.heartbeat()
+            except ConnectionFailure:  # the database is restarting, not the lease lost: beat again next time
+                continue
             except Exception:  # noqa: BLE001 - lost the lease: canceled by the user, or taken over
                 active.canceled()
                 return
