@@ -14,7 +14,7 @@ from datetime import datetime
 import anyio
 
 from services.core import metrics
-from services.core.errors import NotFoundError, StudioError, ValidationError
+from services.core.errors import BusyError, NotFoundError, StudioError, ValidationError
 from services.core.settings import Settings
 from services.jobs.context import ActiveJob
 from services.jobs.dispatch import JobDispatcher
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 
 PROGRESS_EVENT_SECONDS = 2.0
+CLOSING_JOB_WAIT_SECONDS = 2.0
+CLOSING_JOB_POLL_SECONDS = 0.02
 
 
 def job_progress(job: Job, *, now: datetime) -> dict:
@@ -146,9 +148,32 @@ class JobControl:
         self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind, params: dict
     ) -> VideoWorkflow:
         """Mark the workflow as processing and record the job (before any provider call); run it or queue it."""
+        self._wait_for_closing_job(user_id=user_id, workflow_id=workflow_id)
         self.writer.update(user_id, workflow_id, start)
         self.submit_job(workflow_id=workflow_id, user_id=user_id, kind=kind, params=params, job_id=job_id)
         return self.writer.get(user_id=user_id, workflow_id=workflow_id)
+
+    def _wait_for_closing_job(self, *, user_id: str, workflow_id: str) -> None:
+        """Let a job that has written its workflow's last change also close its own record before the next starts.
+
+        A job writes its result to the workflow, then marks itself finished: in between, the workflow is free while
+        the job still reads RUNNING. Starting the next job in that gap would show two open jobs on one workflow.
+        The gap is a write long, so this waits up to CLOSING_JOB_WAIT_SECONDS, then refuses with 409 naming the job.
+        A job the workflow still runs is left to the start's own check (an immediate 409), and a job whose worker
+        died (lease lapsed) does not hold the workflow: the reconciler closes it, as superseded, when it resumes it.
+        """
+        deadline = time.monotonic() + CLOSING_JOB_WAIT_SECONDS
+        while (job := self.jobs.store.open_for_workflow(workflow_id)) is not None:
+            workflow = self.writer.get(user_id=user_id, workflow_id=workflow_id)
+            lapsed = job.lease_expires_at is not None and job.lease_expires_at < self.clock()
+            if workflow.active_job_id == job.id or lapsed:
+                return
+            if time.monotonic() >= deadline:
+                raise BusyError(
+                    f"Generation job {job.id} is still closing on this workflow. Try again in a few seconds.",
+                    job_id=job.id,
+                )
+            time.sleep(CLOSING_JOB_POLL_SECONDS)
 
     def submit_job(self, *, workflow_id: str, user_id: str, kind: JobKind, params: dict, job_id: str) -> None:
         """Record the job, then hand it to the dispatcher, or run it here when jobs run inline."""

@@ -276,6 +276,14 @@ class JobStore:
         )
         return result.modified_count == 1
 
+    def open_for_workflow(self, workflow_id: str) -> Job | None:
+        """The workflow's queued or running job, if its record has one (the oldest, should there be more)."""
+        found = self.collection.find_one(
+            {"workflowId": workflow_id, "status": {"$in": [JobStatus.QUEUED.value, JobStatus.RUNNING.value]}},
+            sort=[("createdAt", ASCENDING)],
+        )
+        return _job_from(found) if found else None
+
     def for_workflow(self, workflow_id: str) -> list[Job]:
         """Every job of a workflow, oldest first."""
         return [_job_from(d) for d in self.collection.find({"workflowId": workflow_id}).sort("createdAt", ASCENDING)]

@@ -160,10 +160,19 @@ def check_can_regenerate(workflow: VideoWorkflow, frame_numbers: list[int]) -> l
 def replace_frame(workflow: VideoWorkflow, new_frame: GeneratedFrame, *, now: datetime) -> None:
     """Swap in a regenerated frame; the old one goes into its history."""
     old = _require_frame(workflow, new_frame.frame_number)
-    new_frame.history = [*old.history, _as_version(old)]
-    new_frame.version = old.version + 1
+    _succeed(old, new_frame)
     new_frame.regeneration_count = old.regeneration_count + 1
     add_generated_frame(workflow, new_frame, now=now)
+
+
+def _succeed(old: GeneratedFrame, new_frame: GeneratedFrame) -> None:
+    """new_frame becomes the frame's newest version, with the current one added to the history, in version order.
+
+    Newest, not current + 1: after a restore the current version is an earlier one, and current + 1 would give
+    a later version's number a second time (a restore of that number then lost one of the two).
+    """
+    new_frame.history = sorted([*old.history, _as_version(old)], key=lambda v: v.version)
+    new_frame.version = new_frame.history[-1].version + 1
 
 
 def _as_version(frame: GeneratedFrame) -> FrameVersion:
@@ -250,8 +259,7 @@ def adopt_frame(workflow: VideoWorkflow, new_frame: GeneratedFrame, *, now: date
     """A frame rendered elsewhere (the Prompt Lab) becomes the frame's next version; the current one joins its history."""
     check_transition(workflow.current_step, WorkflowAction.RESTORE_FRAME_VERSION)  # versions change only in review
     old = _require_frame(workflow, new_frame.frame_number)
-    new_frame.history = [*old.history, _as_version(old)]
-    new_frame.version = max([old.version, *(v.version for v in old.history)]) + 1
+    _succeed(old, new_frame)
     new_frame.regeneration_count = old.regeneration_count  # an adoption is not a regeneration round
     add_generated_frame(workflow, new_frame, now=now)
 

@@ -105,6 +105,23 @@ def test_a_regenerated_frame_keeps_its_previous_version_in_history_and_restoring
     assert [(v.version, v.image_key) for v in frame.history] == [(2, "workflows/w/frame-1-b.png")]
 
 
+def test_a_regeneration_after_a_restore_gets_a_new_version_number_and_every_version_stays_restorable():
+    workflow = in_review(a_frame(1))
+    rules.replace_frame(workflow, a_frame(1).model_copy(update={"image_key": "v2.png"}), now=NOW)
+    rules.restore_frame_version(workflow, 1, 1, now=NOW)  # current: version 1; history: version 2
+    rules.replace_frame(workflow, a_frame(1).model_copy(update={"image_key": "v3.png"}), now=NOW)
+    frame = workflow.frame(1)
+    assert frame.version == 3 and [(v.version, v.image_key) for v in frame.history] == [
+        (1, "workflows/w/frame-1-a.png"),
+        (2, "v2.png"),
+    ]
+
+    rules.restore_frame_version(workflow, 1, 2, now=NOW)
+    frame = workflow.frame(1)
+    assert (frame.version, frame.image_key) == (2, "v2.png")
+    assert [(v.version, v.image_key) for v in frame.history] == [(1, "workflows/w/frame-1-a.png"), (3, "v3.png")]
+
+
 def test_restoring_a_version_that_never_existed_is_refused():
     with pytest.raises(ValidationError, match="no earlier version 3"):
         rules.restore_frame_version(in_review(a_frame(1)), 1, 3, now=NOW)
