@@ -45,9 +45,12 @@ system-deps:
 run: install
 	FORWARDED_ALLOW_IPS="$${FORWARDED_ALLOW_IPS-}" $(VENV)/bin/streamlit run app.py $${SERVER_ADDRESS:+--server.address $$SERVER_ADDRESS}
 
-## Install what the tests need (Python packages, Chromium, Redis) and run the whole suite.
+## Install what the tests need (Python packages, Chromium, Redis) and run the whole suite: everything but the
+## end-to-end tier on two processes (pytest-xdist), then the end-to-end tier (browsers, kill -9 loops, several
+## servers, real-time waits) on one, as its timings were written for.
 test: install-dev chromium redis-server
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e" -n 2
+	$(PY) -m pytest -m e2e
 
 ## The inner loop: everything but the end-to-end tier (marker e2e), on two processes (pytest-xdist).
 test-fast: install-dev
