@@ -49,6 +49,7 @@ from services.workflows.migrations import migrate_frames_from_zero
 from services.workflows.prompt_cache import build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.service import VideoWorkflowService
+from services.workflows.version_repair import repair_repeated_frame_versions
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,7 @@ def bootstrap(
     for ensure in (ensure_indexes, ensure_user_indexes, ensure_job_indexes, ensure_campaign_indexes):
         ensure(db)
     migrate_frames_from_zero(db)  # idempotent: workflows stored when frames were numbered from 1
+    repair_repeated_frame_versions(db)  # once: versions numbered twice by a regeneration after a restore
     api = build_api_services(settings, db, clock=utc_now, rate_limit_storage=rate_limit_storage, wall_clock=wall_clock)
     callbacks = callbacks or build_outgoing_webhooks(settings, db)
     campaigns = CampaignService(db, clock=utc_now)
