@@ -40,7 +40,11 @@ def test_the_stream_follows_a_background_generation_until_the_frames_are_ready(m
         updates = events(client, f"{steps}/events")
     finally:
         service.dispatcher.stop()
-    assert updates[0]["status"] == "PROCESSING" and updates[0]["job"]["status"] == "RUNNING"
+    job_statuses = [u["job"]["status"] for u in updates]
+    assert updates[0]["status"] == "PROCESSING" and "RUNNING" in job_statuses
+    # A dispatched job reads QUEUED until a worker claims it (on a loaded machine the first event can come first).
+    order = ("QUEUED", "RUNNING", "SUCCEEDED")
+    assert job_statuses == sorted(job_statuses, key=order.index), "the job only moves forward"
     assert updates[-1]["status"] == "WAITING_USER_INPUT" and updates[-1]["currentStep"] == "FRAME_REVIEW"
     assert updates[-1]["job"]["status"] == "SUCCEEDED" and updates[-1]["job"]["percent"] == 100
     percents = [u["job"]["percent"] for u in updates]
