@@ -160,12 +160,12 @@ def check_can_regenerate(workflow: VideoWorkflow, frame_numbers: list[int]) -> l
 def replace_frame(workflow: VideoWorkflow, new_frame: GeneratedFrame, *, now: datetime) -> None:
     """Swap in a regenerated frame; the old one goes into its history."""
     old = _require_frame(workflow, new_frame.frame_number)
-    _succeed(old, new_frame)
+    _make_newest_version(old, new_frame)
     new_frame.regeneration_count = old.regeneration_count + 1
     add_generated_frame(workflow, new_frame, now=now)
 
 
-def _succeed(old: GeneratedFrame, new_frame: GeneratedFrame) -> None:
+def _make_newest_version(old: GeneratedFrame, new_frame: GeneratedFrame) -> None:
     """new_frame becomes the frame's newest version, with the current one added to the history, in version order.
 
     Newest, not current + 1: after a restore the current version is an earlier one, and current + 1 would give
@@ -259,7 +259,7 @@ def adopt_frame(workflow: VideoWorkflow, new_frame: GeneratedFrame, *, now: date
     """A frame rendered elsewhere (the Prompt Lab) becomes the frame's next version; the current one joins its history."""
     check_transition(workflow.current_step, WorkflowAction.RESTORE_FRAME_VERSION)  # versions change only in review
     old = _require_frame(workflow, new_frame.frame_number)
-    _succeed(old, new_frame)
+    _make_newest_version(old, new_frame)
     new_frame.regeneration_count = old.regeneration_count  # an adoption is not a regeneration round
     add_generated_frame(workflow, new_frame, now=now)
 
