@@ -22,6 +22,7 @@ from services.core import metrics
 from services.core.clock import utc_now
 from services.core.kept_secrets import kept_secret
 from services.core.settings import Settings, load_settings
+from services.core.tls import shared_tls_context
 from services.jobs.dispatch import EmbeddedWorkerPool, JobDispatcher, JobHandlers
 from services.jobs.runner import JobRunner
 from services.jobs.store import JobKind, JobStore, ensure_job_indexes
@@ -87,7 +88,7 @@ def build_outgoing_webhooks(settings: Settings, db: Database) -> OutgoingWebhook
     ensure_webhook_indexes(db)
     master = settings.PROVIDER_KEY_MASTER_KEYS
     keys = MasterKeys.parse(master.get_secret_value()).keys if master else {"dev": _development_key(settings)}
-    http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False)
+    http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False, verify=shared_tls_context())
     return OutgoingWebhooks(
         db,
         keys=keys,

@@ -2,5 +2,6 @@
 
 Public surface: `clock.utc_now`, `errors` (the typed `StudioError` family), `settings.Settings` / `load_settings`,
 `validation` (text cleaning and range checks), `kept_secrets.kept_secret`, `log_setup` (JSON or text logs with
-bound context), `metrics` (the Prometheus series).
+bound context), `metrics` (the Prometheus series), `tls.shared_tls_context` (one CA bundle load for every HTTPS
+client).
 """

@@ -16,6 +16,7 @@ import replicate
 from replicate.exceptions import ReplicateError
 
 from services.core.errors import ProviderError
+from services.core.tls import shared_tls_context
 from services.providers.retrying import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def build_client(
         api_token=api_token,
         base_url=base_url,
         timeout=timeout,
-        transport=transport or httpx.HTTPTransport(),
+        transport=transport or httpx.HTTPTransport(verify=shared_tls_context()),
         event_hooks={"response": [raise_for_rate_limit]},
     )
 

@@ -14,6 +14,7 @@ import httpx
 
 from services.core.clock import utc_now
 from services.core.settings import Settings
+from services.core.tls import shared_tls_context
 from services.providers.availability import AvailabilityChecker, ModelAvailability
 from services.providers.catalog import ModelSpec
 from services.providers.registry import ModelRegistry
@@ -70,10 +71,15 @@ class ProviderStatus:
         timeout = httpx.Timeout(20.0, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS)
         poe = replicate = None
         if s.POE_API_KEY is not None:
-            poe = httpx.Client(base_url=s.POE_BASE_URL, timeout=timeout, transport=self.transports.get("poe"))
+            poe = httpx.Client(
+                base_url=s.POE_BASE_URL, timeout=timeout, verify=shared_tls_context(), transport=self.transports.get("poe")
+            )
         if s.REPLICATE_API_KEY is not None:
             replicate = httpx.Client(
-                base_url=s.REPLICATE_BASE_URL, timeout=timeout, transport=self.transports.get("replicate")
+                base_url=s.REPLICATE_BASE_URL,
+                timeout=timeout,
+                verify=shared_tls_context(),
+                transport=self.transports.get("replicate"),
             )
         token = s.REPLICATE_API_KEY
         checker = AvailabilityChecker(

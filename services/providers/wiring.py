@@ -14,6 +14,7 @@ import httpx
 from services.core import metrics
 from services.core.errors import ProviderError
 from services.core.settings import Settings
+from services.core.tls import shared_tls_context
 from services.providers.base import FrameRequest, RefinementRequest, VideoRequest
 from services.providers.catalog import ModelSpec, Price, load_catalog
 from services.providers.circuit_breaker import CircuitBreakers, Guarded
@@ -112,6 +113,7 @@ def build_media_fetcher(settings: Settings, transports: Transports, *, provider:
     media_http = httpx.Client(
         timeout=httpx.Timeout(s.PROVIDER_READ_TIMEOUT_SECONDS, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS),
         follow_redirects=False,
+        verify=shared_tls_context(),
         transport=transports.media,
     )
     return MediaFetcher(
@@ -145,13 +147,21 @@ class ProviderFactory:
             sleep=transports.sleep or time.sleep,
         )
         self.poe_http = httpx.Client(
-            base_url=s.POE_BASE_URL, timeout=self.timeout, follow_redirects=False, transport=transports.poe
+            base_url=s.POE_BASE_URL,
+            timeout=self.timeout,
+            follow_redirects=False,
+            verify=shared_tls_context(),
+            transport=transports.poe,
         )
         self.fetcher = build_media_fetcher(s, transports)
         self.poe_fetcher = build_media_fetcher(s, transports, provider="poe")
         video_timeout = httpx.Timeout(s.POE_VIDEO_TIMEOUT_SECONDS, connect=s.PROVIDER_CONNECT_TIMEOUT_SECONDS)
         self.poe_video_http = httpx.Client(
-            base_url=s.POE_BASE_URL, timeout=video_timeout, follow_redirects=False, transport=transports.poe
+            base_url=s.POE_BASE_URL,
+            timeout=video_timeout,
+            follow_redirects=False,
+            verify=shared_tls_context(),
+            transport=transports.poe,
         )
         webhook = f"{s.PUBLIC_BASE_URL.rstrip('/')}/api/webhooks/replicate" if s.PUBLIC_BASE_URL else None
         self.runner = PredictionRunner(

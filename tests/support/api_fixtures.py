@@ -19,6 +19,7 @@ from api.main import api_routes
 from services.accounts.rate_limits import ClockedMemoryStorage
 from services.bootstrap import Runtime, bootstrap
 from services.core.settings import Settings
+from services.core.tls import shared_tls_context
 from services.providers.registry import ModelRegistry
 from services.webhooks.outgoing import OutgoingWebhooks
 from tests.support.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
@@ -51,7 +52,7 @@ class ApiServer:
         """An HTTP client for the API, optionally authenticated with a bearer token."""
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        client = httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+        client = httpx.Client(base_url=self.base_url, headers=headers, timeout=60, verify=shared_tls_context())
         self._clients.append(client)
         return client
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
+import streamlit.components.v2.manifest_scanner as component_manifests
 from pymongo.database import Database
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +22,10 @@ from ui.auth import SESSION_KEY
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 APP_TIMEOUT = 60
+
+# Each AppTest scans every installed distribution's metadata for custom components (about 30 ms of CPU). The
+# installed packages do not change during a test session, so one scan serves every AppTest.
+component_manifests.scan_component_manifests = functools.cache(component_manifests.scan_component_manifests)
 
 
 @pytest.fixture
