@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -127,9 +128,20 @@ class VideoPlan:
 def load_catalog(path: Path | None = None, *, usd_per_point: float = 0.0) -> dict[str, ModelSpec]:
     """Read and check the model configuration; a mistake names the entry and the field.
 
-    Prices given in Poe points (`price_unit = "points"`) are converted at usd_per_point.
+    Prices given in Poe points (`price_unit = "points"`) are converted at usd_per_point. The parsed file is kept
+    until it changes on disk: each runtime and each page's offline banner asks for it.
     """
     source = path or DEFAULT_CATALOG_PATH
+    try:
+        stat = source.stat()
+    except OSError as exc:
+        raise ConfigurationError(f"MODEL_CONFIG_PATH: cannot read model configuration {source}: {exc}") from None
+    return dict(_parsed_catalog(source, stat.st_mtime_ns, stat.st_size, usd_per_point))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_catalog(source: Path, _mtime_ns: int, _size: int, usd_per_point: float) -> dict[str, ModelSpec]:
+    """The checked catalog of one version of the file (its modification time and size are part of the key)."""
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -18,8 +18,10 @@ def _token(server: ApiServer, username: str, password: str, **headers: str):  # 
 
 
 def test_a_real_and_an_unknown_username_cost_the_same_at_the_configured_bcrypt_cost(make_api_server):
-    server: ApiServer = make_api_server(RATE_LIMIT_LOGIN_PER_IP="1000/minute", LOGIN_MAX_FAILURES=100, BCRYPT_ROUNDS=12)
-    server.runtime.users = UserService(server.runtime.db, clock=utc_now, bcrypt_rounds=12)  # the production cost
+    server: ApiServer = make_api_server(RATE_LIMIT_LOGIN_PER_IP="1000/minute", LOGIN_MAX_FAILURES=100, BCRYPT_ROUNDS=11)
+    # Cost 11 is neither the default (12) nor the fixtures' (4), so a dummy hash fixed at either would show, at
+    # half the time of cost 12 (about 0.1 s a check, 41 checks).
+    server.runtime.users = UserService(server.runtime.db, clock=utc_now, bcrypt_rounds=11)
     server.runtime.users.register(username="realname", password=PASSWORD, name="Real")
     _token(server, "nobody-here", "wrong password")  # warm-up: the dummy hash is made once per cost
     real, unknown = [], []
@@ -28,9 +30,11 @@ def test_a_real_and_an_unknown_username_cost_the_same_at_the_configured_bcrypt_c
             started = time.perf_counter()
             assert _token(server, name, "wrong password").status_code == 401
             samples.append(time.perf_counter() - started)
-    real_median, unknown_median = statistics.median(real), statistics.median(unknown)
-    assert abs(real_median - unknown_median) / max(real_median, unknown_median) < 0.15, (real_median, unknown_median)
-    assert real_median > 0.05, "a bcrypt check at cost 12 really ran"
+    # Each real try is paired with the unknown one right after it, so load from other tests on the machine weighs on
+    # both alike; the median of the pairs' ratios is what an observer timing many tries would see.
+    ratio = statistics.median(r / u for r, u in zip(real, unknown, strict=True))
+    assert abs(ratio - 1) < 0.15, (ratio, statistics.median(real), statistics.median(unknown))
+    assert statistics.median(real) > 0.05, "a bcrypt check at cost 11 really ran"
 
 
 def test_five_wrong_passwords_lock_the_account_for_the_api_too(make_api_server):

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 import streamlit as st
 import streamlit.components.v2.manifest_scanner as component_manifests
+import streamlit.testing.v1.app_test as app_test_module
+import streamlit.testing.v1.local_script_runner as local_script_runner
 from pymongo.database import Database
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest
 
 from services.accounts.users import User
@@ -26,6 +29,21 @@ APP_TIMEOUT = 60
 # Each AppTest scans every installed distribution's metadata for custom components (about 30 ms of CPU). The
 # installed packages do not change during a test session, so one scan serves every AppTest.
 component_manifests.scan_component_manifests = functools.cache(component_manifests.scan_component_manifests)
+
+
+class _SessionScriptCache(ScriptCache):
+    """Every AppTest run starts a fresh ScriptCache, so each run parsed, rewrote (Streamlit's "magic") and compiled
+    the app and page scripts again. The scripts do not change during a test session: one compiled copy serves all."""
+
+    _compiled: dict = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cache = self._compiled
+
+
+app_test_module.ScriptCache = _SessionScriptCache  # type: ignore[misc]
+local_script_runner.ScriptCache = _SessionScriptCache  # type: ignore[misc]
 
 
 @pytest.fixture
