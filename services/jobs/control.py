@@ -138,11 +138,30 @@ class JobControl:
         job_id = workflow.active_job_id
         if workflow.status is not WorkflowStatus.PROCESSING or job_id is None:
             raise ValidationError("Nothing is generating for this workflow right now, so there is nothing to cancel.")
-        self.jobs.store.request_cancel(job_id)
+        if not self.jobs.store.request_cancel(job_id):
+            self._cancel_once_recorded(job_id)
         message = "Canceled by you. Everything finished before the cancel is kept; retry the step when ready."
         return self.writer.update(
             user_id, workflow_id, functools.partial(_fail_if_current, job_id=job_id, message=message, now=self.clock())
         )
+
+    def _cancel_once_recorded(self, job_id: str) -> None:
+        """Cancel a job whose start has marked the workflow but not yet recorded the job.
+
+        A start writes the workflow, then the job's record. A cancel in between found no record, freed the
+        workflow, and the job then ran anyway, beside the next start's job. Waiting for the record (a write long;
+        at most CLOSING_JOB_WAIT_SECONDS, after which a start that died in between is assumed) lets the cancel close
+        it before the workflow is freed. A record that exists but has ended is left as it is.
+        """
+        deadline = time.monotonic() + CLOSING_JOB_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                self.jobs.store.get(job_id)
+            except NotFoundError:
+                time.sleep(CLOSING_JOB_POLL_SECONDS)
+                continue
+            self.jobs.store.request_cancel(job_id)
+            return
 
     def start_job(
         self, user_id: str, workflow_id: str, start: Mutation, *, job_id: str, kind: JobKind, params: dict

@@ -138,3 +138,30 @@ def test_a_job_whose_worker_died_does_not_hold_the_next_start(reviewed, monkeypa
     started = service.regenerate_frames(user_id=USER, workflow_id=workflow_id, frame_numbers=[1])
 
     assert started.status is WorkflowStatus.WAITING_USER_INPUT and started.generated_frames[1].version == 2
+
+
+def test_a_cancel_between_a_starts_two_writes_cancels_the_job_it_records_next(reviewed):
+    service, workflow_id = reviewed
+    # The start has marked the workflow as running "starting-job", and records the job 0.3 s later.
+    service.repository.collection.update_one(
+        {"_id": workflow_id}, {"$set": {"status": "PROCESSING", "activeJobId": "starting-job"}, "$inc": {"version": 1}}
+    )
+    recorder = threading.Timer(
+        0.3,
+        service.jobs.store.create,
+        kwargs={
+            "workflow_id": workflow_id,
+            "user_id": USER,
+            "kind": JobKind.REGENERATE_FRAMES,
+            "params": {"frameNumbers": [1]},
+            "job_id": "starting-job",
+            "claimed_by": "the-starting-request",
+        },
+    )
+    recorder.start()
+
+    canceled = service.cancel_generation(user_id=USER, workflow_id=workflow_id)
+    recorder.join()
+
+    assert canceled.status is WorkflowStatus.FAILED and canceled.active_job_id is None
+    assert service.jobs.store.get("starting-job").status is JobStatus.CANCELED, "it would run beside the next job"
