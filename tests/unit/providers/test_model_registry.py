@@ -7,6 +7,7 @@ import pytest
 from services.core.errors import ConfigurationError, UnknownModelError
 from services.core.settings import ASPECT_RATIOS
 from services.providers.catalog import (
+    DEFAULT_CATALOG_PATH,
     UnsupportedRequestError,
     check_frame,
     load_catalog,
@@ -105,3 +106,14 @@ def test_a_model_configuration_file_overrides_the_default_and_mistakes_name_the_
     bad.write_text('[models."veo-3"]\nrole = "video"\nprovider = "replicate"\nreference = "google/veo-3"\n')
     with pytest.raises(ConfigurationError, match="model 'veo-3': inputs must be"):
         build_registry(provider_settings(tmp_path, MODEL_CONFIG_PATH=bad))
+
+
+def test_an_edited_model_configuration_is_read_again_and_an_unchanged_one_is_not(tmp_path):
+    edited = tmp_path / "models.toml"
+    edited.write_text(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_catalog(edited)
+    assert load_catalog(edited)["gpt-4o"] is first["gpt-4o"], "the unchanged file was parsed again"
+
+    text = edited.read_text(encoding="utf-8").replace('reference = "GPT-4o"', 'reference = "GPT-4o-Edited"', 1)
+    edited.write_text(text, encoding="utf-8")
+    assert load_catalog(edited)["gpt-4o"].reference == "GPT-4o-Edited"
