@@ -10,6 +10,7 @@ from services.webhooks.inbox import WebhookInbox
 from services.webhooks.signing import sign, verify
 from tests.integration.test_outgoing_webhooks import Receiver, outgoing
 from tests.support.api_fixtures import ApiServer
+from tests.support.worker_processes import wait_for
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -43,9 +44,7 @@ def test_a_signed_completed_event_delivered_three_times_is_recorded_and_captured
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert [a.json()["duplicate"] for a in answers] == [False, True, True]
     # The route captures the output after it has answered (to answer fast): wait for it, at most 5 s.
-    deadline = time.monotonic() + 5
-    while not captured and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: captured or None, timeout=5)
     assert captured == ["pred-9"]
     assert api_server.runtime.webhooks.prediction("pred-9")["status"] == "succeeded"
 
