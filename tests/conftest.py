@@ -44,13 +44,38 @@ def pytest_configure(config: pytest.Config) -> None:
 pytest_plugins = ("tests.support.api_fixtures", "tests.support.ui_fixtures")
 
 
+# The end-to-end tier's longest tests (a minute or more each on the 2-core machine), by file, longest first.
+LONGEST_E2E_FILES = (
+    "test_api_fuzz.py",
+    "test_kill_recovery.py",
+    "test_browser_end_to_end.py",
+    "test_pip_fallback_install.py",
+    "test_browser_review.py",
+    "test_browser_dialog.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the end-to-end tier (tests/e2e); tests marked runs_last go last (stable: the rest keep their order)."""
+    """Mark the end-to-end tier (tests/e2e) and order the run: the end-to-end tier first, its longest files first,
+    then the other tiers, and tests marked runs_last at the end (stable: the rest keep their order).
+
+    When one session runs every tier on several processes (`make test`), the long end-to-end tests start at once
+    and the many short tests fill the cores around them, instead of the long ones trailing at the end.
+    """
     e2e = Path(__file__).resolve().parent / "e2e"
     for item in items:
         if Path(str(item.path)).resolve().is_relative_to(e2e):
             item.add_marker(pytest.mark.e2e)
-    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+    items.sort(key=_run_order)
+
+
+def _run_order(item: pytest.Item) -> tuple[int, int]:
+    if item.get_closest_marker("runs_last") is not None:
+        return (2, 0)
+    if item.get_closest_marker("e2e") is None:
+        return (1, 0)
+    name = Path(str(item.path)).name
+    return (0, LONGEST_E2E_FILES.index(name) if name in LONGEST_E2E_FILES else len(LONGEST_E2E_FILES))
 
 
 def _is_local(address: object) -> bool:
