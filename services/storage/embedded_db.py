@@ -27,6 +27,13 @@ DEFAULT_CACHE_SIZE = "256M"
 # at most 1,000 entries, instead of SecantusDB's hour and 100,000 entries of every write's images.
 OPLOG_RETENTION_SECONDS = 60
 OPLOG_MAX_ENTRIES = 1000
+# glibc's malloc settings for the server process (other C libraries ignore these variables; a value already in the
+# environment wins). By default glibc raises its mmap threshold to the largest block freed so far (up to 32 MB), so
+# the buffers of one big reply or checkpoint are served from the heap ever after, and each connection thread gets an
+# arena of its own: the server's heap only grew, about 200 MB an hour in a 10-minute soak that kept 2 MB of data.
+# With a fixed 32 KiB threshold (larger blocks get a mapping of their own, unmapped on free) and one arena, the same
+# soak's trend fell to 85 MB an hour and its second half grew 2.7% instead of 7.3% (README, issue 16).
+MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "32768", "MALLOC_ARENA_MAX": "1"}
 
 
 def _server_executable() -> str:
@@ -124,7 +131,13 @@ class EmbeddedDatabase:
         ]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         # Its own session: a Ctrl-C in the terminal stops the app first, which then stops the server cleanly.
-        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**MALLOC_SETTINGS, **os.environ},
+        )
         self._wait_until_ready()
         log.info("embedded database started (pid %s) at %s:%s", self.process.pid, self.host, self.port)
         return self.uri

@@ -1,4 +1,4 @@
-"""The embedded database is started with a bounded cache and a minimal oplog."""
+"""The embedded database is started with a bounded cache, a minimal oplog and malloc settings that give memory back."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import psutil
 
 from services.bootstrap import connect
 from services.core.settings import Settings
+from services.storage.embedded_db import MALLOC_SETTINGS
 from tests.support.network import free_port
 
 
-def test_the_embedded_server_gets_the_configured_cache_size_and_a_minimal_oplog(tmp_path):
+def test_the_embedded_server_gets_its_cache_size_a_minimal_oplog_and_malloc_settings_that_give_memory_back(tmp_path):
     settings = Settings(_env_file=None, DATA_DIR=tmp_path, EMBEDDED_DB_PORT=free_port(), EMBEDDED_DB_CACHE_SIZE="64M")
     client, embedded = connect(settings)
     try:
@@ -19,6 +20,11 @@ def test_the_embedded_server_gets_the_configured_cache_size_and_a_minimal_oplog(
         assert flags["--cache-size"] == "64M"
         assert int(flags["--oplog-retention-seconds"]) <= 60 and int(flags["--oplog-max-entries"]) <= 1000
         assert client.admin.command("ping")["ok"] == 1
+        environment = psutil.Process(embedded.process.pid).environ()
+        assert {name: environment.get(name) for name in MALLOC_SETTINGS} == {
+            "MALLOC_MMAP_THRESHOLD_": "32768",
+            "MALLOC_ARENA_MAX": "1",
+        }
     finally:
         client.close()
         embedded.stop()
