@@ -183,8 +183,8 @@ def render(m: Measured) -> str:
             "",
             *[text for text in measured_lines if text],
             "",
-            "Figures from a shared 2-core machine under load: per-process rates are low, so the server counts below "
-            "err on the high side.",
+            "Figures from one 2-core machine that also runs the load generator and the database: per-process rates "
+            "are lower than on a dedicated server, so the server counts below err on the high side.",
             "",
             "## What serves 10, 100 and 1,000 users",
             "",
