@@ -30,8 +30,12 @@ def service(make_service, slow_frames):
     return make_service(scripted_registry(ScriptedRefiner(), slow_frames, ScriptedVideoGenerator()))
 
 
-def _regenerating(service) -> tuple[str, str]:
-    """A reviewed workflow whose regeneration of frame 1 is running in a background worker; (workflow, job)."""
+def _regenerating(service) -> tuple[str, str, threading.Thread]:
+    """A reviewed workflow whose regeneration of frame 1 is running in a background worker; (workflow, job, worker).
+
+    The caller joins the worker before the test ends: a canceled job still finishes its provider call, and its last
+    writes must reach the test's database, not a client the teardown has closed.
+    """
     workflow = service.create_workflow(user_id=USER, brief=a_brief())
     service.refine_prompt(user_id=USER, workflow_id=workflow.id)
     service.generate_frames(user_id=USER, workflow_id=workflow.id, frame_count=2)
@@ -45,17 +49,18 @@ def _regenerating(service) -> tuple[str, str]:
             job_ids.append(running.active_job_id or "")
         started.set()
 
-    threading.Thread(target=run, daemon=True).start()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
     for _ in range(100):
         current = service.get_workflow(user_id=USER, workflow_id=workflow.id)
         if current.status is WorkflowStatus.PROCESSING:
-            return workflow.id, current.active_job_id or ""
+            return workflow.id, current.active_job_id or "", worker
         started.wait(0.02)
     raise AssertionError("the regeneration did not start")
 
 
 def test_every_change_but_cancel_is_refused_while_a_job_runs_naming_the_job(service):
-    workflow_id, job_id = _regenerating(service)
+    workflow_id, job_id, worker = _regenerating(service)
     before = service.get_workflow(user_id=USER, workflow_id=workflow_id)
     attempts = {
         "review": lambda: service.review_frames(user_id=USER, workflow_id=workflow_id, reviews=[FrameReview(1, True)]),
@@ -76,6 +81,8 @@ def test_every_change_but_cancel_is_refused_while_a_job_runs_naming_the_job(serv
     canceled = service.cancel_generation(user_id=USER, workflow_id=workflow_id)
     assert canceled.status is WorkflowStatus.FAILED and canceled.active_job_id is None
     service.review_frames(user_id=USER, workflow_id=workflow_id, reviews=[FrameReview(1, True)])
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the canceled job's worker finished"
 
 
 def _closing_job(service, workflow_id: str, *, lapsed: bool = False):
