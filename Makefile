@@ -60,7 +60,7 @@ run: install
 ## processes (pytest-xdist). tests/conftest.py orders the end-to-end tier (browsers, kill -9 loops, several servers,
 ## fuzzing) first, its longest files first, and --maxschedchunk=2 hands tests out two at a time, so the long tests
 ## start at once and the short ones fill both cores around them: one session keeps the cores about 96% busy, where
-## the two tiers run one after the other left the end-to-end tier's waits idle (6:15 against 7:45).
+## the two tiers run one after the other left the end-to-end tier's waits idle (6:14–6:38 against about 7:45).
 test: install-dev chromium redis-server
 	$(PYTEST) -n 4 --maxschedchunk=2
 
