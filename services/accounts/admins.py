@@ -52,14 +52,17 @@ class AdminRoles:
         seen = self.users.collection.database[ADMIN_BOOTSTRAP]
         refused = []
         for username in usernames:
-            now = self.users.clock()
-            seen_record = seen.find_one_and_update(
-                {"_id": username}, {"$setOnInsert": {"firstSeenAt": now}}, upsert=True, return_document=ReturnDocument.AFTER
-            )
-            assert seen_record is not None  # an upsert returning the document after it always has one
-            first = seen_record["firstSeenAt"]
+            # Read the account before the name is recorded: an account found here existed before this start listed
+            # it, even when both fall in the same millisecond (the database keeps times to the millisecond only).
             user = self.users.get_by_username(username)
-            if user is None or user.created_at >= first:
+            earlier = seen.find_one_and_update(
+                {"_id": username},
+                {"$setOnInsert": {"firstSeenAt": self.users.clock()}},
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+            registered_after_listing = earlier is not None and user is not None and user.created_at >= earlier["firstSeenAt"]
+            if user is None or registered_after_listing:
                 refused.append(username)
             elif ADMIN_ROLE not in user.roles:
                 self.grant(username=username, actor="settings:ADMIN_USERNAMES")

@@ -71,6 +71,16 @@ def test_bootstrap_grants_listed_users_once_and_names_the_missing_ones(db, users
     assert audit_events(db) == [("admin_granted", "settings:ADMIN_USERNAMES", "maya")]
 
 
+def test_an_account_registered_in_the_same_millisecond_the_name_is_first_listed_is_still_granted(db):
+    """The database keeps times to the millisecond: an account that existed when the start began is granted."""
+    instant = utc_now()
+    users = UserService(db, clock=lambda: instant, bcrypt_rounds=4)
+    ensure_user_indexes(db)
+    register(users, "maya")
+    assert AdminRoles(users, AuditLog(db, clock=lambda: instant)).bootstrap(["maya"]) == []
+    assert is_admin(users.get_by_username("maya"))
+
+
 def test_a_listed_name_registered_after_it_was_first_seen_is_never_made_admin_by_the_setting(db, users, roles):
     assert roles.bootstrap(["zoe"]) == ["zoe"]  # listed before anyone has the name
     register(users, "zoe")  # a stranger signs up with it
