@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
@@ -29,6 +30,10 @@ T = TypeVar("T")
 
 REPORT_EVERY = 0.25  # seconds between progress writes while the percent stays the same
 REPORT_AT_LEAST = 1.0  # ... and at least this often while messages change
+# The ETA follows the rate of the most recent third of the attempt (at least ETA_WINDOW_MIN seconds of it), so it
+# answers when the machine speeds up or slows down mid-render, instead of averaging in a start that ran at another pace.
+ETA_WINDOW_SHARE = 1 / 3
+ETA_WINDOW_MIN = 2.0
 
 
 @dataclass
@@ -41,13 +46,18 @@ class ActiveJob:
 
     store: JobStore
     job: Job
+    clock: Callable[[], float] = time.monotonic  # seconds, for the ETA's rate and the write throttle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _canceled: threading.Event = field(default_factory=threading.Event, repr=False)
     _parts: list[str] = field(default_factory=list, repr=False)
     _fractions: dict[str, float] = field(default_factory=dict, repr=False)
-    _started: float = field(default_factory=time.monotonic, repr=False)
+    _started: float = field(default=0.0, repr=False)
     _base: float | None = field(default=None, repr=False)  # the fraction done when this attempt started
     _written: tuple[float, int, str] = field(default=(0.0, -1, ""), repr=False)
+    _history: deque[tuple[float, float]] = field(default_factory=deque, repr=False)  # (when, overall) per write
+
+    def __post_init__(self) -> None:
+        self._started = self.clock()
 
     def plan_parts(self, parts: list[str]) -> None:
         """The parts this job makes (a frame each, or the video); those finished by an earlier attempt count as done."""
@@ -58,7 +68,8 @@ class ActiveJob:
                 if part in done:
                     self._fractions[part] = 1.0
             self._base = self._overall()
-            self._started = time.monotonic()
+            self._started = self.clock()
+            self._history.clear()
 
     def report_fraction(self, part: str | None, fraction: float, message: str, *, eta_seconds: float | None = None) -> None:
         """A part is `fraction` done: the job's percent, message and ETA follow (throttled; never backwards)."""
@@ -67,14 +78,16 @@ class ActiveJob:
                 key = part or "job"
                 self._fractions[key] = max(self._fractions.get(key, 0.0), min(1.0, max(0.0, fraction)))
                 overall = self._overall()
-                now = time.monotonic()
+                now = self.clock()
                 percent = min(99, int(overall * 100))  # 100 only once the job has succeeded
                 last_at, last_percent, _ = self._written
                 if now - last_at < (REPORT_EVERY if percent != last_percent else REPORT_AT_LEAST):
                     return
-                eta = eta_seconds if eta_seconds is not None else self._rate_eta(overall, now)
+                rate_eta = self._rate_eta(overall, now)  # also keeps the rate's window short
+                eta = eta_seconds if eta_seconds is not None else rate_eta
                 self.store.heartbeat(self.job, percent=percent, message=message, eta_seconds=_whole(eta))
                 self._written = (now, percent, message)
+                self._history.append((now, overall))
                 self.job.progress.percent = max(self.job.progress.percent, percent)
                 self.job.progress.message = message
         except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
@@ -87,12 +100,20 @@ class ActiveJob:
         return sum(self._fractions.get(part, 0.0) for part in parts) / len(parts)
 
     def _rate_eta(self, overall: float, now: float) -> float | None:
-        """Seconds left at the rate this attempt has gone so far (None until it has moved 1%)."""
+        """Seconds left at the recent rate (None until this attempt has moved 1%).
+
+        The rate is taken over the recent window when the job moved at least 1% in it, else since the attempt began.
+        """
         base = self._base if self._base is not None else 0.0
-        moved = overall - base
-        if moved < 0.01:
+        if overall - base < 0.01:
             return None
-        return (now - self._started) * (1 - overall) / moved
+        window_start = now - max(ETA_WINDOW_MIN, (now - self._started) * ETA_WINDOW_SHARE)
+        while len(self._history) > 1 and self._history[1][0] <= window_start:
+            self._history.popleft()  # keep one sample at or before the window's start
+        since, then = self._history[0] if self._history else (self._started, base)
+        if since > window_start or overall - then < 0.01:
+            since, then = self._started, base
+        return (now - since) * (1 - overall) / (overall - then)
 
     def canceled(self) -> bool:
         """True once the user canceled this job (noticed by the heartbeat, or asked now)."""
