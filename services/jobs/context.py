@@ -10,7 +10,6 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
@@ -20,6 +19,7 @@ from typing import Any, TypeVar
 from pymongo.errors import ConnectionFailure
 
 from services.core.errors import ConflictError
+from services.jobs.eta import RateEstimate
 from services.jobs.store import Job, JobStatus, JobStore
 from services.jobs.timings import ModelTimings
 
@@ -30,10 +30,6 @@ T = TypeVar("T")
 
 REPORT_EVERY = 0.25  # seconds between progress writes while the percent stays the same
 REPORT_AT_LEAST = 1.0  # ... and at least this often while messages change
-# The ETA follows the rate of the most recent third of the attempt (at least ETA_WINDOW_MIN seconds of it), so it
-# answers when the machine speeds up or slows down mid-render, instead of averaging in a start that ran at another pace.
-ETA_WINDOW_SHARE = 1 / 3
-ETA_WINDOW_MIN = 2.0
 
 
 @dataclass
@@ -51,13 +47,11 @@ class ActiveJob:
     _canceled: threading.Event = field(default_factory=threading.Event, repr=False)
     _parts: list[str] = field(default_factory=list, repr=False)
     _fractions: dict[str, float] = field(default_factory=dict, repr=False)
-    _started: float = field(default=0.0, repr=False)
-    _base: float | None = field(default=None, repr=False)  # the fraction done when this attempt started
     _written: tuple[float, int, str] = field(default=(0.0, -1, ""), repr=False)
-    _history: deque[tuple[float, float]] = field(default_factory=deque, repr=False)  # (when, overall) per write
+    _eta: RateEstimate = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._started = self.clock()
+        self._eta = RateEstimate(self.clock())
 
     def plan_parts(self, parts: list[str]) -> None:
         """The parts this job makes (a frame each, or the video); those finished by an earlier attempt count as done."""
@@ -67,9 +61,7 @@ class ActiveJob:
             for part in parts:
                 if part in done:
                     self._fractions[part] = 1.0
-            self._base = self._overall()
-            self._started = self.clock()
-            self._history.clear()
+            self._eta.restart(self.clock(), self._overall())
 
     def report_fraction(self, part: str | None, fraction: float, message: str, *, eta_seconds: float | None = None) -> None:
         """A part is `fraction` done: the job's percent, message and ETA follow (throttled; never backwards)."""
@@ -83,11 +75,10 @@ class ActiveJob:
                 last_at, last_percent, _ = self._written
                 if now - last_at < (REPORT_EVERY if percent != last_percent else REPORT_AT_LEAST):
                     return
-                rate_eta = self._rate_eta(overall, now)  # also keeps the rate's window short
+                rate_eta = self._eta.seconds_left(overall, now)  # every write: it keeps the recent points
                 eta = eta_seconds if eta_seconds is not None else rate_eta
                 self.store.heartbeat(self.job, percent=percent, message=message, eta_seconds=_whole(eta))
                 self._written = (now, percent, message)
-                self._history.append((now, overall))
                 self.job.progress.percent = max(self.job.progress.percent, percent)
                 self.job.progress.message = message
         except ConflictError:  # the job is no longer ours: canceled (the pollers stop), or taken over
@@ -98,22 +89,6 @@ class ActiveJob:
     def _overall(self) -> float:
         parts = self._parts or list(self._fractions) or ["job"]
         return sum(self._fractions.get(part, 0.0) for part in parts) / len(parts)
-
-    def _rate_eta(self, overall: float, now: float) -> float | None:
-        """Seconds left at the recent rate (None until this attempt has moved 1%).
-
-        The rate is taken over the recent window when the job moved at least 1% in it, else since the attempt began.
-        """
-        base = self._base if self._base is not None else 0.0
-        if overall - base < 0.01:
-            return None
-        window_start = now - max(ETA_WINDOW_MIN, (now - self._started) * ETA_WINDOW_SHARE)
-        while len(self._history) > 1 and self._history[1][0] <= window_start:
-            self._history.popleft()  # keep one sample at or before the window's start
-        since, then = self._history[0] if self._history else (self._started, base)
-        if since > window_start or overall - then < 0.01:
-            since, then = self._started, base
-        return (now - since) * (1 - overall) / (overall - then)
 
     def canceled(self) -> bool:
         """True once the user canceled this job (noticed by the heartbeat, or asked now)."""
