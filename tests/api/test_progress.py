@@ -62,13 +62,22 @@ def test_a_60_s_offline_render_shows_rising_percents_real_messages_and_an_eta_th
     done = samples[-1][1]
     assert (done["status"], done["progress"]["percent"], done["progress"]["message"]) == ("SUCCEEDED", 100, "Done")
 
+    # The ETA is the time left at the pace of the recent third of the run (at least its last 2 s): checked against
+    # the pace the samples themselves show, as of when each was written. A comparison with the time that was really
+    # left only holds loosely: other tests share the 2 cores, and they start and stop mid-render.
     def moment(stamp: str) -> float:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
-    halfway = next(job for _, job in samples if job["status"] == "RUNNING" and job["progress"]["percent"] >= 50)
-    # Measured from when that ETA was written, not when it was read; the ETA is in whole seconds, hence the 0.5 s.
-    eta, remaining = halfway["progress"]["etaSeconds"], moment(done["finishedAt"]) - moment(halfway["progress"]["updatedAt"])
-    assert eta is not None and abs(eta - remaining) <= 0.5 * remaining + 0.5, (eta, remaining)
+    points = sorted(
+        {(moment(j["progress"]["updatedAt"]), j["progress"]["percent"], j["progress"]["etaSeconds"]) for j in running}
+    )
+    at, percent, eta = next(point for point in points if point[1] >= 50)
+    window = max(2.0, (at - moment(running[0]["startedAt"])) / 3)
+    since, then, _ = max((point for point in points if point[0] <= at - window), default=points[0])
+    at_that_pace = (100 - percent) * (at - since) / (percent - then)
+    assert eta is not None and abs(eta - at_that_pace) <= 0.3 * at_that_pace + 0.5, (eta, at_that_pace)
+    left = moment(done["finishedAt"]) - at
+    assert left / 3 <= eta <= 3 * left + 1, (eta, left)
 
 
 def test_a_model_that_reports_nothing_moves_by_elapsed_time_over_its_median_and_stays_under_95(make_api_server, tmp_path):
