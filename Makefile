@@ -7,10 +7,10 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # Test runs write the project's bytecode (and pytest its rewritten test modules) even where PYTHONDONTWRITEBYTECODE
 # is set, so the test workers and the processes the tests start compile each module once, not once per process.
 PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
-# Everything but the end-to-end tier, on three processes: it is CPU-bound, and on the 2-core machine three took
-# 99-100 s where four took 106 (2026-12-02). Its files are not even imported, nor the fuzzer's plugins (schemathesis,
-# hypothesis), which only tests/e2e uses.
-FAST_TIER := -m "not e2e" --ignore=tests/e2e -p no:schemathesis -p no:hypothesispytest -n 3
+# Everything but the end-to-end tier, on four processes: many of its tests wait (sign-in windows, event streams, timed
+# renders), and with its files shuffled among the busy ones (tests/conftest.py) four keep the 2 cores busier than
+# three. Its files are not even imported, nor the fuzzer's plugins (schemathesis, hypothesis), which only tests/e2e uses.
+FAST_TIER := -m "not e2e" --ignore=tests/e2e -p no:schemathesis -p no:hypothesispytest -n 4
 
 .PHONY: install install-dev run test test-fast check lint bench clean test-api bench-api system-deps
 
@@ -64,7 +64,7 @@ run: install
 test: install-dev chromium redis-server
 	$(PYTEST) -n 4 --maxschedchunk=2
 
-## The inner loop: everything but the end-to-end tier (marker e2e), on three processes (pytest-xdist).
+## The inner loop: everything but the end-to-end tier (marker e2e), on four processes (pytest-xdist).
 test-fast: install-dev
 	$(PYTEST) $(FAST_TIER)
 

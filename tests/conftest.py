@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -57,10 +58,13 @@ LONGEST_E2E_FILES = (
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the end-to-end tier (tests/e2e) and order the run: the end-to-end tier first, its longest files first,
-    then the other tiers, and tests marked runs_last at the end (stable: the rest keep their order).
+    then the other tiers' files in a fixed shuffled order, and tests marked runs_last at the end (a file's tests keep
+    their order, so module fixtures are built once).
 
     When one session runs every tier on several processes (`make test`), the long end-to-end tests start at once
-    and the many short tests fill the cores around them, instead of the long ones trailing at the end.
+    and the many short tests fill the cores around them, instead of the long ones trailing at the end. The shuffle
+    (by a hash of the file's path) spreads the files whose tests mostly wait (sign-in windows, event streams, timed
+    renders, which sit together in tests/api) among the busy ones, so the cores are not idle while they wait.
     """
     e2e = Path(__file__).resolve().parent / "e2e"
     for item in items:
@@ -73,7 +77,7 @@ def _run_order(item: pytest.Item) -> tuple[int, int]:
     if item.get_closest_marker("runs_last") is not None:
         return (2, 0)
     if item.get_closest_marker("e2e") is None:
-        return (1, 0)
+        return (1, zlib.crc32(str(Path(str(item.path)).relative_to(Path(__file__).parent)).encode()))
     name = Path(str(item.path)).name
     return (0, LONGEST_E2E_FILES.index(name) if name in LONGEST_E2E_FILES else len(LONGEST_E2E_FILES))
 

@@ -66,6 +66,8 @@ def running_app(data_dir: Path, *, env: dict[str, str] | None = None, script: st
         "DATA_DIR": str(data_dir),
         "EMBEDDED_DB_PORT": str(db_port),
     }
+    if script != "app.py":  # a scripted app under tests/ imports the test support package, which is not installed
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     log_path = data_dir / "server.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:

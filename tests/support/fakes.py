@@ -8,6 +8,7 @@ from collections import deque
 from pathlib import Path
 
 from services.core.errors import ProviderError
+from services.jobs.context import cancel_requested, progress
 from services.providers.base import (
     FrameRequest,
     FrameResult,
@@ -77,6 +78,19 @@ class ScriptedVideoGenerator:
         self.history.append(request)
         if self.failures:
             raise self.failures.popleft()
+        return OfflineAnimaticRenderer().generate_video(request, output_path)
+
+
+class SlowVideo:
+    """A render that takes the video's own length in wall time, reporting progress, and honours a cancel."""
+
+    def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
+        steps = request.duration * 2
+        for step in range(steps):
+            if cancel_requested():
+                raise ProviderError("canceled", provider="scripted")
+            progress(int(100 * step / steps), f"Rendering second {step // 2 + 1} of {request.duration}")
+            time.sleep(0.5)
         return OfflineAnimaticRenderer().generate_video(request, output_path)
 
 

@@ -17,25 +17,12 @@ import streamlit as st
 from api.main import mount_api
 from services.bootstrap import get_runtime, shutdown_runtime
 from services.core.errors import ProviderError
-from services.jobs.context import cancel_requested, progress
+from services.jobs.context import progress
 from services.providers.base import VideoRequest, VideoResult
-from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.registry import ModelRole
+from tests.support.fakes import SlowVideo
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class SlowVideo:
-    """A render that takes the video's own length in wall time, reporting progress, and honours a cancel."""
-
-    def generate_video(self, request: VideoRequest, output_path: Path) -> VideoResult:
-        steps = request.duration * 2
-        for step in range(steps):
-            if cancel_requested():
-                raise ProviderError("canceled", provider="scripted")
-            progress(int(100 * step / steps), f"Rendering second {step // 2 + 1} of {request.duration}")
-            time.sleep(0.5)
-        return OfflineAnimaticRenderer().generate_video(request, output_path)
 
 
 class FailingVideo:
