@@ -53,15 +53,21 @@ class AdminRoles:
         refused = []
         for username in usernames:
             # Read the account before the name is recorded: an account found here existed before this start listed
-            # it, even when both fall in the same millisecond (the database keeps times to the millisecond only).
+            # it, even when both fall in the same millisecond (the database keeps times to the millisecond only), so
+            # the first sight also records which account held the name then.
             user = self.users.get_by_username(username)
             earlier = seen.find_one_and_update(
                 {"_id": username},
-                {"$setOnInsert": {"firstSeenAt": self.users.clock()}},
+                {"$setOnInsert": {"firstSeenAt": self.users.clock(), "heldBy": user.id if user else None}},
                 upsert=True,
                 return_document=ReturnDocument.BEFORE,
             )
-            registered_after_listing = earlier is not None and user is not None and user.created_at >= earlier["firstSeenAt"]
+            registered_after_listing = (
+                earlier is not None
+                and user is not None
+                and user.id != earlier.get("heldBy")
+                and user.created_at >= earlier["firstSeenAt"]
+            )
             if user is None or registered_after_listing:
                 refused.append(username)
             elif ADMIN_ROLE not in user.roles:
