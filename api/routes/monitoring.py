@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from api.deps import RuntimeDep
 from services.core import metrics
 from services.core.clock import utc_now
+from services.jobs.queue_metrics import JobQueueCollector
 from services.providers.offline_roles import offline_roles
 
 monitoring_router = APIRouter(tags=["monitoring"])
@@ -59,5 +60,5 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
                 media_type="text/plain",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-    body = await anyio.to_thread.run_sync(metrics.exposition, runtime.db, utc_now)
+    body = await anyio.to_thread.run_sync(metrics.exposition, JobQueueCollector(runtime.db, utc_now))
     return Response(body, media_type=CONTENT_TYPE_LATEST)

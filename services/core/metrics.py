@@ -10,18 +10,15 @@ the queue's truth, so the figure is the same whichever process is scraped.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from pymongo.database import Database
 
 from services.core.errors import ConfigurationError
-from services.jobs.store import JOBS, JobStatus
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # prometheus-client opens its value files there as the metrics below are defined.
@@ -124,31 +121,6 @@ def http_request_timed(*, method: str, route: str, status: int, seconds: float) 
 # ---- exposition --------------------------------------------------------------------------------
 
 
-class JobQueueCollector(Collector):
-    """Queue depth and the age of the oldest waiting job, from the jobs collection at scrape time."""
-
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db = db
-        self.clock = clock
-
-    def collect(self) -> Iterator[Metric]:
-        depth = GaugeMetricFamily(f"{PREFIX}_job_queue_depth", "Generation jobs waiting or running.", labels=["status"])
-        age = GaugeMetricFamily(
-            f"{PREFIX}_job_queue_oldest_age_seconds",
-            "Age of the oldest generation job still waiting or running.",
-            labels=["status"],
-        )
-        now = self.clock()
-        for status in (JobStatus.QUEUED, JobStatus.RUNNING):
-            jobs = self.db[JOBS]
-            count = jobs.count_documents({"status": status.value})
-            oldest = jobs.find_one({"status": status.value}, {"createdAt": 1}, sort=[("createdAt", 1)])
-            depth.add_metric([status.value.lower()], count)
-            age.add_metric([status.value.lower()], max(0.0, (now - oldest["createdAt"]).total_seconds()) if oldest else 0.0)
-        yield depth
-        yield age
-
-
 class _ThisProcess(Collector):
     """The default registry's metrics, when each process is scraped on its own."""
 
@@ -171,17 +143,17 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
 
-def scrape_registry(db: Database, clock: Callable[[], datetime]) -> CollectorRegistry:
-    """What a scrape returns: this host's processes (or this process) plus the shared queue."""
+def scrape_registry(queue: Collector) -> CollectorRegistry:
+    """What a scrape returns: this host's processes (or this process) plus the shared queue's collector."""
     registry = CollectorRegistry()
     if multiprocess_dir():
         MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(JobQueueCollector(db, clock))
+    registry.register(queue)
     return registry
 
 
-def exposition(db: Database, clock: Callable[[], datetime]) -> bytes:
-    """The Prometheus text format for GET /api/metrics."""
-    return generate_latest(scrape_registry(db, clock))
+def exposition(queue: Collector) -> bytes:
+    """The Prometheus text format for GET /api/metrics (queue: the jobs package's JobQueueCollector)."""
+    return generate_latest(scrape_registry(queue))

@@ -11,9 +11,9 @@ import threading
 import time
 from pathlib import Path
 
+from scripts.worker import serve_runtime
 from services.bootstrap import bootstrap
 from services.core.settings import Settings
-from services.jobs.worker import serve
 from tests.support.scripted_predictions import MongoScriptedPredictions, registry_with
 
 LEASE_SECONDS = 1.5
@@ -48,7 +48,7 @@ def main() -> None:
     )
     stop = threading.Event()
     if args.backend == "redis":
-        threading.Thread(target=serve, args=(runtime,), kwargs={"stop": stop}, daemon=True).start()
+        threading.Thread(target=serve_runtime, args=(runtime,), kwargs={"stop": stop}, daemon=True).start()
     else:
         runtime.start_background()
     print("ready", flush=True)
