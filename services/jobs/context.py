@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pymongo.errors import ConnectionFailure
 
+from services.core import job_scope
 from services.core.errors import ConflictError
 from services.jobs.eta import RateEstimate
 from services.jobs.store import Job, JobStatus, JobStore
@@ -145,14 +144,25 @@ class ActiveJob:
             if percent is not None and message is not None:
                 self.job.progress.percent, self.job.progress.message = percent, message
 
+    def is_canceled(self) -> bool:
+        """True once a cancel was noticed (by the heartbeat, or a check); no database read."""
+        return self._canceled.is_set()
+
+    def expected_seconds(self, model: str, seconds: float, default: float) -> float:
+        """How long a call of `model` making `seconds` of output should take: its recent median, else `default`."""
+        return self._timings().expected(model=model, seconds=seconds, default=default)
+
+    def record_timing(self, model: str, seconds: float, took: float) -> None:
+        """Remember how long a finished call took (the history feeds the next ETA)."""
+        self._timings().record(model=model, seconds=seconds, took=took)
+
+    def _timings(self) -> ModelTimings:
+        return ModelTimings(self.store.collection.database, clock=self.store.clock)
+
     def heartbeat(self) -> None:
         """Renew the lease without changing progress."""
         with self._lock:
             self.store.heartbeat(self.job)
-
-
-_active: ContextVar[ActiveJob | None] = ContextVar("active_job", default=None)
-_part: ContextVar[str | None] = ContextVar("job_part", default=None)
 
 
 @contextmanager
@@ -170,120 +180,14 @@ def running_job(active: ActiveJob, *, heartbeat_every: float) -> Iterator[Active
                 active.canceled()
                 return
 
-    token = _active.set(active)
     beater = threading.Thread(target=beat, name=f"heartbeat-{active.job.id[:8]}", daemon=True)
     beater.start()
     try:
-        yield active
+        with job_scope.current(active):
+            yield active
     finally:
         stop.set()
         beater.join(timeout=5)
-        _active.reset(token)
-
-
-@contextmanager
-def job_part(part: str) -> Iterator[None]:
-    """Name the part of the job (a frame, the video) that the provider calls inside this block produce."""
-    token = _part.set(part)
-    try:
-        yield
-    finally:
-        _part.reset(token)
-
-
-def resumable_prediction(*, create: Callable[[str], str], find: Callable[[], str | None], sub: str = "") -> str:
-    """The id of the prediction for the current job part: recorded, found, or created exactly once.
-
-    Outside a job it simply creates. Inside one, the intent is persisted before the paid create
-    call, so a worker that died between the create and recording its id leaves a trace: its
-    successor asks the provider (`find`) for the prediction it already paid for.
-    """
-    active, part = _active.get(), _part.get()
-    if active is None or part is None:
-        return create(uuid.uuid4().hex)
-    key = f"{part}/{sub}" if sub else part
-    prediction_id = active.prediction_id(key)
-    if prediction_id is not None:
-        return prediction_id
-    intent, is_new = active.intent_for(key)
-    found = None if is_new else find()
-    prediction_id = found or create(intent)
-    active.record_prediction(key, prediction_id)
-    return prediction_id
-
-
-def resumable_intent_prediction(
-    *,
-    prepare: Callable[[str], dict[str, Any]],
-    create: Callable[[str, dict[str, Any]], str],
-    find: Callable[[str, dict[str, Any]], str | None],
-    sub: str = "",
-) -> str:
-    """Like resumable_prediction, but the intent carries what marks its prediction, recorded before the create.
-
-    `prepare(intent)` does the unpaid groundwork (uploads a large first frame) and returns the markers;
-    they are persisted with the intent, so a successor reuses them (no second upload) and `find` looks
-    the earlier prediction up by them, never by comparing whole input payloads.
-    """
-    active, part = _active.get(), _part.get()
-    if active is None or part is None:
-        intent = uuid.uuid4().hex
-        return create(intent, prepare(intent))
-    key = f"{part}/{sub}" if sub else part
-    prediction_id = active.prediction_id(key)
-    if prediction_id is not None:
-        return prediction_id
-    intent, is_new = active.intent_for(key)
-    detail = active.intent_detail(key)
-    if detail is None:
-        detail = prepare(intent)
-        active.record_intent_detail(key, detail)
-    found = None if is_new else find(intent, detail)
-    prediction_id = found or create(intent, detail)
-    active.record_prediction(key, prediction_id)
-    return prediction_id
-
-
-def cancel_requested() -> bool:
-    """True when the job the current code runs under was canceled (providers check it while polling)."""
-    active = _active.get()
-    return active is not None and active._canceled.is_set()
-
-
-def progress(percent: int, message: str) -> None:
-    """Report the current job part's percent, if any (providers call this while polling)."""
-    report_progress(percent, 100, message)
-
-
-def report_progress(done: int, total: int, message: str, *, eta_seconds: float | None = None) -> None:
-    """`done` of `total` units of the current job part are finished (no-op outside a job)."""
-    active = _active.get()
-    if active is not None:
-        active.report_fraction(_part.get(), done / max(1, total), message, eta_seconds=eta_seconds)
-
-
-def in_current_context(function: Callable[..., T]) -> Callable[..., T]:
-    """Wrap a function so a pool thread runs it with the caller's active job."""
-    context = copy_context()
-    return lambda *args, **kwargs: context.copy().run(function, *args, **kwargs)
-
-
-def expected_seconds(model: str, seconds: float, default: float) -> float:
-    """How long a call of `model` making `seconds` of output should take: its recent median, else `default`."""
-    active = _active.get()
-    if active is None:
-        return default
-    timings = ModelTimings(active.store.collection.database, clock=active.store.clock)
-    return timings.expected(model=model, seconds=seconds, default=default)
-
-
-def record_timing(model: str, seconds: float, took: float) -> None:
-    """Remember how long a finished call took (inside a job; the history feeds the next ETA)."""
-    active = _active.get()
-    if active is not None:
-        ModelTimings(active.store.collection.database, clock=active.store.clock).record(
-            model=model, seconds=seconds, took=took
-        )
 
 
 def _whole(seconds: float | None) -> int | None:

@@ -15,8 +15,9 @@ from datetime import datetime
 
 from services.core import metrics
 from services.core.errors import JobCanceledError
+from services.core.job_scope import in_current_context, job_part, report_progress
 from services.core.settings import Settings
-from services.jobs.context import ActiveJob, in_current_context, job_part, report_progress
+from services.jobs.context import ActiveJob
 from services.jobs.job_workflow import owned, workflow_for_job
 from services.providers.base import FrameRequest, FrameResult
 from services.providers.registry import ModelRegistry, ResolvedModel

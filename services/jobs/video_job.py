@@ -8,7 +8,8 @@ from datetime import datetime
 
 from services.core import metrics
 from services.core.errors import JobCanceledError
-from services.jobs.context import ActiveJob, job_part, report_progress
+from services.core.job_scope import job_part, report_progress
+from services.jobs.context import ActiveJob
 from services.jobs.job_workflow import owned, workflow_for_job
 from services.providers.base import VideoRequest, VideoResult
 from services.providers.catalog import plan_video

@@ -14,7 +14,7 @@ from datetime import datetime
 from bson import ObjectId
 
 from services.core.errors import NotFoundError, ValidationError
-from services.jobs.context import in_current_context
+from services.core.job_scope import in_current_context
 from services.lab.charging import charged
 from services.lab.domain import FrameCandidate, FrameComparison
 from services.lab.repository import LabRepository

@@ -10,9 +10,9 @@ from datetime import datetime
 from bson import ObjectId
 
 from services.core.errors import ValidationError
+from services.core.job_scope import in_current_context
 from services.core.settings import Settings
 from services.core.validation import clean_text
-from services.jobs.context import in_current_context
 from services.lab.charging import charged
 from services.lab.domain import MAX_MODELS, MIN_MODELS, LabResult, LabRun
 from services.lab.export import runs_as_csv, runs_as_json

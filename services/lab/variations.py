@@ -16,8 +16,9 @@ from datetime import datetime
 from bson import ObjectId
 
 from services.core.errors import JobSupersededError, NotFoundError, ValidationError
+from services.core.job_scope import job_part
 from services.core.validation import check_int_range
-from services.jobs.context import ActiveJob, job_part
+from services.jobs.context import ActiveJob
 from services.jobs.store import JobKind
 from services.lab.charging import charged
 from services.lab.domain import VideoVariation, VideoVariationSet

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from services.core.errors import ProviderError
-from services.jobs.context import report_progress
+from services.core.job_scope import report_progress
 from services.providers.base import VideoRequest, VideoResult
 from services.providers.catalog import ModelSpec, plan_video, ratio_size
 from services.providers.clip_video import ClipOrder, Report, render_planned

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.core.job_scope import report_progress
+
 Progress = Callable[[int, int, str], None]
 
 
 def job_progress(done: int, total: int, message: str) -> None:
     """Report done/total of the current job's current span (no-op outside a job)."""
-    from services.jobs import context  # late: the jobs layer imports the providers' protocols
-
-    report = getattr(context, "report_progress", None)
-    if report is not None:
-        report(done, total, message)
+    report_progress(done, total, message)

@@ -9,7 +9,7 @@ from typing import Any
 
 from PIL import Image
 
-from services.jobs.context import cancel_requested, expected_seconds, report_progress
+from services.core.job_scope import cancel_requested, expected_seconds, report_progress
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.catalog import ModelSpec, native_aspect_ratio, plan_video, ratio_size
 from services.providers.clip_video import ClipOrder, Report, render_planned

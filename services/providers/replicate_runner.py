@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import replicate
 
 from services.core.errors import JobCanceledError, ProviderError, ProviderModelMissingError
-from services.jobs.context import (
+from services.core.job_scope import (
     cancel_requested,
     expected_seconds,
     record_timing,

@@ -8,7 +8,7 @@ from collections import deque
 from pathlib import Path
 
 from services.core.errors import ProviderError
-from services.jobs.context import cancel_requested, progress
+from services.core.job_scope import cancel_requested, progress
 from services.providers.base import (
     FrameRequest,
     FrameResult,

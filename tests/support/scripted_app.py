@@ -17,7 +17,7 @@ import streamlit as st
 from api.main import mount_api
 from services.bootstrap import get_runtime, shutdown_runtime
 from services.core.errors import ProviderError
-from services.jobs.context import progress
+from services.core.job_scope import progress
 from services.providers.base import VideoRequest, VideoResult
 from services.providers.registry import ModelRole
 from tests.support.fakes import SlowVideo

@@ -14,7 +14,7 @@ from pathlib import Path
 from pymongo.database import Database
 
 from services.core.errors import JobCanceledError
-from services.jobs.context import cancel_requested, progress, resumable_prediction
+from services.core.job_scope import cancel_requested, progress, resumable_prediction
 from services.providers.base import FrameRequest, FrameResult, VideoRequest, VideoResult
 from services.providers.offline_animatic import OfflineAnimaticRenderer
 from services.providers.offline_refiner import OfflineRefiner

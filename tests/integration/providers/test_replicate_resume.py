@@ -11,7 +11,8 @@ from pymongo.database import Database
 
 from services.core.clock import utc_now
 from services.core.errors import JobCanceledError
-from services.jobs.context import ActiveJob, job_part, running_job
+from services.core.job_scope import job_part
+from services.jobs.context import ActiveJob, running_job
 from services.jobs.store import JobKind, JobStore, ensure_job_indexes
 from tests.support.providers import SDXL_VERSION, Recorder, a_frame_request, prediction
 from tests.unit.providers.test_replicate_contract import OUTPUT, frames_with

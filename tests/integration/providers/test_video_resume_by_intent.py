@@ -15,7 +15,8 @@ import pytest
 from pymongo.database import Database
 
 from services.core.clock import utc_now
-from services.jobs.context import ActiveJob, job_part, running_job
+from services.core.job_scope import job_part
+from services.jobs.context import ActiveJob, running_job
 from services.jobs.store import JobKind, JobStore, ensure_job_indexes
 from tests.integration.providers.test_replicate_files_and_aborted import FILE_URL, VIDEO_URL, large_png, veo, veo_answers
 from tests.support.providers import Recorder, a_video_request, prediction
