@@ -17,7 +17,7 @@ from services.accounts.revocation import ActiveUser, check
 from services.bootstrap import Runtime
 from services.core.client_address import client_address
 from services.core.errors import AuthenticationError
-from services.workflows.service import VideoWorkflowService
+from services.studio.service import VideoWorkflowService
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/token, or a personal API key.")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A personal API key.")

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
+from services.studio.service import NewWorkflow
 from services.workflows.domain import (
     ModelSelections,
     ReviewTally,
@@ -24,7 +25,6 @@ from services.workflows.domain import (
     WorkflowSummary,
 )
 from services.workflows.rules import FrameReview
-from services.workflows.service import NewWorkflow
 
 # Hard caps that keep absurd input out before the service applies its configured, named limits.
 Text = Annotated[str, Field(max_length=100_000)]

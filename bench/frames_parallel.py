@@ -13,7 +13,7 @@ from pathlib import Path
 
 from _common import Figure, bench_runtime, in_memory_database, machine_line, write_results
 
-from services.workflows.service import NewWorkflow
+from services.studio.service import NewWorkflow
 from tests.support.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 

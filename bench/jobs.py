@@ -21,9 +21,9 @@ from _common import Figure, bench_runtime, in_memory_database, machine_line, wri
 from pydantic import SecretStr
 
 from services.core.clock import utc_now
+from services.studio.service import NewWorkflow
 from services.webhooks.inbox import WEBHOOK_IDS, WebhookInbox
 from services.webhooks.signing import sign
-from services.workflows.service import NewWorkflow
 from tests.support.network import free_port
 from tests.support.scripted_predictions import MongoScriptedPredictions, registry_with
 from tests.support.worker_processes import Workers, wait_for

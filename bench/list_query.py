@@ -33,10 +33,10 @@ from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from services.bootstrap import Runtime
+from services.studio.service import NewWorkflow, VideoWorkflowService
 from services.workflows.listing import list_keys
 from services.workflows.repository import LIST_KEYS_MIGRATION, MIGRATIONS, WORKFLOWS, MongoWorkflowRepository, ensure_indexes
 from services.workflows.rules import FrameReview
-from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests.support.fakes import ScriptedFrameGenerator, ScriptedRefiner, ScriptedVideoGenerator, scripted_registry
 
 PAGE_SIZE = 20

@@ -15,8 +15,8 @@ from pathlib import Path
 from _common import Figure, bench_runtime, in_memory_database, machine_line, percentiles, write_results
 
 from services.providers.base import RefinementRequest, RefinementResult
+from services.studio.service import NewWorkflow, VideoWorkflowService
 from services.workflows.refinement import brief_of
-from services.workflows.service import NewWorkflow, VideoWorkflowService
 from tests.support.fakes import ScriptedFrameGenerator, ScriptedVideoGenerator, scripted_registry
 
 USER = "bench"

@@ -19,8 +19,8 @@ from streamlit.testing.v1 import AppTest
 from services.accounts.users import User
 from services.bootstrap import Runtime, install_runtime
 from services.storage.embedded_db import EmbeddedDatabase
+from services.studio.service import NewWorkflow
 from services.workflows.rules import FrameReview
-from services.workflows.service import NewWorkflow
 from tests.support.browser import CHROMIUM, chromium, running_app, settle, sign_in
 from tests.support.network import free_port
 from tests.support.ui_fixtures import signed_in_session

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from services.bootstrap import connect
 from services.core.settings import load_settings
-from services.workflows.migrations import migrate_frames_from_zero
+from services.studio.migrations import migrate_frames_from_zero
 
 
 def main() -> int:

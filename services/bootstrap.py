@@ -42,14 +42,14 @@ from services.storage.connection import connect, supervise
 from services.storage.media_store import MediaStore
 from services.storage.selection import build_media_store
 from services.storage.signed_urls import MediaUrlSigner, SignedMedia
+from services.studio.migrations import migrate_frames_from_zero
+from services.studio.service import VideoWorkflowService
 from services.webhooks.capture import PredictionOutputCapture
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks, ensure_webhook_indexes
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
-from services.workflows.migrations import migrate_frames_from_zero
 from services.workflows.prompt_cache import build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
-from services.workflows.service import VideoWorkflowService
 from services.workflows.version_repair import repair_repeated_frame_versions
 
 log = logging.getLogger(__name__)

@@ -23,10 +23,10 @@ from services.storage.db_supervisor import DatabaseState, DatabaseSupervisor
 from services.storage.embedded_db import EmbeddedDatabase
 from services.storage.media_store import MediaStore
 from services.storage.signed_urls import SignedMedia
+from services.studio.service import VideoWorkflowService
 from services.webhooks.inbox import WebhookInbox
 from services.webhooks.outgoing import OutgoingWebhooks
 from services.workflows.campaigns import CampaignService
-from services.workflows.service import VideoWorkflowService
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from services.jobs.store import ensure_job_indexes
 from services.providers.registry import ModelRegistry
 from services.storage.embedded_db import IN_MEMORY, EmbeddedDatabase
 from services.storage.selection import build_media_store
+from services.studio.service import VideoWorkflowService
 from services.workflows.campaigns import CampaignService, ensure_campaign_indexes
 from services.workflows.prompt_cache import PromptCache
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
-from services.workflows.service import VideoWorkflowService
 from services.workflows.writer import EventSink
 from tests.support import log_audit
 from tests.support.network import free_port

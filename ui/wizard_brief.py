@@ -6,8 +6,8 @@ import streamlit as st
 
 from services.core.settings import ASPECT_RATIOS
 from services.providers.registry import ModelRegistry, ModelRole
+from services.studio.service import NewWorkflow
 from services.workflows.domain import RefinementIteration, VideoWorkflow
-from services.workflows.service import NewWorkflow
 from ui.model_picker import model_picker
 from ui.widgets import act, badge_row, model_ran
 from ui.wizard_context import CAMPAIGN_PARAM, WizardContext

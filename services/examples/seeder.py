@@ -11,9 +11,9 @@ from typing import Protocol
 
 from services.core.errors import StepFailedError, ValidationError
 from services.providers.registry import OFFLINE_MODEL_IDS, ModelRole
+from services.studio.service import NewWorkflow
 from services.workflows.domain import VideoWorkflow, WorkflowStatus, WorkflowStep
 from services.workflows.rules import FrameReview
-from services.workflows.service import NewWorkflow
 
 BRIEFS_PATH = Path(__file__).with_name("briefs.toml")
 FINISHED, FOR_REVIEW = "finished", "review"

@@ -4,5 +4,6 @@ Public surface: `store.JobStore` and `records` (job records, leases), `runner.Jo
 (progress and cancel checks inside a job) with `eta.RateEstimate` (its ETA), `control.JobControl` (start, progress,
 follow, cancel) and `control.JobRecovery` (take over lapsed jobs), `generation.GenerationSteps` with
 `frame_jobs.FrameJobs` and `video_job.VideoJob` (what each job kind does), `dispatch` (in-process pool, reconciler,
-`JobHandlers`), `queue.RedisJobQueue` (scale-out), `worker.serve` (the scale-out loop).
+`JobHandlers`), `queue.RedisJobQueue` (scale-out), `queue_metrics.JobQueueCollector` (the queue gauges),
+`worker.serve` (the scale-out loop).
 """

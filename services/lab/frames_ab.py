@@ -23,9 +23,9 @@ from services.providers.catalog import check_frame
 from services.providers.registry import ModelRegistry
 from services.providers.user_messages import safe_message
 from services.storage.media_store import MediaStore, frame_key
+from services.studio.service import VideoWorkflowService
 from services.workflows import costs
 from services.workflows.domain import GeneratedFrame, VideoWorkflow
-from services.workflows.service import VideoWorkflowService
 from services.workflows.usage import FRAMES
 
 FRAME_MODELS = ("stable-diffusion-xl", "flux-1.1-pro")  # dalle-3 is retired; flux-1.1-pro succeeds it (issue 18)

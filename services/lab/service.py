@@ -21,10 +21,10 @@ from services.lab.variations import LabVariations
 from services.providers.base import Brief, PastRound, RefinementRequest
 from services.providers.registry import ModelRegistry
 from services.providers.user_messages import safe_message
+from services.studio.service import NewWorkflow, VideoWorkflowService
 from services.workflows import costs
 from services.workflows.domain import CostEstimate, RefinementIteration, VideoWorkflow
 from services.workflows.refinement import brief_of  # the very brief the wizard's refinement round sends
-from services.workflows.service import NewWorkflow, VideoWorkflowService
 from services.workflows.usage import REFINEMENT
 
 UNTITLED = "Prompt Lab brief"

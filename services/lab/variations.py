@@ -28,10 +28,10 @@ from services.providers.base import VideoRequest
 from services.providers.catalog import plan_video
 from services.providers.user_messages import safe_message
 from services.storage.media_store import video_key
+from services.studio.service import VideoWorkflowService, new_job_id
 from services.workflows import costs
 from services.workflows.domain import VideoOutput, VideoWorkflow
 from services.workflows.frame_planning import frame_size
-from services.workflows.service import VideoWorkflowService, new_job_id
 from services.workflows.usage import VIDEO
 
 MAX_VARIATIONS = 2

@@ -25,9 +25,9 @@ from services.review.domain import (
 )
 from services.review.guard import TokenGuard
 from services.review.repository import ReviewRepository
+from services.studio.service import EventSink, VideoWorkflowService
 from services.workflows.domain import VideoWorkflow, WorkflowStep
 from services.workflows.rules import FrameReview
-from services.workflows.service import EventSink, VideoWorkflowService
 
 log = logging.getLogger(__name__)
 BRIEF_EXCERPT_CHARS = 280

@@ -18,24 +18,25 @@ def _token(server: ApiServer, username: str, password: str, **headers: str):  # 
 
 
 def test_a_real_and_an_unknown_username_cost_the_same_at_the_configured_bcrypt_cost(make_api_server):
-    server: ApiServer = make_api_server(RATE_LIMIT_LOGIN_PER_IP="1000/minute", LOGIN_MAX_FAILURES=100, BCRYPT_ROUNDS=11)
-    # Cost 11 is neither the default (12) nor the fixtures' (4), so a dummy hash fixed at either would show, at
-    # half the time of cost 12 (about 0.1 s a check, 41 checks).
-    server.runtime.users = UserService(server.runtime.db, clock=utc_now, bcrypt_rounds=11)
+    server: ApiServer = make_api_server(RATE_LIMIT_LOGIN_PER_IP="1000/minute", LOGIN_MAX_FAILURES=100, BCRYPT_ROUNDS=10)
+    # Cost 10 is neither the default (12) nor the fixtures' (4), so a dummy hash fixed at either would show (4 x
+    # slower, or 64 x faster), at a quarter of the time of cost 12 (about 0.05 s a check, 81 checks).
+    server.runtime.users = UserService(server.runtime.db, clock=utc_now, bcrypt_rounds=10)
     server.runtime.users.register(username="realname", password=PASSWORD, name="Real")
     _token(server, "nobody-here", "wrong password")  # warm-up: the dummy hash is made once per cost
     real, unknown = [], []
     pair = [("realname", real), ("nobody-here", unknown)]
-    for turn in range(20):
+    for turn in range(40):
         for name, samples in pair if turn % 2 == 0 else pair[::-1]:  # each goes first half the time
             started = time.perf_counter()
             assert _token(server, name, "wrong password").status_code == 401
             samples.append(time.perf_counter() - started)
-    # Each real try is paired with the unknown one beside it, so load from other tests on the machine weighs on
-    # both alike; the median of the pairs' ratios is what an observer timing many tries would see.
-    ratio = statistics.median(r / u for r, u in zip(real, unknown, strict=True))
-    assert abs(ratio - 1) < 0.15, (ratio, statistics.median(real), statistics.median(unknown))
-    assert statistics.median(real) > 0.05, "a bcrypt check at cost 11 really ran"
+    # The fastest try of each kind is its cost with the least interference: other tests share the 2 cores and
+    # stretch single tries many times over (and the pairs' median ratio drifted to 0.84 under four test processes,
+    # at 1.00 on a quiet machine, with the same database commands for both names).
+    ratio = min(real) / min(unknown)
+    assert abs(ratio - 1) < 0.15, (ratio, min(real), min(unknown))
+    assert statistics.median(real) > 0.025, "a bcrypt check at cost 10 really ran"
 
 
 def test_five_wrong_passwords_lock_the_account_for_the_api_too(make_api_server):

@@ -7,9 +7,9 @@ import json
 
 from api.schemas import WorkflowResponse
 from api.views import workflow_json
+from services.studio.service import VideoWorkflowService
 from services.workflows.repository import WORKFLOWS, document_to_workflow
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 
 USER = "user-views"

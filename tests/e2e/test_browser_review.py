@@ -17,9 +17,9 @@ from services.core.clock import utc_now
 from services.core.settings import Settings
 from services.jobs.store import ensure_job_indexes
 from services.storage.media_store import FileMediaStore
+from services.studio.service import VideoWorkflowService
 from services.workflows.repository import MongoWorkflowRepository, ensure_indexes
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from tests.support.browser import (
     ACTION_TIMEOUT_MS,

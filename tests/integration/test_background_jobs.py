@@ -11,8 +11,8 @@ from pymongo.database import Database
 from services.core.errors import BusyError, ValidationError
 from services.jobs.dispatch import EmbeddedWorkerPool
 from services.jobs.store import JobStatus
+from services.studio.service import VideoWorkflowService
 from services.workflows.domain import WorkflowStatus, WorkflowStep
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from tests.support.scripted_predictions import MongoScriptedPredictions, registry_with
 

@@ -7,9 +7,9 @@ import threading
 import pytest
 
 from services.core.errors import ConflictError
+from services.studio.service import VideoWorkflowService
 from services.workflows.repository import MongoWorkflowRepository
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 
 USER = "user-alice"

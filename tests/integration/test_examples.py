@@ -9,8 +9,8 @@ import pytest
 
 from services.core.errors import NotFoundError, ValidationError
 from services.examples.seeder import FINISHED, FOR_REVIEW, ExampleSeeder
+from services.studio.service import VideoWorkflowService
 from services.workflows.domain import WorkflowStatus, WorkflowStep
-from services.workflows.service import VideoWorkflowService
 
 USER = "user-new"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.jobs.store import JOBS, PREDICTION_OWNERS
-from services.workflows.migrations import migrate_frames_from_zero
+from services.studio.migrations import migrate_frames_from_zero
 from services.workflows.repository import WORKFLOWS
 from services.workflows.rules import FrameReview
 from tests.support.briefs import a_brief

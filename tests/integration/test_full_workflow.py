@@ -7,9 +7,9 @@ import io
 import av
 from PIL import Image
 
+from services.studio.service import VideoWorkflowService
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 
 USER = "user-alice"

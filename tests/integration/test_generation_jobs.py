@@ -10,10 +10,10 @@ from pymongo.database import Database
 from services.core.errors import BusyError, StudioError
 from services.jobs.context import ActiveJob
 from services.jobs.store import JobKind, JobStatus
+from services.studio.service import VideoWorkflowService, new_job_id
 from services.workflows import rules
 from services.workflows.domain import WorkflowStatus, WorkflowStep
 from services.workflows.frame_planning import plan_frames
-from services.workflows.service import VideoWorkflowService, new_job_id
 from services.workflows.state_machine import WorkflowAction
 from tests.support.briefs import a_brief
 from tests.support.scripted_predictions import MongoScriptedPredictions, registry_with

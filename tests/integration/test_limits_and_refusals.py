@@ -12,8 +12,8 @@ from services.core.errors import (
     UnknownModelError,
     ValidationError,
 )
+from services.studio.service import VideoWorkflowService
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 
 USER, OTHER = "user-alice", "user-bob"

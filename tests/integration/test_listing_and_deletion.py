@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.core.errors import NotFoundError, ValidationError
+from services.studio.service import VideoWorkflowService
 from services.workflows.list_counts import recount
 from services.workflows.listing import CAMPAIGN_LIST_KEY, LIST_KEY, key_range
 from services.workflows.repository import LIST_INDEX, MIGRATIONS, WHOLE_RANGE_UP_TO, WORKFLOWS, ensure_indexes
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 
 USER = "user-alice"

@@ -8,8 +8,8 @@ import av
 import pytest
 from PIL import Image
 
+from services.studio.service import VideoWorkflowService
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 
 USER = "user-alice"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.workflows.service import NewWorkflow
+from services.studio.service import NewWorkflow
 
 
 def a_brief(**changes: object) -> NewWorkflow:

@@ -19,7 +19,7 @@ from services.accounts.users import User
 from services.bootstrap import Runtime, bootstrap, get_runtime, install_runtime
 from services.core.settings import Settings
 from services.providers.keys import ProviderKeyVault
-from services.workflows.service import VideoWorkflowService
+from services.studio.service import VideoWorkflowService
 from ui.auth import SESSION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.studio.service import VideoWorkflowService
 from services.workflows.domain import WorkflowStep
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from ui.wizard_view import WizardStep, home_step, prerequisite
 

@@ -1,7 +1,7 @@
 """The layout's contracts, read from the source with an AST walk (no imports run).
 
 - The project's modules import each other without a cycle (counting imports inside functions too: a late import
-  hides a cycle from Python, not from a reader).
+  hides a cycle from Python, not from a reader), and so do services' packages (a package's modules counted as one).
 - The domain (workflows.domain, workflows.rules, workflows.state_machine) imports no pymongo, httpx or streamlit.
 - No module outside tests/ and bench/ is over 300 lines.
 - No class in services inherits from more than one project class.
@@ -100,6 +100,22 @@ def test_the_project_imports_no_module_in_a_cycle():
     edges = _project_edges()
     assert len(edges) > 150, "the walk found the project's modules"
     assert _cycle(edges) is None, " -> ".join(_cycle(edges) or [])
+
+
+def _package(module: str) -> str:
+    """services.<package> for a module of services (services.bootstrap for a top-level one), else the module."""
+    return ".".join(module.split(".")[:2]) if module.startswith("services.") else module
+
+
+def test_services_packages_import_each_other_without_a_cycle():
+    folded: dict[str, set[str]] = {}
+    for module, targets in _project_edges().items():
+        if module.startswith("services."):
+            source = _package(module)
+            inside = {_package(t) for t in targets if t.startswith("services.") and _package(t) != source}
+            folded.setdefault(source, set()).update(inside)
+    assert {"services.core", "services.jobs", "services.workflows", "services.studio"} <= set(folded)
+    assert _cycle(folded) is None, " -> ".join(_cycle(folded) or [])
 
 
 @pytest.mark.parametrize("module", PURE_DOMAIN)

@@ -11,9 +11,9 @@ from services.core.errors import StepFailedError
 from services.providers.circuit_breaker import CircuitOpenError
 from services.providers.wiring import build_registry
 from services.storage.media_store import FileMediaStore
+from services.studio.service import VideoWorkflowService
 from services.workflows.domain import WorkflowStatus
 from services.workflows.repository import MongoWorkflowRepository
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from tests.support.providers import (
     Recorder,

@@ -14,8 +14,8 @@ from services.providers.registry import ModelRole
 from services.providers.status import ProviderStatus
 from services.providers.wiring import build_registry
 from services.storage.media_store import FileMediaStore
+from services.studio.service import VideoWorkflowService
 from services.workflows.repository import MongoWorkflowRepository
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from tests.support.providers import Recorder, chat_completion, provider_settings, transports
 

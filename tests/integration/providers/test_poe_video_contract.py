@@ -11,9 +11,9 @@ from services.bootstrap import build_job_runner
 from services.core.errors import ProviderError
 from services.providers.wiring import build_registry
 from services.storage.media_store import FileMediaStore
+from services.studio.service import VideoWorkflowService
 from services.workflows.repository import MongoWorkflowRepository
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from tests.support.providers import (
     Recorder,

@@ -14,11 +14,11 @@ from services.core.errors import StepFailedError, ValidationError
 from services.providers.catalog import UnsupportedRequestError
 from services.providers.wiring import build_registry
 from services.storage.media_store import FileMediaStore
+from services.studio.service import VideoWorkflowService
 from services.workflows.domain import WorkflowStep
 from services.workflows.prompt_cache import PROMPT_CACHE, build_prompt_cache
 from services.workflows.repository import MongoWorkflowRepository
 from services.workflows.rules import FrameReview
-from services.workflows.service import VideoWorkflowService
 from tests.support.briefs import a_brief
 from tests.support.providers import (
     Recorder,

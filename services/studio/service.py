@@ -29,6 +29,7 @@ from services.jobs.store import JobKind
 from services.jobs.video_job import VideoJob
 from services.providers.registry import ModelRegistry, ModelRole
 from services.storage.media_store import MediaStore, StoredMedia, workflow_of_key
+from services.studio.step_starts import StepStarts, new_job_id
 from services.workflows.adoption import Adoptions
 from services.workflows.campaigns import CampaignService
 from services.workflows.domain import (
@@ -43,7 +44,6 @@ from services.workflows.options import StepOptions
 from services.workflows.prompt_cache import PromptCache
 from services.workflows.refinement import PromptRefinement
 from services.workflows.repository import SummaryPage, WorkflowPage, WorkflowRepository
-from services.workflows.step_starts import StepStarts, new_job_id
 from services.workflows.usage import VIDEO, Quota, UsageLimits
 from services.workflows.writer import CONTENDED, MAX_WRITE_ATTEMPTS, EventSink, Mutation, WorkflowWriter
 
