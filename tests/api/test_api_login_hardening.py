@@ -28,14 +28,15 @@ def test_a_real_and_an_unknown_username_cost_the_same_at_the_configured_bcrypt_c
     pair = [("realname", real), ("nobody-here", unknown)]
     for turn in range(40):
         for name, samples in pair if turn % 2 == 0 else pair[::-1]:  # each goes first half the time
-            started = time.perf_counter()
+            started = time.process_time()
             assert _token(server, name, "wrong password").status_code == 401
-            samples.append(time.perf_counter() - started)
-    # The fastest try of each kind is its cost with the least interference: other tests share the 2 cores and
-    # stretch single tries many times over (and the pairs' median ratio drifted to 0.84 under four test processes,
-    # at 1.00 on a quiet machine, with the same database commands for both names).
-    ratio = min(real) / min(unknown)
-    assert abs(ratio - 1) < 0.15, (ratio, min(real), min(unknown))
+            samples.append(time.process_time() - started)
+    # The CPU time this process (the test server runs in it) spends on each try: the work a sign-in costs, which
+    # is what an observer times on a quiet server. Wall time could not show it here: other tests share the 2 cores,
+    # and under the whole suite even the fastest of 40 tries of each kind came out 17% apart (0.84-1.18 for the
+    # pairs' medians in other runs; 1.00 on a quiet machine, with the same database commands for both names).
+    ratio = statistics.median(real) / statistics.median(unknown)
+    assert abs(ratio - 1) < 0.15, (ratio, statistics.median(real), statistics.median(unknown))
     assert statistics.median(real) > 0.025, "a bcrypt check at cost 10 really ran"
 
 
