@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar, copy_context
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class JobScope(Protocol):
@@ -36,24 +37,23 @@ _active: ContextVar[JobScope | None] = ContextVar("active_job", default=None)
 _part: ContextVar[str | None] = ContextVar("job_part", default=None)
 
 
-@contextmanager
-def current(job: JobScope) -> Iterator[None]:
+def current(job: JobScope) -> AbstractContextManager[None]:
     """Make `job` the one the code in this block (and the pool threads it hands work to) runs under."""
-    token = _active.set(job)
-    try:
-        yield
-    finally:
-        _active.reset(token)
+    return _bound(_active, job)
+
+
+def job_part(part: str) -> AbstractContextManager[None]:
+    """Name the part of the job (a frame, the video) that the provider calls inside this block produce."""
+    return _bound(_part, part)
 
 
 @contextmanager
-def job_part(part: str) -> Iterator[None]:
-    """Name the part of the job (a frame, the video) that the provider calls inside this block produce."""
-    token = _part.set(part)
+def _bound(variable: ContextVar[V], value: V) -> Iterator[None]:
+    token = variable.set(value)
     try:
         yield
     finally:
-        _part.reset(token)
+        variable.reset(token)
 
 
 def resumable_prediction(*, create: Callable[[str], str], find: Callable[[], str | None], sub: str = "") -> str:

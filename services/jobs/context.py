@@ -1,7 +1,6 @@
-"""The job a generation is running under, visible to the service's provider calls.
-
-Provider calls look up the active job to reuse a recorded prediction id, record a new one the
-moment it exists, and report progress. With no active job (plain calls) they just run.
+"""The job a generation is running under: `ActiveJob` (its parts, progress, ETA, prediction intents and cancel) and
+`running_job`, which makes it current for provider calls (through `services.core.job_scope`) and keeps its lease
+alive while they run.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pymongo.errors import ConnectionFailure
 
@@ -23,8 +22,6 @@ from services.jobs.store import Job, JobStatus, JobStore
 from services.jobs.timings import ModelTimings
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 REPORT_EVERY = 0.25  # seconds between progress writes while the percent stays the same
