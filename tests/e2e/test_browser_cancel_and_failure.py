@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import ACTION_TIMEOUT_MS, chromium, click, needs_chromium, running_app, sign_up_and_in
-from tests.support.wizard_walk import GENERATION_TIMEOUT_MS, Shots, expect_step, frame_cards, walk_to_video
+from tests.support.wizard_walk import (
+    GENERATION_TIMEOUT_MS,
+    PERCENT_AND_MESSAGE,
+    Shots,
+    expect_step,
+    frame_cards,
+    walk_to_video,
+)
 
 pytestmark = [pytest.mark.timeout(900), needs_chromium]
 SCRIPTED_APP = "tests/support/scripted_app.py"
@@ -24,6 +32,9 @@ def test_cancel_stops_a_60_second_render_and_keeps_the_frames(tmp_path: Path):
         expect(page.get_by_role("spinbutton", name="Duration (seconds)")).to_have_value("60")
         page.get_by_role("button", name="Generate Video", exact=True).click()
         expect(page.get_by_text("Rendering second")).to_be_visible(timeout=GENERATION_TIMEOUT_MS)
+        line = page.get_by_text(PERCENT_AND_MESSAGE)
+        expect(line).to_be_visible()
+        expect(line).to_contain_text(re.compile(r"^\d+% · Rendering second \d+ of 60"))
         shots.take("rendering")
 
         click(page, "Cancel", page)

@@ -12,8 +12,8 @@ from tests.support.browser import ROOT, click, fill, settle
 
 OUTPUT = ROOT / "test-output" / "e2e"
 GENERATION_TIMEOUT_MS = 180_000
+# What the live progress line shows while a render runs (issue 12): a percent and the renderer's own message.
 PERCENT_AND_MESSAGE = re.compile(r"\d+% · (?!Queued)\S")
-REQUIRE_PERCENT = True  # the renderers report progress (issue 12): a percent and a real message must show
 
 
 class Shots:
@@ -87,15 +87,18 @@ def review_frames(scope: Page | Locator, page: Page, shots: Shots) -> None:
 
 
 def generate_video_and_watch(scope: Page | Locator, page: Page, shots: Shots) -> None:
-    """12 fps, Generate Video, and the live progress shows a percent and a message."""
+    """12 fps, Generate Video, and the live progress panel shows.
+
+    The offline render of a short clip can finish inside one 2-s refresh, so whether a percent is ever drawn here is a
+    race (CI lost it once). The percent and the message are checked in test_browser_cancel_and_failure, against a
+    scripted render that lasts long enough to be seen.
+    """
     slider = scope.get_by_role("slider")
     slider.focus()
     slider.press("Home")  # MIN_VIDEO_FPS, 12
     settle(page)
     scope.get_by_role("button", name="Generate Video", exact=True).click()
     expect(scope.get_by_text("Now rendering the video")).to_be_visible(timeout=GENERATION_TIMEOUT_MS)
-    if REQUIRE_PERCENT:
-        expect(scope.get_by_text(PERCENT_AND_MESSAGE)).to_be_visible(timeout=GENERATION_TIMEOUT_MS)
     shots.take("video-progress")
 
 
