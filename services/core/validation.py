@@ -29,3 +29,12 @@ def check_int_range(value: int, *, field: str, minimum: int, maximum: int, unit:
     if not minimum <= value <= maximum:
         raise ValidationError(f"{field} must be between {minimum} and {maximum}{suffix}; got {value}.")
     return value
+
+
+MAX_PAGE_SIZE = 100  # rows per list page, in the API and the pages alike
+
+
+def check_page(page: int, page_size: int) -> None:
+    """A list page number and size inside their ranges, or an error that states the range."""
+    check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
+    check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)

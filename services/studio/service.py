@@ -19,7 +19,7 @@ from services.core.clock import utc_now
 from services.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from services.core.forwarding import forwards
 from services.core.settings import ASPECT_RATIOS, Settings
-from services.core.validation import check_int_range, clean_text
+from services.core.validation import check_int_range, check_page, clean_text
 from services.jobs.control import JobControl, JobRecovery
 from services.jobs.dispatch import JobDispatcher, JobHandlers
 from services.jobs.frame_jobs import FrameJobs
@@ -49,7 +49,6 @@ from services.workflows.writer import CONTENDED, MAX_WRITE_ATTEMPTS, EventSink, 
 
 __all__ = ["NewWorkflow", "VideoWorkflowService", "Mutation", "new_job_id"]
 
-MAX_PAGE_SIZE = 100
 DispatcherFactory = Callable[[JobHandlers], "JobDispatcher | None"]
 
 
@@ -178,16 +177,14 @@ class VideoWorkflowService:
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
     ) -> WorkflowPage:
         """The user's live workflows, newest activity first, one page at a time."""
-        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
-        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        check_page(page, page_size)
         return self.repository.list_for_user(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
 
     def list_summaries(
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 20
     ) -> SummaryPage:
         """The same list as list_workflows, as summaries (no history, prompts or frames) and an exact total."""
-        check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
-        check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)
+        check_page(page, page_size)
         return self.repository.list_summaries(user_id, campaign_id=campaign_id, page=page, page_size=page_size)
 
     def delete_workflow(self, *, user_id: str, workflow_id: str, hard: bool = False) -> None:

@@ -13,13 +13,12 @@ from typing import Any, Generic, TypeVar
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from services.core.validation import check_int_range
+from services.core.validation import check_page
 from services.workflows.domain import VideoOutput
 from services.workflows.listing import key_range
 from services.workflows.repository import WORKFLOWS
 
 T = TypeVar("T")
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class CreativesQuery:
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 12
     ) -> CreativesPage[VideoCreative]:
         """A page of the user's workflows that have a video, and how many there are."""
-        _check_page(page, page_size)
+        check_page(page, page_size)
         key, owned = key_range(user_id, campaign_id)  # the list's own index: live workflows, newest activity first
         query = {**owned, "videoOutput": {"$ne": None}}
         fields = {"title": 1, "campaignId": 1, "videoOutput": 1, "generatedFrames.imageKey": 1, "example": 1}
@@ -95,7 +94,7 @@ class CreativesQuery:
         self, *, user_id: str, campaign_id: str | None = None, page: int = 1, page_size: int = 24
     ) -> CreativesPage[FrameCreative]:
         """A page of the approved frames across the user's workflows, and how many there are."""
-        _check_page(page, page_size)
+        check_page(page, page_size)
         key, owned = key_range(user_id, campaign_id)
         pipeline: list[dict[str, Any]] = [
             {"$match": {**owned, "generatedFrames.approved": True}},
@@ -133,8 +132,3 @@ class CreativesQuery:
         ]
         total = result["total"][0]["n"] if result["total"] else 0
         return CreativesPage(items, total, page, page_size)
-
-
-def _check_page(page: int, page_size: int) -> None:
-    check_int_range(page, field="Page", minimum=1, maximum=1_000_000)
-    check_int_range(page_size, field="Page size", minimum=1, maximum=MAX_PAGE_SIZE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import av
@@ -12,8 +11,6 @@ from tests.support.browser import ROOT, click, fill, settle
 
 OUTPUT = ROOT / "test-output" / "e2e"
 GENERATION_TIMEOUT_MS = 180_000
-# What the live progress line shows while a render runs (issue 12): a percent and the renderer's own message.
-PERCENT_AND_MESSAGE = re.compile(r"\d+% · (?!Queued)\S")
 
 
 class Shots:
